@@ -1,0 +1,163 @@
+//! Access key, secret key and optional security token.
+//!
+//! The secret key and the token never leave this module in printable form:
+//! `Debug` redacts them, no `Display` exists, and their memory is wiped on drop.
+
+use std::fmt;
+
+use zeroize::Zeroize;
+
+use crate::error::Error;
+
+/// A secret string: redacted in `Debug`, zeroed when dropped.
+#[derive(Clone)]
+struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// AK/SK credentials, optionally temporary (with a security token).
+///
+/// ```
+/// use hwcloud_ecs::Credentials;
+///
+/// let creds = Credentials::new("AKEXAMPLE", "sk-secret")?.with_security_token("token-secret")?;
+/// let shown = format!("{creds:?}");
+/// assert!(shown.contains("AKEXAMPLE"));
+/// assert!(!shown.contains("sk-secret") && !shown.contains("token-secret"));
+/// # Ok::<(), hwcloud_ecs::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Credentials {
+    access_key: String,
+    secret_key: Secret,
+    security_token: Option<Secret>,
+}
+
+impl Credentials {
+    /// Permanent credentials from an access key (AK) and secret key (SK).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the AK is empty or is not printable ASCII
+    /// without spaces, or when the SK is empty or holds a control character.
+    /// The message never repeats the secret.
+    pub fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Result<Self, Error> {
+        let access_key = access_key.into();
+        let secret_key = Secret(secret_key.into());
+        if access_key.is_empty() {
+            return Err(Error::invalid("access key", "is empty"));
+        }
+        if let Some(c) = access_key.chars().find(|c| !c.is_ascii_graphic()) {
+            return Err(Error::invalid(
+                "access key",
+                format!("contains {c:?}; only printable ASCII without spaces is allowed"),
+            ));
+        }
+        check_secret("secret key", &secret_key.0)?;
+        Ok(Credentials {
+            access_key,
+            secret_key,
+            security_token: None,
+        })
+    }
+
+    /// Adds the security token of temporary credentials; it is sent and
+    /// signed as `X-Security-Token`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the token is empty or is not printable
+    /// ASCII (it travels in a header). The message never repeats the token.
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Result<Self, Error> {
+        let token = Secret(token.into());
+        check_secret("security token", &token.0)?;
+        if token.0.chars().any(|c| !c.is_ascii_graphic()) {
+            return Err(Error::invalid(
+                "security token",
+                "contains a character that is not printable ASCII",
+            ));
+        }
+        self.security_token = Some(token);
+        Ok(self)
+    }
+
+    /// The access key (AK); it is not secret and appears in `Authorization`.
+    pub fn access_key(&self) -> &str {
+        &self.access_key
+    }
+
+    /// Whether these are temporary credentials carrying a security token.
+    pub fn has_security_token(&self) -> bool {
+        self.security_token.is_some()
+    }
+
+    pub(crate) fn secret_key(&self) -> &str {
+        &self.secret_key.0
+    }
+
+    pub(crate) fn security_token(&self) -> Option<&str> {
+        self.security_token.as_ref().map(|t| t.0.as_str())
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &self.secret_key)
+            .field("security_token", &self.security_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn check_secret(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is empty"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "contains a control character (CR, LF, NUL, ...)",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_and_control_characters_without_echoing_secrets() {
+        assert!(Credentials::new("", "sk").is_err());
+        assert!(Credentials::new("AK", "").is_err());
+        assert!(Credentials::new("A K", "sk").is_err());
+        assert!(Credentials::new("AK\r\n", "sk").is_err());
+        let err = Credentials::new("AK", "top\nsecret").unwrap_err();
+        assert!(!err.to_string().contains("top"), "{err}");
+        let err = Credentials::new("AK", "sk")
+            .unwrap()
+            .with_security_token("tok\rX-Evil: 1")
+            .unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("tok"), "{err:?}");
+        assert!(Credentials::new("AK", "sk")
+            .unwrap()
+            .with_security_token("tok en")
+            .is_err());
+    }
+
+    #[test]
+    fn accepts_percent_and_unicode_in_the_secret_key() {
+        let creds = Credentials::new("AK", "a%b\u{e9}").unwrap();
+        assert_eq!(creds.secret_key(), "a%b\u{e9}");
+        assert!(!creds.has_security_token());
+    }
+}

@@ -1,0 +1,142 @@
+//! The crate's one error type.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// Everything that can go wrong, flat and matchable.
+///
+/// Secrets never appear in an error: inputs that carry them are described,
+/// not echoed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input was rejected before any byte was sent.
+    InvalidInput {
+        /// What was wrong, e.g. `"server id"` or `"endpoint"`.
+        field: &'static str,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// Configuration is missing or inconsistent (environment, builder).
+    Config(String),
+    /// The service answered with a status that is not 2xx.
+    Api(Box<ApiError>),
+    /// The request did not complete: DNS, connection, TLS or I/O failure.
+    Transport {
+        /// What failed, in words.
+        message: String,
+        /// The underlying cause.
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
+    /// A timeout fired before the response was complete.
+    Timeout {
+        /// Which phase timed out.
+        message: String,
+        /// The underlying cause.
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
+    /// A 2xx response whose body could not be understood.
+    InvalidResponse {
+        /// HTTP status of the response.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+        /// The start of the body, cut to a bounded length.
+        snippet: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The API error details, when the service answered with an error status.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// True when the service said the resource does not exist (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        self.api().is_some_and(|a| a.status == 404)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
+            Error::Config(message) => write!(f, "configuration error: {message}"),
+            Error::Api(api) => fmt::Display::fmt(api, f),
+            Error::Transport { message, .. } => write!(f, "transport error: {message}"),
+            Error::Timeout { message, .. } => write!(f, "timed out: {message}"),
+            Error::InvalidResponse {
+                status,
+                reason,
+                snippet,
+            } => write!(f, "unexpected response (HTTP {status}): {reason}; body: {snippet:?}"),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => source
+                .as_deref()
+                .map(|s| s as &(dyn StdError + 'static)),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from the API gateway or ECS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// Service error code, e.g. `APIGW.0301`, `Ecs.0114`, or a Nova fault
+    /// name such as `itemNotFound`.
+    pub code: Option<String>,
+    /// Service error message.
+    pub message: Option<String>,
+    /// The request id (`X-Request-Id` header, else the body's `request_id`).
+    pub request_id: Option<String>,
+    /// The start of a body that did not match a known error shape.
+    pub snippet: Option<String>,
+}
+
+impl ApiError {
+    /// True for the gateway's signature failure (`APIGW.0301` / `APIG.0301`).
+    pub fn is_signature_failure(&self) -> bool {
+        matches!(self.code.as_deref(), Some("APIGW.0301" | "APIG.0301"))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(snippet) = &self.snippet {
+            write!(f, ": body {snippet:?}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for ApiError {}

@@ -1,0 +1,157 @@
+//! Parsing of every error body shape the gateway, ECS and Nova use.
+//!
+//! | shape | example |
+//! |---|---|
+//! | gateway | `{"error_code":"APIGW.0301","error_msg":"…","request_id":"…"}` |
+//! | ECS v1 | `{"error":{"code":"Ecs.0114","message":"…"}}` |
+//! | Nova | `{"itemNotFound":{"message":"…","code":404}}` (the fault name becomes the code) |
+//! | camelCase | `{"errorCode":"…","errorMsg":"…"}` |
+//! | anything else | kept as a bounded snippet |
+
+use serde_json::{Map, Value};
+
+/// Longest snippet of an unrecognised body kept in an error, in characters.
+pub const SNIPPET_CHARS: usize = 512;
+
+/// What an error body said.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// Service error code.
+    pub code: Option<String>,
+    /// Service error message.
+    pub message: Option<String>,
+    /// Request id given in the body.
+    pub request_id: Option<String>,
+    /// The start of the body when no known shape matched (`None` for an empty body).
+    pub snippet: Option<String>,
+}
+
+/// Reads an error body of any known shape; never fails.
+pub fn parse_error_body(body: &[u8]) -> ErrorBody {
+    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+        if let Some(parsed) = parse_object(&map) {
+            return parsed;
+        }
+    }
+    ErrorBody {
+        snippet: snippet(body),
+        ..ErrorBody::default()
+    }
+}
+
+/// The first [`SNIPPET_CHARS`] characters of `body` as lossy text, or `None`
+/// when it is empty or only whitespace.
+pub fn snippet(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    Some(cut)
+}
+
+fn text(map: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| match map.get(*k)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn parse_object(map: &Map<String, Value>) -> Option<ErrorBody> {
+    let request_id = text(map, &["request_id", "requestId"]);
+    // Gateway and camelCase shapes: flat fields.
+    let code = text(map, &["error_code", "errorCode"]);
+    let message = text(map, &["error_msg", "errorMsg", "error_message"]);
+    if code.is_some() || message.is_some() {
+        return Some(ErrorBody {
+            code,
+            message,
+            request_id,
+            snippet: None,
+        });
+    }
+    // ECS v1 shape: {"error": {...}} with code/message or error_code/error_msg.
+    if let Some(Value::Object(inner)) = map.get("error") {
+        return Some(ErrorBody {
+            code: text(inner, &["code", "error_code"]),
+            message: text(inner, &["message", "error_msg"]),
+            request_id: request_id.or_else(|| text(inner, &["request_id"])),
+            snippet: None,
+        });
+    }
+    // Nova shape: a single fault object whose name is the meaningful code.
+    if map.len() == 1 {
+        let (fault, inner) = map.iter().next()?;
+        let inner = inner.as_object()?;
+        if inner.contains_key("message") {
+            let code = match inner.get("code") {
+                Some(Value::String(s)) => s.clone(),
+                _ => fault.clone(),
+            };
+            return Some(ErrorBody {
+                code: Some(code),
+                message: text(inner, &["message"]),
+                request_id,
+                snippet: None,
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(body: &str) -> ErrorBody {
+        parse_error_body(body.as_bytes())
+    }
+
+    #[test]
+    fn gateway_shape() {
+        let b = parsed(r#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail","request_id":"r1"}"#);
+        assert_eq!(b.code.as_deref(), Some("APIGW.0301"));
+        assert_eq!(b.message.as_deref(), Some("verify aksk signature fail"));
+        assert_eq!(b.request_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn ecs_v1_shape() {
+        let b = parsed(r#"{"error":{"code":"Ecs.0114","message":"Instance[x] could not be found."}}"#);
+        assert_eq!(b.code.as_deref(), Some("Ecs.0114"));
+        assert_eq!(b.message.as_deref(), Some("Instance[x] could not be found."));
+    }
+
+    #[test]
+    fn nova_shape_with_integer_code() {
+        let b = parsed(r#"{"itemNotFound":{"message":"Instance x could not be found.","code":404}}"#);
+        assert_eq!(b.code.as_deref(), Some("itemNotFound"));
+        assert_eq!(b.message.as_deref(), Some("Instance x could not be found."));
+    }
+
+    #[test]
+    fn camel_case_shape() {
+        let b = parsed(r#"{"errorCode":"IAM.0001","errorMsg":"bad","requestId":"r2"}"#);
+        assert_eq!(b.code.as_deref(), Some("IAM.0001"));
+        assert_eq!(b.message.as_deref(), Some("bad"));
+        assert_eq!(b.request_id.as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn non_json_and_empty_bodies_keep_a_bounded_snippet() {
+        assert_eq!(parsed(""), ErrorBody::default());
+        let html = parsed("<html><body>502 Bad Gateway</body></html>");
+        assert_eq!(html.code, None);
+        assert_eq!(html.snippet.as_deref(), Some("<html><body>502 Bad Gateway</body></html>"));
+        let huge = "x".repeat(100_000);
+        let cut = parsed(&huge).snippet.unwrap();
+        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
+        assert_eq!(parsed(r#"{"unrelated":true}"#).snippet.as_deref(), Some(r#"{"unrelated":true}"#));
+        assert!(parsed("{\"error_code\": \"trunc").snippet.is_some());
+    }
+}

@@ -1,0 +1,22 @@
+//! A small, blocking Huawei Cloud ECS client that signs every request with
+//! the account's AK/SK (`SDK-HMAC-SHA256`) and clears a Windows server's
+//! generated password.
+//!
+//! - [`sign`]: the signer and verifier, pure functions with no I/O.
+//! - [`Client`]: the blocking client (one connection pool, cheap to clone).
+//! - `fake` (feature `fake-gateway`): a local stand-in for the API gateway
+//!   that verifies signatures exactly as the real one does.
+//!
+//! No async runtime is involved anywhere.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod credentials;
+mod error;
+pub mod error_body;
+mod ids;
+pub mod sign;
+
+pub use credentials::Credentials;
+pub use error::{ApiError, Error};
+pub use ids::{ProjectId, ServerId};

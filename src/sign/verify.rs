@@ -1,0 +1,233 @@
+//! Server-side verification of `SDK-HMAC-SHA256` signatures.
+//!
+//! The verifier recomputes the signature from the request's own
+//! `SignedHeaders` list and `X-Sdk-Date`, exactly as the API gateway does, and
+//! compares with `ring::hmac::verify` (constant time).
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use ring::hmac;
+
+use super::canonical::unhex;
+use super::{payload_hash, signature_stages, SdkDate, SignableRequest, ALGORITHM};
+use crate::credentials::Credentials;
+
+/// How far `X-Sdk-Date` may be from the verifier's clock, either way.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// A parsed `Authorization` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    /// The access key that claims to have signed.
+    pub access_key: String,
+    /// The signed header names, as listed.
+    pub signed_headers: Vec<String>,
+    /// The hex signature.
+    pub signature: String,
+}
+
+/// Why a request's signature was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// No `Authorization` header.
+    MissingAuthorization,
+    /// `Authorization` is not `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`.
+    MalformedAuthorization(String),
+    /// The access key is not the expected one.
+    UnknownAccessKey(String),
+    /// No `X-Sdk-Date` header, or it is not signed.
+    MissingDate,
+    /// `X-Sdk-Date` is not `YYYYMMDDTHHMMSSZ`.
+    MalformedDate(String),
+    /// `X-Sdk-Date` is more than [`MAX_CLOCK_SKEW`] from the verifier's clock.
+    Expired {
+        /// Signing time minus verifier time, in seconds.
+        skew_seconds: i64,
+    },
+    /// A header named in `SignedHeaders` is absent or appears more than once.
+    SignedHeaderProblem(String),
+    /// The recomputed signature differs.
+    SignatureMismatch,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::MissingAuthorization => f.write_str("no Authorization header"),
+            VerifyError::MalformedAuthorization(why) => write!(f, "malformed Authorization: {why}"),
+            VerifyError::UnknownAccessKey(ak) => write!(f, "unknown access key {ak:?}"),
+            VerifyError::MissingDate => f.write_str("no signed X-Sdk-Date header"),
+            VerifyError::MalformedDate(d) => write!(f, "malformed X-Sdk-Date {d:?}"),
+            VerifyError::Expired { skew_seconds } => write!(
+                f,
+                "the signature expired: X-Sdk-Date is {skew_seconds} s from the server clock (limit {} s)",
+                MAX_CLOCK_SKEW.as_secs()
+            ),
+            VerifyError::SignedHeaderProblem(why) => write!(f, "signed header problem: {why}"),
+            VerifyError::SignatureMismatch => f.write_str("signature mismatch"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Parses `SDK-HMAC-SHA256 Access={AK}, SignedHeaders={a;b}, Signature={hex}`.
+///
+/// ```
+/// use hwcloud_ecs::sign::parse_authorization;
+/// let a = parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=00ff")?;
+/// assert_eq!(a.access_key, "AK");
+/// assert_eq!(a.signed_headers, ["host", "x-sdk-date"]);
+/// # Ok::<(), hwcloud_ecs::sign::VerifyError>(())
+/// ```
+///
+/// # Errors
+/// [`VerifyError::MalformedAuthorization`] naming the part that is wrong.
+pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
+    let bad = |why: &str| VerifyError::MalformedAuthorization(why.to_owned());
+    let rest = value
+        .trim()
+        .strip_prefix(ALGORITHM)
+        .and_then(|r| r.strip_prefix(' '))
+        .ok_or_else(|| bad("it must start with \"SDK-HMAC-SHA256 \""))?;
+    let mut parts = rest.split(", ");
+    let mut field = |name: &str| -> Result<&str, VerifyError> {
+        parts
+            .next()
+            .and_then(|p| p.strip_prefix(name))
+            .and_then(|p| p.strip_prefix('='))
+            .ok_or_else(|| bad(&format!("expected {name}=")))
+    };
+    let access_key = field("Access")?;
+    let signed = field("SignedHeaders")?;
+    let signature = field("Signature")?;
+    if parts.next().is_some() {
+        return Err(bad("unexpected text after Signature"));
+    }
+    if access_key.is_empty() || access_key.contains(char::is_whitespace) {
+        return Err(bad("empty or spaced Access"));
+    }
+    if signed.is_empty()
+        || signed
+            .split(';')
+            .any(|h| h.is_empty() || h.bytes().any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')))
+    {
+        return Err(bad("SignedHeaders must be lower-case names joined by ';'"));
+    }
+    if signature.len() != 64 || unhex(signature).is_none() {
+        return Err(bad("Signature must be 64 hex digits"));
+    }
+    Ok(Authorization {
+        access_key: access_key.to_owned(),
+        signed_headers: signed.split(';').map(str::to_owned).collect(),
+        signature: signature.to_owned(),
+    })
+}
+
+/// Verifies a received request against `credentials` as of `now`.
+///
+/// `request` carries the method, the request target exactly as received,
+/// every received header (including `Host`, `X-Sdk-Date` and
+/// `Authorization`) and the body as [`super::Payload::Bytes`].
+///
+/// # Errors
+/// A [`VerifyError`] saying which check failed.
+pub fn verify(
+    request: &SignableRequest<'_>,
+    credentials: &Credentials,
+    now: SystemTime,
+) -> Result<Authorization, VerifyError> {
+    let lookup = |name: &str| -> Vec<&str> {
+        request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+            .collect()
+    };
+    let auth_value = lookup("authorization");
+    let auth = match auth_value.as_slice() {
+        [] => return Err(VerifyError::MissingAuthorization),
+        [one] => parse_authorization(one)?,
+        _ => return Err(VerifyError::MalformedAuthorization("repeated".into())),
+    };
+    if auth.access_key != credentials.access_key() {
+        return Err(VerifyError::UnknownAccessKey(auth.access_key));
+    }
+    if !auth.signed_headers.iter().any(|h| h == "x-sdk-date") {
+        return Err(VerifyError::MissingDate);
+    }
+    let date_text = match lookup("x-sdk-date").as_slice() {
+        [one] => one.trim().to_owned(),
+        _ => return Err(VerifyError::MissingDate),
+    };
+    let date = SdkDate::parse(&date_text).ok_or(VerifyError::MalformedDate(date_text))?;
+    let skew_seconds = seconds_between(now, date.to_system_time());
+    if skew_seconds.unsigned_abs() > MAX_CLOCK_SKEW.as_secs() {
+        return Err(VerifyError::Expired { skew_seconds });
+    }
+
+    let mut signed: Vec<(String, &str)> = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        match lookup(name).as_slice() {
+            [one] => signed.push((name.clone(), one)),
+            [] => return Err(VerifyError::SignedHeaderProblem(format!("{name} is missing"))),
+            _ => return Err(VerifyError::SignedHeaderProblem(format!("{name} is repeated"))),
+        }
+    }
+    let content_sha = signed
+        .iter()
+        .find(|(n, _)| n == "x-sdk-content-sha256")
+        .map(|(_, v)| v.trim());
+    let hash = payload_hash(request.payload, content_sha);
+    let stages = signature_stages(
+        request.method,
+        request.path,
+        request.query,
+        &signed,
+        &hash,
+        &date,
+        credentials.secret_key(),
+    );
+    let claimed = unhex(&auth.signature).ok_or(VerifyError::SignatureMismatch)?;
+    let key = hmac::Key::new(hmac::HMAC_SHA256, credentials.secret_key().as_bytes());
+    hmac::verify(&key, stages.string_to_sign.as_bytes(), &claimed)
+        .map_err(|_| VerifyError::SignatureMismatch)?;
+    Ok(auth)
+}
+
+/// `later - earlier` in whole seconds, negative when `later` is before.
+fn seconds_between(earlier: SystemTime, later: SystemTime) -> i64 {
+    match later.duration_since(earlier) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_parser_rejects_malformed_values() {
+        let sig = "a".repeat(64);
+        let ok = format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}");
+        assert!(parse_authorization(&ok).is_ok());
+        for bad in [
+            String::new(),
+            "SDK-HMAC-SHA256".into(),
+            format!("AWS4-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature={sig}"),
+            format!("SDK-HMAC-SHA256 Access=, SignedHeaders=host, Signature={sig}"),
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=, Signature={sig}"),
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=Host, Signature={sig}"),
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;;b, Signature={sig}"),
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=zz".into(),
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature={sig}, Extra=1"),
+            format!("SDK-HMAC-SHA256 SignedHeaders=host, Access=AK, Signature={sig}"),
+        ] {
+            assert!(parse_authorization(&bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+}
