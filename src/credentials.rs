@@ -50,7 +50,10 @@ impl Credentials {
     /// [`Error::InvalidInput`] when the AK is empty or is not printable ASCII
     /// without spaces, or when the SK is empty or holds a control character.
     /// The message never repeats the secret.
-    pub fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Result<Self, Error> {
         let access_key = access_key.into();
         let secret_key = Secret(secret_key.into());
         if access_key.is_empty() {
@@ -113,7 +116,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key)
-            .field("security_token", &self.security_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -80,7 +80,10 @@ impl fmt::Display for Error {
                 status,
                 reason,
                 snippet,
-            } => write!(f, "unexpected response (HTTP {status}): {reason}; body: {snippet:?}"),
+            } => write!(
+                f,
+                "unexpected response (HTTP {status}): {reason}; body: {snippet:?}"
+            ),
         }
     }
 }
@@ -88,9 +91,9 @@ impl fmt::Display for Error {
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            Error::Transport { source, .. } | Error::Timeout { source, .. } => source
-                .as_deref()
-                .map(|s| s as &(dyn StdError + 'static)),
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => {
+                source.as_deref().map(|s| s as &(dyn StdError + 'static))
+            }
             _ => None,
         }
     }

@@ -114,7 +114,9 @@ mod tests {
 
     #[test]
     fn gateway_shape() {
-        let b = parsed(r#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail","request_id":"r1"}"#);
+        let b = parsed(
+            r#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail","request_id":"r1"}"#,
+        );
         assert_eq!(b.code.as_deref(), Some("APIGW.0301"));
         assert_eq!(b.message.as_deref(), Some("verify aksk signature fail"));
         assert_eq!(b.request_id.as_deref(), Some("r1"));
@@ -122,14 +124,19 @@ mod tests {
 
     #[test]
     fn ecs_v1_shape() {
-        let b = parsed(r#"{"error":{"code":"Ecs.0114","message":"Instance[x] could not be found."}}"#);
+        let b =
+            parsed(r#"{"error":{"code":"Ecs.0114","message":"Instance[x] could not be found."}}"#);
         assert_eq!(b.code.as_deref(), Some("Ecs.0114"));
-        assert_eq!(b.message.as_deref(), Some("Instance[x] could not be found."));
+        assert_eq!(
+            b.message.as_deref(),
+            Some("Instance[x] could not be found.")
+        );
     }
 
     #[test]
     fn nova_shape_with_integer_code() {
-        let b = parsed(r#"{"itemNotFound":{"message":"Instance x could not be found.","code":404}}"#);
+        let b =
+            parsed(r#"{"itemNotFound":{"message":"Instance x could not be found.","code":404}}"#);
         assert_eq!(b.code.as_deref(), Some("itemNotFound"));
         assert_eq!(b.message.as_deref(), Some("Instance x could not be found."));
     }
@@ -147,11 +154,17 @@ mod tests {
         assert_eq!(parsed(""), ErrorBody::default());
         let html = parsed("<html><body>502 Bad Gateway</body></html>");
         assert_eq!(html.code, None);
-        assert_eq!(html.snippet.as_deref(), Some("<html><body>502 Bad Gateway</body></html>"));
+        assert_eq!(
+            html.snippet.as_deref(),
+            Some("<html><body>502 Bad Gateway</body></html>")
+        );
         let huge = "x".repeat(100_000);
         let cut = parsed(&huge).snippet.unwrap();
         assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
-        assert_eq!(parsed(r#"{"unrelated":true}"#).snippet.as_deref(), Some(r#"{"unrelated":true}"#));
+        assert_eq!(
+            parsed(r#"{"unrelated":true}"#).snippet.as_deref(),
+            Some(r#"{"unrelated":true}"#)
+        );
         assert!(parsed("{\"error_code\": \"trunc").snippet.is_some());
     }
 }

@@ -18,7 +18,10 @@ fn validate(field: &'static str, value: &str) -> Result<(), Error> {
     if value.len() > MAX_ID_LEN {
         return Err(Error::invalid(
             field,
-            format!("is {} bytes long; at most {MAX_ID_LEN} are allowed", value.len()),
+            format!(
+                "is {} bytes long; at most {MAX_ID_LEN} are allowed",
+                value.len()
+            ),
         ));
     }
     if let Some(c) = value
@@ -103,8 +106,8 @@ mod tests {
     #[test]
     fn path_changing_ids_are_rejected() {
         for bad in [
-            "", "a/b", "a?b", "a#b", "a%2Fb", "a b", "a\tb", "..", "a..b", ".", "a\nb", "é",
-            "a;b", "a\\b",
+            "", "a/b", "a?b", "a#b", "a%2Fb", "a b", "a\tb", "..", "a..b", ".", "a\nb", "é", "a;b",
+            "a\\b",
         ] {
             assert!(ServerId::new(bad).is_err(), "{bad:?} must be rejected");
             assert!(ProjectId::new(bad).is_err(), "{bad:?} must be rejected");

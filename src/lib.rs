@@ -14,9 +14,20 @@
 mod credentials;
 mod error;
 pub mod error_body;
+#[cfg(feature = "fake-gateway")]
+pub mod fake;
 mod ids;
 pub mod sign;
 
 pub use credentials::Credentials;
 pub use error::{ApiError, Error};
 pub use ids::{ProjectId, ServerId};
+mod client;
+mod endpoint;
+mod password;
+mod request;
+
+pub use client::{env, ApiVersion, Client, ClientBuilder, MAX_ERROR_BODY, MAX_SUCCESS_BODY};
+pub use endpoint::Endpoint;
+pub use password::{EncryptedPassword, PasswordCleared};
+pub use request::{ApiRequest, ApiResponse};

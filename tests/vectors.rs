@@ -23,7 +23,11 @@ fn sdk_vectors() -> (Vec<Vector>, usize) {
     let all = doc["vectors"].as_array().expect("vectors[]");
     let ours: Vec<Vector> = all
         .iter()
-        .filter(|v| v["input"].get("algorithm").is_none_or(|a| a == "SDK-HMAC-SHA256"))
+        .filter(|v| {
+            v["input"]
+                .get("algorithm")
+                .is_none_or(|a| a == "SDK-HMAC-SHA256")
+        })
         .map(|v| Vector {
             name: v["name"].as_str().unwrap().to_owned(),
             input: v["input"].clone(),
@@ -93,7 +97,9 @@ fn sdk_date(headers: &[(String, String)]) -> SystemTime {
         .find(|(k, _)| k.eq_ignore_ascii_case("x-sdk-date"))
         .map(|(_, v)| v.as_str())
         .expect("every vector fixes X-Sdk-Date");
-    SdkDate::parse(text).expect("valid X-Sdk-Date").to_system_time()
+    SdkDate::parse(text)
+        .expect("valid X-Sdk-Date")
+        .to_system_time()
 }
 
 #[test]
@@ -106,7 +112,11 @@ fn every_sdk_hmac_sha256_vector_matches_stage_by_stage() {
         let (authority, mut target) = split_url(s(&input["url"]));
         let typed;
         if let Some(params) = input.get("query_params").and_then(Value::as_array) {
-            typed = format!("{}?{}", target.split('?').next().unwrap(), typed_query(params));
+            typed = format!(
+                "{}?{}",
+                target.split('?').next().unwrap(),
+                typed_query(params)
+            );
             target = &typed;
         }
         let mut headers = header_pairs(&input["headers"]);
@@ -115,7 +125,8 @@ fn every_sdk_hmac_sha256_vector_matches_stage_by_stage() {
         }
         let method = s(&input["method"]);
         let body = s(&input["body"]).as_bytes();
-        let mut request = SignableRequest::new(method, authority, target).payload(Payload::Bytes(body));
+        let mut request =
+            SignableRequest::new(method, authority, target).payload(Payload::Bytes(body));
         for (k, val) in &headers {
             request = request.header(k, val);
         }
@@ -130,20 +141,38 @@ fn every_sdk_hmac_sha256_vector_matches_stage_by_stage() {
             .collect::<Vec<_>>()
             .join(";");
         let stages: [(&str, &str, &str); 5] = [
-            ("canonical_request", out.canonical_request(), s(&exp["canonical_request"])),
-            ("string_to_sign", out.string_to_sign(), s(&exp["string_to_sign"])),
+            (
+                "canonical_request",
+                out.canonical_request(),
+                s(&exp["canonical_request"]),
+            ),
+            (
+                "string_to_sign",
+                out.string_to_sign(),
+                s(&exp["string_to_sign"]),
+            ),
             ("signed_headers", out.signed_headers(), &signed_list),
             ("signature", out.signature(), s(&exp["signature"])),
-            ("authorization", out.authorization(), s(&exp["authorization"])),
+            (
+                "authorization",
+                out.authorization(),
+                s(&exp["authorization"]),
+            ),
         ];
         // Report only the first stage that differs: later ones follow from it.
         if let Some((stage, got, want)) = stages.iter().find(|(_, got, want)| got != want) {
-            failures.push(format!("{} / {stage}:\n  got  {got:?}\n  want {want:?}", v.name));
+            failures.push(format!(
+                "{} / {stage}:\n  got  {got:?}\n  want {want:?}",
+                v.name
+            ));
         }
         // Every header we add must be what the SDK put on the wire.
         let sent = header_pairs(&exp["sent_headers"]);
         for (name, value) in out.headers() {
-            let on_wire = sent.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+            let on_wire = sent
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v);
             if on_wire != Some(value) {
                 failures.push(format!(
                     "{} / sent header {name}: got {value:?}, SDK sent {on_wire:?}",
@@ -153,10 +182,19 @@ fn every_sdk_hmac_sha256_vector_matches_stage_by_stage() {
         }
         ran += 1;
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // The V11 derived-key vector is the only one not ours to run.
     assert_eq!(ran, vectors.len());
-    assert_eq!(ran, total - 1, "the file holds {total} vectors; only the V11 one may be skipped");
+    assert_eq!(
+        ran,
+        total - 1,
+        "the file holds {total} vectors; only the V11 one may be skipped"
+    );
 }
 
 #[test]
@@ -167,7 +205,8 @@ fn verifier_accepts_every_request_the_official_sdk_sent() {
         let (_, target) = split_url(s(&v.expected["sent_url"]));
         let sent = header_pairs(&v.expected["sent_headers"]);
         let body = s(&v.input["body"]).as_bytes();
-        let mut request = SignableRequest::new(s(&v.input["method"]), "", target).payload(Payload::Bytes(body));
+        let mut request =
+            SignableRequest::new(s(&v.input["method"]), "", target).payload(Payload::Bytes(body));
         for (k, val) in &sent {
             request = request.header(k, val);
         }

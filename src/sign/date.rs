@@ -162,7 +162,10 @@ mod tests {
             let secs = day * SECONDS_PER_DAY + (day * 7919) % SECONDS_PER_DAY;
             let date = SdkDate::from_system_time(UNIX_EPOCH + Duration::from_secs(secs));
             let parsed = SdkDate::parse(date.as_str()).expect("own output parses");
-            assert_eq!(parsed.to_system_time(), UNIX_EPOCH + Duration::from_secs(secs));
+            assert_eq!(
+                parsed.to_system_time(),
+                UNIX_EPOCH + Duration::from_secs(secs)
+            );
         }
     }
 

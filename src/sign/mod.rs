@@ -197,7 +197,10 @@ impl fmt::Debug for SigningOutput {
             .field("string_to_sign", &self.string_to_sign)
             .field("signed_headers", &self.signed_headers)
             .field("signature", &self.signature)
-            .field("security_token", &self.security_token_len.map(|_| "<redacted>"))
+            .field(
+                "security_token",
+                &self.security_token_len.map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -221,10 +224,19 @@ fn redact_token_line(canonical_request: &str) -> String {
 /// The time is an argument, never read here: pass `SystemTime::now()`
 /// (corrected for clock skew if needed) in production and a fixed instant in
 /// tests.
-pub fn sign(request: &SignableRequest<'_>, credentials: &Credentials, time: SystemTime) -> SigningOutput {
+pub fn sign(
+    request: &SignableRequest<'_>,
+    credentials: &Credentials,
+    time: SystemTime,
+) -> SigningOutput {
     let date = SdkDate::from_system_time(time);
     let mut added: Vec<(&'static str, String)> = Vec::new();
-    let has = |name: &str| request.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
 
     if !has("host") {
         added.push(("Host", request.authority.to_owned()));
@@ -253,7 +265,11 @@ pub fn sign(request: &SignableRequest<'_>, credentials: &Credentials, time: Syst
         .iter()
         .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE))
         .map(|(n, v)| (n.to_ascii_lowercase(), *v))
-        .chain(added.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.as_str())))
+        .chain(
+            added
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str())),
+        )
         .filter(|(n, _)| !n.contains('_'))
         .collect();
     to_sign.sort_by(|a, b| a.0.cmp(&b.0));

@@ -110,9 +110,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
         return Err(bad("empty or spaced Access"));
     }
     if signed.is_empty()
-        || signed
-            .split(';')
-            .any(|h| h.is_empty() || h.bytes().any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')))
+        || signed.split(';').any(|h| {
+            h.is_empty()
+                || h.bytes()
+                    .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        })
     {
         return Err(bad("SignedHeaders must be lower-case names joined by ';'"));
     }
@@ -173,8 +175,16 @@ pub fn verify(
     for name in &auth.signed_headers {
         match lookup(name).as_slice() {
             [one] => signed.push((name.clone(), one)),
-            [] => return Err(VerifyError::SignedHeaderProblem(format!("{name} is missing"))),
-            _ => return Err(VerifyError::SignedHeaderProblem(format!("{name} is repeated"))),
+            [] => {
+                return Err(VerifyError::SignedHeaderProblem(format!(
+                    "{name} is missing"
+                )))
+            }
+            _ => {
+                return Err(VerifyError::SignedHeaderProblem(format!(
+                    "{name} is repeated"
+                )))
+            }
         }
     }
     let content_sha = signed
@@ -213,7 +223,8 @@ mod tests {
     #[test]
     fn authorization_parser_rejects_malformed_values() {
         let sig = "a".repeat(64);
-        let ok = format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}");
+        let ok =
+            format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}");
         assert!(parse_authorization(&ok).is_ok());
         for bad in [
             String::new(),
@@ -227,7 +238,10 @@ mod tests {
             format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature={sig}, Extra=1"),
             format!("SDK-HMAC-SHA256 SignedHeaders=host, Access=AK, Signature={sig}"),
         ] {
-            assert!(parse_authorization(&bad).is_err(), "{bad:?} must be rejected");
+            assert!(
+                parse_authorization(&bad).is_err(),
+                "{bad:?} must be rejected"
+            );
         }
     }
 }

@@ -1,0 +1,350 @@
+//! A local stand-in for the Huawei Cloud API gateway in front of ECS.
+//!
+//! It listens on loopback, verifies every request's signature with
+//! [`crate::sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
+//! answers), serves both password routes for a configurable set of servers,
+//! records what it received, and answers 404 `APIGW.0101` for unknown routes.
+//! HTTP/1.1 and keep-alive are handled by `tiny_http`.
+//!
+//! ```
+//! use hwcloud_ecs::fake::FakeGateway;
+//! use hwcloud_ecs::{Client, Credentials};
+//!
+//! let creds = Credentials::new("AK", "SK")?;
+//! let gateway = FakeGateway::builder(creds.clone(), "0123456789abcdef0123456789abcdef")
+//!     .server("srv-1", "Q0lQSEVSVEVYVA==")
+//!     .start()?;
+//! let client = Client::builder()
+//!     .credentials(creds)
+//!     .project_id("0123456789abcdef0123456789abcdef")
+//!     .endpoint(gateway.endpoint())
+//!     .build()?;
+//! client.clear_password("srv-1")?;
+//! assert_eq!(gateway.password("srv-1").as_deref(), Some(""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod routes;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use crate::credentials::Credentials;
+use crate::sign::{self, Payload, SignableRequest};
+
+use routes::Answer;
+
+/// Largest request body the fake gateway reads.
+const MAX_REQUEST_BODY: u64 = 1024 * 1024;
+
+/// What the gateway concluded about one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The signature verified.
+    Accepted,
+    /// The signature was refused, with the reason.
+    Rejected(String),
+}
+
+/// One request as the gateway received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// Method.
+    pub method: String,
+    /// Request target (path and query) exactly as received.
+    pub target: String,
+    /// Headers as received, in order. The security token's value is kept
+    /// out: it is replaced by `<redacted>`.
+    pub headers: Vec<(String, String)>,
+    /// The signature verdict.
+    pub verdict: Verdict,
+    /// The status answered.
+    pub status: u16,
+    /// The client's address (one per connection).
+    pub peer: Option<SocketAddr>,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Configures a [`FakeGateway`].
+#[derive(Debug)]
+pub struct FakeGatewayBuilder {
+    credentials: Credentials,
+    project_id: String,
+    servers: HashMap<String, String>,
+    clock_offset_secs: i64,
+    workers: usize,
+}
+
+impl FakeGatewayBuilder {
+    /// Adds a server whose stored encrypted password is `ciphertext` (empty
+    /// for none).
+    pub fn server(mut self, id: impl Into<String>, ciphertext: impl Into<String>) -> Self {
+        self.servers.insert(id.into(), ciphertext.into());
+        self
+    }
+
+    /// Shifts the gateway's clock (for skew tests). Defaults to 0.
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset_secs = seconds;
+        self
+    }
+
+    /// Number of request-handling threads. Defaults to 8.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Binds `127.0.0.1:0` and starts serving.
+    ///
+    /// # Errors
+    /// The bind error.
+    pub fn start(self) -> io::Result<FakeGateway> {
+        self.start_on("127.0.0.1:0")
+    }
+
+    /// Binds `addr` (e.g. `127.0.0.1:8080`) and starts serving.
+    ///
+    /// # Errors
+    /// The bind error.
+    pub fn start_on(self, addr: &str) -> io::Result<FakeGateway> {
+        let server = tiny_http::Server::http(addr).map_err(io::Error::other)?;
+        let local = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("not an IP listener"))?;
+        let server = Arc::new(server);
+        let state = Arc::new(State {
+            credentials: self.credentials,
+            project_id: self.project_id,
+            servers: Mutex::new(self.servers),
+            requests: Mutex::new(Vec::new()),
+            peers: Mutex::new(HashSet::new()),
+            clock_offset_secs: Mutex::new(self.clock_offset_secs),
+            next_request_id: AtomicU64::new(1),
+        });
+        let workers = (0..self.workers)
+            .map(|_| {
+                let server = Arc::clone(&server);
+                let state = Arc::clone(&state);
+                std::thread::spawn(move || {
+                    while let Ok(request) = server.recv() {
+                        state.handle(request);
+                    }
+                })
+            })
+            .collect();
+        Ok(FakeGateway {
+            endpoint: format!("http://{local}"),
+            server,
+            state,
+            workers,
+        })
+    }
+}
+
+/// A running fake gateway; it stops when dropped.
+pub struct FakeGateway {
+    endpoint: String,
+    server: Arc<tiny_http::Server>,
+    state: Arc<State>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for FakeGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeGateway")
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl FakeGateway {
+    /// A gateway that accepts requests signed with `credentials` for
+    /// `project_id`.
+    pub fn builder(credentials: Credentials, project_id: impl Into<String>) -> FakeGatewayBuilder {
+        FakeGatewayBuilder {
+            credentials,
+            project_id: project_id.into(),
+            servers: HashMap::new(),
+            clock_offset_secs: 0,
+            workers: 8,
+        }
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// How many distinct client connections have sent requests.
+    pub fn connections(&self) -> usize {
+        lock(&self.state.peers).len()
+    }
+
+    /// The stored ciphertext of a server: `Some("")` once cleared, `None`
+    /// for an unknown server.
+    pub fn password(&self, server_id: &str) -> Option<String> {
+        lock(&self.state.servers).get(server_id).cloned()
+    }
+
+    /// Changes the gateway's clock offset, in seconds.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        *lock(&self.state.clock_offset_secs) = seconds;
+    }
+}
+
+impl Drop for FakeGateway {
+    fn drop(&mut self) {
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+struct State {
+    credentials: Credentials,
+    project_id: String,
+    servers: Mutex<HashMap<String, String>>,
+    requests: Mutex<Vec<RecordedRequest>>,
+    peers: Mutex<HashSet<SocketAddr>>,
+    clock_offset_secs: Mutex<i64>,
+    next_request_id: AtomicU64,
+}
+
+/// Locks, recovering the data if a test thread panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl State {
+    /// The gateway's clock: the machine's, shifted by the configured offset.
+    fn now(&self) -> SystemTime {
+        let offset = *lock(&self.clock_offset_secs);
+        let base = SystemTime::now();
+        let shift = Duration::from_secs(offset.unsigned_abs());
+        if offset >= 0 {
+            base + shift
+        } else {
+            base - shift
+        }
+    }
+
+    fn handle(&self, mut request: tiny_http::Request) {
+        let request_id = format!(
+            "{:032x}",
+            self.next_request_id.fetch_add(1, Ordering::Relaxed)
+        );
+        let method = request.method().as_str().to_owned();
+        let target = request.url().to_owned();
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_owned(),
+                    h.value.as_str().to_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        let read = request
+            .as_reader()
+            .take(MAX_REQUEST_BODY)
+            .read_to_end(&mut body);
+        let now = self.now();
+
+        let verdict = match read {
+            Err(e) => Err(format!("body unreadable: {e}")),
+            Ok(_) => {
+                let mut signable =
+                    SignableRequest::new(&method, "", &target).payload(Payload::Bytes(&body));
+                for (name, value) in &headers {
+                    signable = signable.header(name, value);
+                }
+                sign::verify(&signable, &self.credentials, now)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let answer = match &verdict {
+            Err(why) => routes::signature_failure(why, &request_id),
+            Ok(()) => {
+                let path = target.split('?').next().unwrap_or_default();
+                routes::route(
+                    &method,
+                    path,
+                    &self.project_id,
+                    &mut lock(&self.servers),
+                    &request_id,
+                )
+            }
+        };
+        let peer = request.remote_addr().copied();
+        if let Some(peer) = peer {
+            lock(&self.peers).insert(peer);
+        }
+        lock(&self.requests).push(RecordedRequest {
+            method,
+            target,
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| {
+                    if n.eq_ignore_ascii_case(sign::HEADER_SECURITY_TOKEN) {
+                        (n, "<redacted>".to_owned())
+                    } else {
+                        (n, v)
+                    }
+                })
+                .collect(),
+            verdict: match verdict {
+                Ok(()) => Verdict::Accepted,
+                Err(why) => Verdict::Rejected(why),
+            },
+            status: answer.status,
+            peer,
+        });
+        let _ = request.respond(to_response(answer, &request_id, now));
+    }
+}
+
+fn to_response(answer: Answer, request_id: &str, now: SystemTime) -> tiny_http::ResponseBox {
+    let header = |name: &str, value: &str| {
+        tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+    };
+    let date = httpdate::fmt_http_date(now);
+    let response = match answer.body {
+        Some(body) => tiny_http::Response::from_string(body)
+            .with_status_code(answer.status)
+            .with_header(header("Content-Type", "application/json"))
+            .boxed(),
+        None => tiny_http::Response::empty(answer.status).boxed(),
+    };
+    response
+        .with_header(header("X-Request-Id", request_id))
+        .with_header(header("Date", &date))
+}

@@ -1,0 +1,80 @@
+//! The ECS password operations: clear the generated password record, read
+//! the encrypted password.
+
+use crate::client::{ApiVersion, Client};
+use crate::error::Error;
+use crate::ids::ServerId;
+use crate::request::ApiRequest;
+
+/// The answer to a successful clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PasswordCleared {
+    /// HTTP status (204 from ECS; any 2xx is success).
+    pub status: u16,
+    /// The gateway's request id, for audit trails.
+    pub request_id: Option<String>,
+}
+
+/// The stored, encrypted password of a Windows server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EncryptedPassword {
+    /// Base64 RSA ciphertext, or `None` when no password is stored (never
+    /// generated yet, or cleared).
+    pub ciphertext: Option<String>,
+    /// The gateway's request id.
+    pub request_id: Option<String>,
+}
+
+fn password_path(client: &Client, server_id: &ServerId) -> String {
+    let project = client.project_id();
+    match client.api() {
+        ApiVersion::V2_1 => format!("/v2.1/{project}/servers/{server_id}/os-server-password"),
+        ApiVersion::V1 => format!("/v1/{project}/cloudservers/{server_id}/os-server-password"),
+    }
+}
+
+impl Client {
+    /// Deletes the password record that ECS generated when the Windows
+    /// server was first installed. Logging in with the password keeps
+    /// working; only [`Client::get_password`] can no longer return it.
+    ///
+    /// Uses `DELETE` on the client's [`ApiVersion`] path.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending when `server_id` is not a valid
+    /// id; [`Error::Api`] when ECS refuses (e.g. 404 for an unknown server:
+    /// see [`Error::is_not_found`]); transport errors as in [`Client::send`].
+    pub fn clear_password(&self, server_id: &str) -> Result<PasswordCleared, Error> {
+        let server_id = ServerId::new(server_id)?;
+        let response = self.send(&ApiRequest::new("DELETE", password_path(self, &server_id)))?;
+        Ok(PasswordCleared {
+            status: response.status,
+            request_id: response.request_id,
+        })
+    }
+
+    /// Reads the encrypted password (`GET` on the same path).
+    ///
+    /// # Errors
+    /// As [`Client::clear_password`], plus [`Error::InvalidResponse`] when
+    /// the answer has no `password` string.
+    pub fn get_password(&self, server_id: &str) -> Result<EncryptedPassword, Error> {
+        let server_id = ServerId::new(server_id)?;
+        let response = self.send(&ApiRequest::new("GET", password_path(self, &server_id)))?;
+        let json = response.json()?;
+        let password = json
+            .get("password")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| Error::InvalidResponse {
+                status: response.status,
+                reason: "no \"password\" string in the answer".into(),
+                snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
+            })?;
+        Ok(EncryptedPassword {
+            ciphertext: (!password.is_empty()).then(|| password.to_owned()),
+            request_id: response.request_id,
+        })
+    }
+}
