@@ -347,15 +347,16 @@ impl Client {
         for (name, value) in signed.headers() {
             builder = builder.header(*name, value.as_str());
         }
-        let http_request = builder
-            .body(request.body.clone())
-            .map_err(|e| Error::invalid("request", e.to_string()))?;
         log::debug!("{} {}{target}", request.method, endpoint.url());
-
-        let mut response = self
-            .inner
-            .agent
-            .run(http_request)
+        // A bodiless call goes without a body, so no Content-Length is added.
+        let agent = &self.inner.agent;
+        let sent = if request.body.is_empty() {
+            builder.body(()).map(|r| agent.run(r))
+        } else {
+            builder.body(request.body.clone()).map(|r| agent.run(r))
+        };
+        let mut response = sent
+            .map_err(|e| Error::invalid("request", e.to_string()))?
             .map_err(transport_error)?;
         let status = response.status().as_u16();
         let request_id = response

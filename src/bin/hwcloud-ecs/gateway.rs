@@ -1,0 +1,46 @@
+//! The `fake-gateway` command: serve until killed.
+
+use std::io::Write;
+
+use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs::{env, Credentials, Error};
+
+/// The project served when none is configured.
+pub const DEFAULT_PROJECT: &str = "0123456789abcdef0123456789abcdef";
+/// The server known when none is listed.
+pub const DEFAULT_SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
+/// The stored "ciphertext" of every fake server (base64 of a placeholder).
+pub const FAKE_CIPHERTEXT: &str = "RkFLRS1FTkNSWVBURUQtUEFTU1dPUkQ=";
+
+pub fn run(listen: &str, servers: &[String], project_id: Option<String>) -> Result<(), Error> {
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    let (Some(ak), Some(sk)) = (var(env::AK), var(env::SK)) else {
+        return Err(Error::Config(format!(
+            "set {} and {} to the credentials the gateway should accept",
+            env::AK,
+            env::SK
+        )));
+    };
+    let mut credentials = Credentials::new(ak, sk)?;
+    if let Some(token) = var(env::SECURITY_TOKEN) {
+        credentials = credentials.with_security_token(token)?;
+    }
+    let project = project_id
+        .or_else(|| var(env::PROJECT_ID))
+        .unwrap_or_else(|| DEFAULT_PROJECT.to_owned());
+    let mut builder = FakeGateway::builder(credentials, project);
+    if servers.is_empty() {
+        builder = builder.server(DEFAULT_SERVER, FAKE_CIPHERTEXT);
+    }
+    for id in servers {
+        builder = builder.server(id, FAKE_CIPHERTEXT);
+    }
+    let gateway = builder
+        .start_on(listen)
+        .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
+    println!("{}", gateway.endpoint());
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
