@@ -77,7 +77,8 @@ impl std::error::Error for VerifyError {}
 ///
 /// ```
 /// use hwcloud_ecs::sign::parse_authorization;
-/// let a = parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=00ff")?;
+/// let sig = "0".repeat(64);
+/// let a = parse_authorization(&format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}"))?;
 /// assert_eq!(a.access_key, "AK");
 /// assert_eq!(a.signed_headers, ["host", "x-sdk-date"]);
 /// # Ok::<(), hwcloud_ecs::sign::VerifyError>(())
