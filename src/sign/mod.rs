@@ -312,7 +312,7 @@ pub fn sign(
 /// the body is hashed.
 fn payload_hash(payload: Payload<'_>, content_sha_header: Option<&str>) -> String {
     match payload {
-        Payload::Bytes(body) if body.is_empty() => EMPTY_BODY_SHA256.to_owned(),
+        Payload::Bytes([]) => EMPTY_BODY_SHA256.to_owned(),
         _ if content_sha_header.is_some() => content_sha_header.unwrap_or_default().to_owned(),
         Payload::Bytes(body) => sha256_hex(body),
         Payload::Sha256Hex(hash) => hash.to_ascii_lowercase(),

@@ -1,0 +1,238 @@
+//! The `hwcloud-ecs` binary: commands, output, exit codes, and secrets.
+#![cfg(feature = "cli")]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs::{Client, Credentials};
+
+const AK: &str = "AKCLITEST00000000000";
+const SK: &str = "SKcliCanarySecretValue0000000000000000";
+const TOKEN: &str = "TOKENcliCanaryValue";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hwcloud-ecs"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HUAWEICLOUD_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn with_account(mut cmd: Command) -> Command {
+    cmd.env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("binary runs");
+    let (out, err) = (
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    );
+    for secret in [
+        SK,
+        TOKEN,
+        "SKdemoSecretKeyNeverPrinted",
+        "DEMOsecurityTokenNeverPrinted",
+    ] {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "a secret leaked:\n{out}\n{err}"
+        );
+    }
+    (status.code().expect("exit code"), out, err)
+}
+
+fn gateway() -> FakeGateway {
+    let creds = Credentials::new(AK, SK)
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    FakeGateway::builder(creds, PROJECT)
+        .server("srv-1", "Q0lQSEVS")
+        .server("srv-2", "Q0lQSEVS")
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn demo_runs_without_an_account() {
+    let (code, out, _) = run(bin().arg("demo"));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("gateway: signature accepted; answered 204"),
+        "{out}"
+    );
+    assert!(out.contains("password: (none stored)"), "{out}");
+    assert!(out.contains("signature refused"), "{out}");
+    assert!(out.contains("x-security-token: <redacted>"), "{out}");
+}
+
+#[test]
+fn clear_and_show_succeed_with_exit_zero() {
+    let gateway = gateway();
+    let (code, out, _) =
+        run(with_account(bin()).args(["show-password", "srv-1", "--endpoint", gateway.endpoint()]));
+    assert_eq!((code, out.trim()), (0, "srv-1  Q0lQSEVS"));
+    let (code, out, _) = run(with_account(bin()).args([
+        "clear-password",
+        "srv-1",
+        "srv-2",
+        "--api",
+        "v1",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("cleared")).count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(gateway.password("srv-2").as_deref(), Some(""));
+    let deletes: Vec<_> = gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 2);
+    assert!(deletes.iter().all(|r| r.target.starts_with("/v1/")));
+}
+
+#[test]
+fn a_failed_server_gives_exit_one_and_a_json_report() {
+    let gateway = gateway();
+    let (code, out, err) = run(with_account(bin()).args([
+        "clear-password",
+        "srv-1",
+        "ghost",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 1);
+    assert!(out.contains("not found ghost"), "{out}");
+    assert!(err.contains("1 of 2 server(s) failed"), "{err}");
+
+    let (code, out, _) = run(with_account(bin()).args([
+        "clear-password",
+        "ghost",
+        "srv-2",
+        "--json",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(report["failed"], 1);
+    assert_eq!(report["results"][0]["server_id"], "ghost");
+    assert_eq!(report["results"][0]["error"]["code"], "itemNotFound");
+    assert_eq!(report["results"][0]["error"]["kind"], "not_found");
+    assert_eq!(report["results"][1]["ok"], true);
+    assert_eq!(report["results"][1]["status"], 204);
+}
+
+#[test]
+fn wrong_credentials_fail_with_exit_one() {
+    let gateway = gateway();
+    let (code, out, _) = run(with_account(bin())
+        .env("HUAWEICLOUD_SDK_SK", "SKwrong")
+        .args(["clear-password", "srv-1", "--endpoint", gateway.endpoint()]));
+    assert_eq!(code, 1);
+    assert!(out.contains("APIGW.0301"), "{out}");
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_two_before_sending() {
+    let gateway = gateway();
+    let endpoint = gateway.endpoint();
+    for args in [
+        vec!["clear-password"],
+        vec!["clear-password", "a/b", "--endpoint", endpoint],
+        vec![
+            "clear-password",
+            "srv-1",
+            "--api",
+            "v3",
+            "--endpoint",
+            endpoint,
+        ],
+        vec!["clear-password", "srv-1", "--sk", "x"],
+        vec![
+            "clear-password",
+            "srv-1",
+            "--endpoint",
+            "http://ecs.example.com",
+        ],
+        vec!["no-such-command"],
+    ] {
+        let (code, _, err) = run(with_account(bin()).args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    let (code, _, err) = run(bin().args(["clear-password", "srv-1", "--endpoint", endpoint]));
+    assert_eq!(code, 2);
+    assert!(err.contains("HUAWEICLOUD_SDK_AK"), "{err}");
+    assert!(gateway.requests().is_empty());
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["clear-password", "--help"],
+        vec!["show-password", "-h"],
+        vec!["demo", "--help"],
+        vec!["fake-gateway", "--help"],
+    ] {
+        let (code, out, _) = run(bin().args(&args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(
+            out.starts_with("Usage:") || out.contains("\nUsage:"),
+            "{args:?}: {out}"
+        );
+    }
+}
+
+#[test]
+fn fake_gateway_command_serves_until_killed() {
+    let mut child = with_account(bin())
+        .args(["fake-gateway", "--servers", "alpha,beta"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut endpoint = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut endpoint)
+        .unwrap();
+    let endpoint = endpoint.trim().to_owned();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+
+    let client = Client::builder()
+        .credentials(
+            Credentials::new(AK, SK)
+                .unwrap()
+                .with_security_token(TOKEN)
+                .unwrap(),
+        )
+        .project_id(PROJECT)
+        .endpoint(&endpoint)
+        .build()
+        .unwrap();
+    let result = client.clear_password("beta").map(|c| c.status);
+    let missing = client.get_password("gamma").map(|_| ());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(result.unwrap(), 204);
+    assert!(missing.unwrap_err().is_not_found());
+}
