@@ -1,1 +1,61 @@
-fn main() {}
+//! Sequential DELETEs to a local server on one keep-alive connection:
+//! the full client (validate, sign, send, read) next to bare ureq sending
+//! the same DELETE to the same server. Target: at least 0.9x bare ureq's
+//! throughput.
+//!
+//! The server answers 204 to everything without verifying, so both sides
+//! measure client cost plus the same loopback round trip.
+
+use std::sync::Arc;
+use std::thread;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use hwcloud_ecs::{Client, Credentials};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
+
+fn start_204_server() -> String {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let addr = server.server_addr().to_ip().unwrap();
+    for _ in 0..2 {
+        let server = Arc::clone(&server);
+        thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                let _ = request.respond(tiny_http::Response::empty(204));
+            }
+        });
+    }
+    format!("http://{addr}")
+}
+
+fn round_trip(c: &mut Criterion) {
+    let endpoint = start_204_server();
+    let client = Client::builder()
+        .credentials(Credentials::new("AKBENCH", "SKBENCH").unwrap())
+        .project_id(PROJECT)
+        .endpoint(&endpoint)
+        .build()
+        .unwrap();
+    let bare: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{endpoint}/v2.1/{PROJECT}/servers/{SERVER}/os-server-password");
+
+    let mut group = c.benchmark_group("sequential_delete");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("hwcloud_ecs_client", |b| {
+        b.iter(|| client.clear_password(SERVER).unwrap())
+    });
+    group.bench_function("bare_ureq", |b| {
+        b.iter(|| {
+            let response = bare.delete(&url).call().unwrap();
+            assert_eq!(response.status(), 204);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, round_trip);
+criterion_main!(benches);

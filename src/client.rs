@@ -5,7 +5,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http;
 
@@ -227,8 +227,14 @@ impl ClientBuilder {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept("application/json")
+            // Fixed per-phase timeouts, not ureq's global deadline: a deadline
+            // re-arms the socket timeout on every read and costs about half a
+            // loopback round trip per request. The body's share of the bound
+            // is enforced by `read_bounded`.
             .timeout_connect(Some(self.timeout_connect))
-            .timeout_global(Some(self.timeout))
+            .timeout_per_write(Some(self.timeout))
+            .timeout_per_read(Some(self.timeout))
+            .timeout_recv_response(Some(self.timeout))
             .build();
         Ok(Client {
             inner: Arc::new(Inner {
@@ -237,6 +243,7 @@ impl ClientBuilder {
                 project_id,
                 endpoint,
                 api: self.api,
+                timeout: self.timeout,
             }),
         })
     }
@@ -257,6 +264,7 @@ struct Inner {
     project_id: ProjectId,
     endpoint: Endpoint,
     api: ApiVersion,
+    timeout: Duration,
 }
 
 const _: () = {
@@ -355,6 +363,7 @@ impl Client {
         } else {
             builder.body(request.body.clone()).map(|r| agent.run(r))
         };
+        let started = Instant::now();
         let mut response = sent
             .map_err(|e| Error::invalid("request", e.to_string()))?
             .map_err(transport_error)?;
@@ -370,15 +379,11 @@ impl Client {
         } else {
             MAX_ERROR_BODY
         };
-        let mut body = Vec::new();
-        response
-            .body_mut()
-            .with_config()
-            .limit(u64::MAX)
-            .reader()
-            .take(limit + 1)
-            .read_to_end(&mut body)
-            .map_err(io_error)?;
+        let mut body = read_bounded(
+            response.body_mut().with_config().limit(u64::MAX).reader(),
+            limit + 1,
+            started + self.inner.timeout,
+        )?;
         log::debug!(
             "answer {status}, request id {request_id:?}, {} body bytes",
             body.len()
@@ -407,6 +412,28 @@ impl Client {
             snippet: parsed.snippet,
         })))
     }
+}
+
+/// Reads at most `limit` bytes, failing with a timeout once `deadline`
+/// passes, so that a body trickled byte by byte cannot hold the call forever.
+fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while (body.len() as u64) < limit {
+        let want = chunk.len().min((limit - body.len() as u64) as usize);
+        let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+        if Instant::now() > deadline {
+            return Err(Error::Timeout {
+                message: "the response body did not arrive within the timeout".into(),
+                source: None,
+            });
+        }
+    }
+    Ok(body)
 }
 
 fn transport_error(error: ureq::Error) -> Error {
