@@ -353,7 +353,7 @@ impl Client {
             builder = builder.header(name, value);
         }
         for (name, value) in signed.headers() {
-            builder = builder.header(*name, value.as_str());
+            builder = builder.header(name, value);
         }
         log::debug!("{} {}{target}", request.method, endpoint.url());
         // A bodiless call goes without a body, so no Content-Length is added.

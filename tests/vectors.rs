@@ -172,7 +172,7 @@ fn every_sdk_hmac_sha256_vector_matches_stage_by_stage() {
             let on_wire = sent
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v);
+                .map(|(_, v)| v.as_str());
             if on_wire != Some(value) {
                 failures.push(format!(
                     "{} / sent header {name}: got {value:?}, SDK sent {on_wire:?}",

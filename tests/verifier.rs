@@ -30,11 +30,7 @@ fn signed_headers() -> Vec<(String, String)> {
         ),
         ("User-Agent".to_string(), "anything".to_string()),
     ];
-    headers.extend(
-        out.headers()
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.clone())),
-    );
+    headers.extend(out.headers().map(|(n, v)| (n.to_string(), v.to_string())));
     headers
 }
 

@@ -5,15 +5,9 @@
 //! trailing `/` is always added, query pairs are sorted on their *decoded*
 //! text, and only `A-Z a-z 0-9 - . _ ~` survive encoding.
 
-use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use ring::digest;
+use std::borrow::Cow;
 
-/// Every byte except the unreserved set `A-Z a-z 0-9 - . _ ~` is encoded.
-const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use ring::digest;
 
 /// The payload hash used when the caller opts out of hashing the body.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -22,15 +16,65 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub const EMPTY_BODY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// `UNRESERVED[b]` is true for `A-Z a-z 0-9 - . _ ~`, the bytes kept as is.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
+
+/// The canonical text is built as bytes (every piece appended is UTF-8)
+/// and checked once at the end.
+pub(crate) fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Appends `text` percent-encoded with the signer's rule: every byte but
+/// `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
+pub(crate) fn encode_into(out: &mut Vec<u8>, text: &[u8]) {
+    if text.iter().all(|&b| UNRESERVED[usize::from(b)]) {
+        out.extend_from_slice(text);
+        return;
+    }
+    for &b in text {
+        if UNRESERVED[usize::from(b)] {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[
+                b'%',
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 0x0f)],
+            ]);
+        }
+    }
+}
+
 /// Percent-encodes `text` with the signer's rule (upper-case hex).
+///
+/// ```
+/// assert_eq!(hwcloud_ecs::sign::encode("a b/é~"), "a%20b%2F%C3%A9~");
+/// ```
 pub fn encode(text: &str) -> String {
-    percent_encode(text.as_bytes(), ENCODE_SET).to_string()
+    let mut out = Vec::with_capacity(text.len());
+    encode_into(&mut out, text.as_bytes());
+    into_string(out)
 }
 
 /// Percent-decodes `text` the way the official signer does: a valid `%XX`
 /// becomes that byte, an invalid escape stays literal, `+` stays `+`, and
 /// bytes that are not UTF-8 become U+FFFD.
-pub fn decode(text: &str) -> String {
+pub fn decode(text: &str) -> Cow<'_, str> {
+    if !text.contains('%') {
+        return Cow::Borrowed(text);
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -45,7 +89,7 @@ pub fn decode(text: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -57,6 +101,20 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// Appends the canonical URI of `raw_path`.
+pub(crate) fn write_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
+    let decoded = decode(raw_path);
+    for (i, segment) in decoded.as_bytes().split(|&b| b == b'/').enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        encode_into(out, segment);
+    }
+    if out.last() != Some(&b'/') {
+        out.push(b'/');
+    }
+}
+
 /// Stage 1: the canonical URI of a raw path as sent on the wire.
 ///
 /// ```
@@ -64,12 +122,9 @@ fn hex_value(b: u8) -> Option<u8> {
 /// assert_eq!(canonical_uri("/v1/a%2Fb/c+d"), "/v1/a/b/c%2Bd/");
 /// ```
 pub fn canonical_uri(raw_path: &str) -> String {
-    let decoded = decode(raw_path);
-    let mut uri = decoded.split('/').map(encode).collect::<Vec<_>>().join("/");
-    if !uri.ends_with('/') {
-        uri.push('/');
-    }
-    uri
+    let mut out = Vec::with_capacity(raw_path.len() + 1);
+    write_canonical_uri(&mut out, raw_path);
+    into_string(out)
 }
 
 /// Splits a raw query (without `?`) into decoded `(key, value)` pairs in
@@ -81,7 +136,7 @@ pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
             let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
-            (decode(key), decode(value))
+            (decode(key).into_owned(), decode(value).into_owned())
         })
         .collect()
 }
@@ -95,36 +150,96 @@ pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
 /// assert_eq!(canonical_query(&pairs), "a=x%20y&b=2");
 /// ```
 pub fn canonical_query(pairs: &[(String, String)]) -> String {
+    let mut out = Vec::new();
+    write_canonical_query(&mut out, pairs);
+    into_string(out)
+}
+
+fn write_canonical_query(out: &mut Vec<u8>, pairs: &[(String, String)]) {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
     sorted.sort();
-    sorted
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    for (i, (key, value)) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        encode_into(out, key.as_bytes());
+        out.push(b'=');
+        encode_into(out, value.as_bytes());
+    }
+}
+
+/// Compares header names as their lower-case forms, without allocating.
+pub(crate) fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Appends `name` with ASCII letters lower-cased.
+fn push_lowercase(out: &mut Vec<u8>, name: &str) {
+    let start = out.len();
+    out.extend_from_slice(name.as_bytes());
+    out[start..].make_ascii_lowercase();
 }
 
 /// Stage 3: the canonical header block and the signed-header list.
 ///
-/// `headers` are `(lower-case name, value)` pairs, already filtered to the
-/// ones being signed; they are sorted by name and each value is trimmed.
-/// Returns the block (each line ending in `\n`) and the names joined by `;`.
-pub fn canonical_headers(headers: &[(String, &str)]) -> (String, String) {
-    let mut sorted: Vec<&(String, &str)> = headers.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut block = String::new();
-    for (name, value) in &sorted {
-        block.push_str(name);
-        block.push(':');
-        block.push_str(value.trim());
-        block.push('\n');
+/// `headers` are the `(name, value)` pairs being signed; they are sorted by
+/// lower-case name and each value is trimmed. Returns the block (each line
+/// ending in `\n`) and the lower-case names joined by `;`.
+///
+/// ```
+/// use hwcloud_ecs::sign::canonical_headers;
+/// let (block, names) = canonical_headers(&[("X-Sdk-Date", "20240102T030405Z"), ("Host", " h ")]);
+/// assert_eq!(block, "host:h\nx-sdk-date:20240102T030405Z\n");
+/// assert_eq!(names, "host;x-sdk-date");
+/// ```
+pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
+    let mut sorted = headers.to_vec();
+    sorted.sort_by(|a, b| cmp_lowercase(a.0, b.0));
+    let mut block = Vec::new();
+    write_header_block(&mut block, &sorted);
+    let mut names = Vec::new();
+    write_signed_names(&mut names, &sorted);
+    (into_string(block), into_string(names))
+}
+
+/// Appends `name:value\n` for each header, in the given order.
+pub(crate) fn write_header_block(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
+    for (name, value) in sorted {
+        push_lowercase(out, name);
+        out.push(b':');
+        out.extend_from_slice(value.trim().as_bytes());
+        out.push(b'\n');
     }
-    let names = sorted
-        .iter()
-        .map(|(name, _)| name.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    (block, names)
+}
+
+/// Appends the lower-case names joined by `;`, in the given order.
+pub(crate) fn write_signed_names(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
+    for (i, (name, _)) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        push_lowercase(out, name);
+    }
+}
+
+/// Appends the canonical request's first three lines: method, URI, query.
+pub(crate) fn write_request_line(out: &mut Vec<u8>, method: &str, raw_path: &str, raw_query: &str) {
+    if method.is_ascii() {
+        let start = out.len();
+        out.extend_from_slice(method.as_bytes());
+        out[start..].make_ascii_uppercase();
+    } else {
+        out.extend_from_slice(method.to_uppercase().as_bytes());
+    }
+    out.push(b'\n');
+    write_canonical_uri(out, raw_path);
+    out.push(b'\n');
+    if !raw_query.is_empty() {
+        write_canonical_query(out, &parse_query(raw_query));
+    }
+    out.push(b'\n');
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -134,13 +249,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    into_string(out)
+}
+
+/// Appends lower-case hex of `bytes`.
+pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+        out.extend_from_slice(&[
+            HEX_LOWER[usize::from(b >> 4)],
+            HEX_LOWER[usize::from(b & 0x0f)],
+        ]);
     }
-    out
 }
 
 /// Decodes lower- or upper-case hex; `None` on odd length or a non-hex digit.
@@ -176,11 +297,16 @@ pub fn canonical_request(
 
 /// Stage 5: the string to sign for a canonical request and `X-Sdk-Date` value.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    format!(
-        "{}\n{sdk_date}\n{}",
-        super::ALGORITHM,
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut out = Vec::with_capacity(100);
+    out.extend_from_slice(super::ALGORITHM.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(sdk_date.as_bytes());
+    out.push(b'\n');
+    push_hex(
+        &mut out,
+        digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
+    );
+    into_string(out)
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@ const SECONDS_PER_DAY: u64 = 86_400;
 /// assert_eq!(date.as_str(), "20240102T030405Z");
 /// assert_eq!(SdkDate::parse("20240102T030405Z"), Some(date));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SdkDate {
-    text: String,
+    // Always 16 ASCII bytes; kept inline so that signing allocates nothing here.
+    text: [u8; 16],
     unix_seconds: u64,
 }
 
@@ -36,12 +37,13 @@ impl SdkDate {
         let days = unix_seconds / SECONDS_PER_DAY;
         let rem = unix_seconds % SECONDS_PER_DAY;
         let (year, month, day) = civil_from_days(days);
-        let text = format!(
-            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        );
+        let mut text = *b"00000000T000000Z";
+        put_digits(&mut text[0..4], year);
+        put_digits(&mut text[4..6], month);
+        put_digits(&mut text[6..8], day);
+        put_digits(&mut text[9..11], rem / 3600);
+        put_digits(&mut text[11..13], rem / 60 % 60);
+        put_digits(&mut text[13..15], rem % 60);
         SdkDate { text, unix_seconds }
     }
 
@@ -74,15 +76,17 @@ impl SdkDate {
         }
         let days = days_from_civil(year, month, day);
         let unix_seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(b);
         Some(SdkDate {
-            text: text.to_owned(),
+            text: bytes,
             unix_seconds,
         })
     }
 
     /// The header value, e.g. `20240102T030405Z`.
     pub fn as_str(&self) -> &str {
-        &self.text
+        std::str::from_utf8(&self.text).unwrap_or_default()
     }
 
     /// The instant this date names.
@@ -93,13 +97,22 @@ impl SdkDate {
 
 impl fmt::Display for SdkDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for SdkDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SdkDate({})", self.text)
+        write!(f, "SdkDate({})", self.as_str())
+    }
+}
+
+/// Writes `value` as zero-padded decimal filling `out`; years past 9999
+/// wrap, which no signing clock reaches.
+fn put_digits(out: &mut [u8], mut value: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 

@@ -32,6 +32,7 @@ mod date;
 mod verify;
 
 use std::fmt;
+use std::ops::Range;
 use std::time::SystemTime;
 
 use ring::hmac;
@@ -39,8 +40,8 @@ use ring::hmac;
 use crate::credentials::Credentials;
 
 pub use canonical::{
-    canonical_headers, canonical_query, canonical_request, canonical_uri, encode, parse_query,
-    sha256_hex, string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
+    canonical_headers, canonical_query, canonical_request, canonical_uri, decode, encode,
+    parse_query, sha256_hex, string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
 };
 pub use date::SdkDate;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
@@ -129,21 +130,35 @@ impl<'a> SignableRequest<'a> {
 /// `Debug` redacts the security token wherever it appears.
 #[derive(Clone)]
 pub struct SigningOutput {
-    headers: Vec<(&'static str, String)>,
+    host: Option<String>,
+    date: SdkDate,
+    security_token: Option<String>,
+    unsigned_payload: bool,
     canonical_request: String,
     string_to_sign: String,
-    signed_headers: String,
-    signature: String,
     authorization: String,
-    security_token_len: Option<usize>,
+    signed_headers: Range<usize>,
+    signature: Range<usize>,
 }
 
 impl SigningOutput {
     /// Headers to add to the request, in order: `Host` (when the request had
     /// none), `X-Sdk-Date`, `X-Security-Token` (temporary credentials),
     /// `X-Sdk-Content-Sha256` (unsigned payloads) and `Authorization`.
-    pub fn headers(&self) -> &[(&'static str, String)] {
-        &self.headers
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        let host = self.host.as_deref().map(|h| ("Host", h));
+        let date = Some((HEADER_SDK_DATE, self.date.as_str()));
+        let token = self
+            .security_token
+            .as_deref()
+            .map(|t| (HEADER_SECURITY_TOKEN, t));
+        let unsigned = self
+            .unsigned_payload
+            .then_some((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD));
+        let authorization = Some(("Authorization", self.authorization.as_str()));
+        [host, date, token, unsigned, authorization]
+            .into_iter()
+            .flatten()
     }
 
     /// The canonical request, exactly as hashed. It contains the security
@@ -164,30 +179,34 @@ impl SigningOutput {
 
     /// The signed header names, lower-case, sorted, joined by `;`.
     pub fn signed_headers(&self) -> &str {
-        &self.signed_headers
+        &self.authorization[self.signed_headers.clone()]
     }
 
     /// The hex signature.
     pub fn signature(&self) -> &str {
-        &self.signature
+        &self.authorization[self.signature.clone()]
     }
 
     /// The `Authorization` header value.
     pub fn authorization(&self) -> &str {
         &self.authorization
     }
+
+    /// The `X-Sdk-Date` that was signed.
+    pub fn sdk_date(&self) -> SdkDate {
+        self.date
+    }
 }
 
 impl fmt::Debug for SigningOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
+            .headers()
             .map(|(n, v)| {
-                if *n == HEADER_SECURITY_TOKEN {
-                    (*n, "<redacted>")
+                if n == HEADER_SECURITY_TOKEN {
+                    (n, "<redacted>")
                 } else {
-                    (*n, v.as_str())
+                    (n, v)
                 }
             })
             .collect();
@@ -195,12 +214,6 @@ impl fmt::Debug for SigningOutput {
             .field("headers", &headers)
             .field("canonical_request", &self.canonical_request_redacted())
             .field("string_to_sign", &self.string_to_sign)
-            .field("signed_headers", &self.signed_headers)
-            .field("signature", &self.signature)
-            .field(
-                "security_token",
-                &self.security_token_len.map(|_| "<redacted>"),
-            )
             .finish()
     }
 }
@@ -230,131 +243,138 @@ pub fn sign(
     time: SystemTime,
 ) -> SigningOutput {
     let date = SdkDate::from_system_time(time);
-    let mut added: Vec<(&'static str, String)> = Vec::new();
     let has = |name: &str| {
         request
             .headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
     };
-
-    if !has("host") {
-        added.push(("Host", request.authority.to_owned()));
-    }
-    added.push((HEADER_SDK_DATE, date.as_str().to_owned()));
-    if let Some(token) = credentials.security_token() {
-        added.push((HEADER_SECURITY_TOKEN, token.to_owned()));
-    }
+    let add_host = !has("host");
     // The official signer marks a non-JSON body as unsigned; it finds the
     // Content-Type by its exact spelling, and so do we, to stay byte-identical.
-    let content_type = request
+    let unsigned_by_type = request
         .headers
         .iter()
         .find(|(n, _)| *n == "Content-Type")
-        .map(|(_, v)| *v);
-    let unsigned_by_type = content_type.is_some_and(|ct| {
-        !ct.is_empty() && !ct.starts_with("application/json") && !ct.starts_with("application/bson")
-    });
-    let unsigned = unsigned_by_type || request.payload == Payload::Unsigned;
-    if unsigned && !has(HEADER_CONTENT_SHA256) {
-        added.push((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD.to_owned()));
+        .is_some_and(|(_, ct)| {
+            !ct.is_empty()
+                && !ct.starts_with("application/json")
+                && !ct.starts_with("application/bson")
+        });
+    let add_unsigned =
+        (unsigned_by_type || request.payload == Payload::Unsigned) && !has(HEADER_CONTENT_SHA256);
+    let token = credentials.security_token();
+
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(request.headers.len() + 4);
+    signed.extend(
+        request
+            .headers
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE) && !n.contains('_')),
+    );
+    if add_host {
+        signed.push(("host", request.authority));
     }
+    signed.push(("x-sdk-date", date.as_str()));
+    if let Some(token) = token {
+        signed.push(("x-security-token", token));
+    }
+    if add_unsigned {
+        signed.push(("x-sdk-content-sha256", UNSIGNED_PAYLOAD));
+    }
+    signed.sort_by(|a, b| canonical::cmp_lowercase(a.0, b.0));
 
-    let mut to_sign: Vec<(String, &str)> = request
-        .headers
+    let content_sha = signed
         .iter()
-        .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE))
-        .map(|(n, v)| (n.to_ascii_lowercase(), *v))
-        .chain(
-            added
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str())),
-        )
-        .filter(|(n, _)| !n.contains('_'))
-        .collect();
-    to_sign.sort_by(|a, b| a.0.cmp(&b.0));
-
-    let content_sha = to_sign
-        .iter()
-        .find(|(n, _)| n == "x-sdk-content-sha256")
+        .find(|(n, _)| n.eq_ignore_ascii_case(HEADER_CONTENT_SHA256))
         .map(|(_, v)| v.trim());
-    let payload_hash = payload_hash(request.payload, content_sha);
+    let mut body_hash = String::new();
+    let payload_hash = payload_hash(request.payload, content_sha, &mut body_hash);
 
-    let output = signature_stages(
+    let (canonical_request, signed_names) = build_canonical_request(
         request.method,
         request.path,
         request.query,
-        &to_sign,
-        &payload_hash,
-        &date,
-        credentials.secret_key(),
+        &signed,
+        payload_hash,
     );
-    let authorization = format!(
-        "{ALGORITHM} Access={}, SignedHeaders={}, Signature={}",
-        credentials.access_key(),
-        output.signed_headers,
-        output.signature
+    let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
+    let tag = hmac_sha256(credentials.secret_key(), &string_to_sign);
+
+    let mut authorization = Vec::with_capacity(
+        ALGORITHM.len() + credentials.access_key().len() + signed_names.len() + 110,
     );
-    added.push(("Authorization", authorization.clone()));
+    authorization.extend_from_slice(ALGORITHM.as_bytes());
+    authorization.extend_from_slice(b" Access=");
+    authorization.extend_from_slice(credentials.access_key().as_bytes());
+    authorization.extend_from_slice(b", SignedHeaders=");
+    let names_start = authorization.len();
+    authorization.extend_from_slice(canonical_request[signed_names].as_bytes());
+    let names_end = authorization.len();
+    authorization.extend_from_slice(b", Signature=");
+    let signature_start = authorization.len();
+    canonical::push_hex(&mut authorization, tag.as_ref());
+    let authorization = canonical::into_string(authorization);
+
     SigningOutput {
-        headers: added,
-        canonical_request: output.canonical_request,
-        string_to_sign: output.string_to_sign,
-        signed_headers: output.signed_headers,
-        signature: output.signature,
+        host: add_host.then(|| request.authority.to_owned()),
+        date,
+        security_token: token.map(str::to_owned),
+        unsigned_payload: add_unsigned,
+        signature: signature_start..authorization.len(),
+        signed_headers: names_start..names_end,
+        canonical_request,
+        string_to_sign,
         authorization,
-        security_token_len: credentials.security_token().map(str::len),
     }
 }
 
 /// The payload hash rule of the official signer: an empty body always
 /// hashes as empty; otherwise an `X-Sdk-Content-Sha256` value wins; otherwise
-/// the body is hashed.
-fn payload_hash(payload: Payload<'_>, content_sha_header: Option<&str>) -> String {
-    match payload {
-        Payload::Bytes([]) => EMPTY_BODY_SHA256.to_owned(),
-        _ if content_sha_header.is_some() => content_sha_header.unwrap_or_default().to_owned(),
-        Payload::Bytes(body) => sha256_hex(body),
-        Payload::Sha256Hex(hash) => hash.to_ascii_lowercase(),
-        Payload::Unsigned => UNSIGNED_PAYLOAD.to_owned(),
+/// the body is hashed (into `scratch`).
+fn payload_hash<'a>(
+    payload: Payload<'a>,
+    content_sha_header: Option<&'a str>,
+    scratch: &'a mut String,
+) -> &'a str {
+    match (payload, content_sha_header) {
+        (Payload::Bytes([]), _) => EMPTY_BODY_SHA256,
+        (_, Some(header)) => header,
+        (Payload::Bytes(body), None) => {
+            *scratch = sha256_hex(body);
+            scratch
+        }
+        (Payload::Sha256Hex(hash), None) => hash,
+        (Payload::Unsigned, None) => UNSIGNED_PAYLOAD,
     }
 }
 
-pub(crate) struct Stages {
-    pub canonical_request: String,
-    pub string_to_sign: String,
-    pub signed_headers: String,
-    pub signature: String,
-}
-
-/// Canonical request -> string to sign -> signature, from headers that are
-/// already lower-cased and filtered to the signed set.
-pub(crate) fn signature_stages(
+/// Builds the canonical request in one buffer from headers already in
+/// signing order; returns it with the byte range of the signed-name list.
+pub(crate) fn build_canonical_request(
     method: &str,
     raw_path: &str,
     raw_query: &str,
-    signed: &[(String, &str)],
+    signed: &[(&str, &str)],
     payload_hash: &str,
-    date: &SdkDate,
-    secret_key: &str,
-) -> Stages {
-    let (header_block, signed_headers) = canonical_headers(signed);
-    let canonical_request = canonical_request(
-        &method.to_ascii_uppercase(),
-        &canonical_uri(raw_path),
-        &canonical_query(&parse_query(raw_query)),
-        &header_block,
-        &signed_headers,
-        payload_hash,
-    );
-    let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
-    let signature = canonical::hex(hmac_sha256(secret_key, &string_to_sign).as_ref());
-    Stages {
-        canonical_request,
-        string_to_sign,
-        signed_headers,
-        signature,
-    }
+) -> (String, Range<usize>) {
+    let capacity = 64
+        + raw_path.len() * 2
+        + raw_query.len() * 2
+        + signed
+            .iter()
+            .map(|(n, v)| 2 * n.len() + v.len() + 2)
+            .sum::<usize>();
+    let mut out = Vec::with_capacity(capacity);
+    canonical::write_request_line(&mut out, method, raw_path, raw_query);
+    canonical::write_header_block(&mut out, signed);
+    out.push(b'\n');
+    let names_start = out.len();
+    canonical::write_signed_names(&mut out, signed);
+    let names_end = out.len();
+    out.push(b'\n');
+    out.extend_from_slice(payload_hash.as_bytes());
+    (canonical::into_string(out), names_start..names_end)
 }
 
 fn hmac_sha256(secret_key: &str, message: &str) -> hmac::Tag {

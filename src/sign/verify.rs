@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime};
 use ring::hmac;
 
 use super::canonical::unhex;
-use super::{payload_hash, signature_stages, SdkDate, SignableRequest, ALGORITHM};
+use super::{
+    build_canonical_request, payload_hash, string_to_sign, SdkDate, SignableRequest, ALGORITHM,
+};
 use crate::credentials::Credentials;
 
 /// How far `X-Sdk-Date` may be from the verifier's clock, either way.
@@ -172,10 +174,10 @@ pub fn verify(
         return Err(VerifyError::Expired { skew_seconds });
     }
 
-    let mut signed: Vec<(String, &str)> = Vec::with_capacity(auth.signed_headers.len());
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
         match lookup(name).as_slice() {
-            [one] => signed.push((name.clone(), one)),
+            [one] => signed.push((name.as_str(), one)),
             [] => {
                 return Err(VerifyError::SignedHeaderProblem(format!(
                     "{name} is missing"
@@ -190,21 +192,17 @@ pub fn verify(
     }
     let content_sha = signed
         .iter()
-        .find(|(n, _)| n == "x-sdk-content-sha256")
+        .find(|(n, _)| *n == "x-sdk-content-sha256")
         .map(|(_, v)| v.trim());
-    let hash = payload_hash(request.payload, content_sha);
-    let stages = signature_stages(
-        request.method,
-        request.path,
-        request.query,
-        &signed,
-        &hash,
-        &date,
-        credentials.secret_key(),
-    );
+    let mut scratch = String::new();
+    let hash = payload_hash(request.payload, content_sha, &mut scratch);
+    // The list is used in the order the client gave, as the gateway does.
+    let (canonical_request, _) =
+        build_canonical_request(request.method, request.path, request.query, &signed, hash);
+    let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
     let claimed = unhex(&auth.signature).ok_or(VerifyError::SignatureMismatch)?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, credentials.secret_key().as_bytes());
-    hmac::verify(&key, stages.string_to_sign.as_bytes(), &claimed)
+    hmac::verify(&key, string_to_sign.as_bytes(), &claimed)
         .map_err(|_| VerifyError::SignatureMismatch)?;
     Ok(auth)
 }
