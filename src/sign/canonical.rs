@@ -254,6 +254,14 @@ pub fn hex(bytes: &[u8]) -> String {
     into_string(out)
 }
 
+/// Writes lower-case hex of `bytes` into `out` (twice as long).
+pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_LOWER[usize::from(b >> 4)];
+        pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
+    }
+}
+
 /// Appends lower-case hex of `bytes`.
 pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     for b in bytes {

@@ -130,12 +130,15 @@ impl<'a> SignableRequest<'a> {
 /// `Debug` redacts the security token wherever it appears.
 #[derive(Clone)]
 pub struct SigningOutput {
-    host: Option<String>,
+    // Values that also appear in the canonical request are kept as ranges
+    // into it, and the fixed-size string to sign inline: signing allocates
+    // only the canonical request and the Authorization value.
+    host: Option<Range<usize>>,
     date: SdkDate,
-    security_token: Option<String>,
+    security_token: Option<Range<usize>>,
     unsigned_payload: bool,
     canonical_request: String,
-    string_to_sign: String,
+    string_to_sign: [u8; STRING_TO_SIGN_LEN],
     authorization: String,
     signed_headers: Range<usize>,
     signature: Range<usize>,
@@ -146,12 +149,15 @@ impl SigningOutput {
     /// none), `X-Sdk-Date`, `X-Security-Token` (temporary credentials),
     /// `X-Sdk-Content-Sha256` (unsigned payloads) and `Authorization`.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let host = self.host.as_deref().map(|h| ("Host", h));
+        let host = self
+            .host
+            .clone()
+            .map(|r| ("Host", &self.canonical_request[r]));
         let date = Some((HEADER_SDK_DATE, self.date.as_str()));
         let token = self
             .security_token
-            .as_deref()
-            .map(|t| (HEADER_SECURITY_TOKEN, t));
+            .clone()
+            .map(|r| (HEADER_SECURITY_TOKEN, &self.canonical_request[r]));
         let unsigned = self
             .unsigned_payload
             .then_some((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD));
@@ -174,7 +180,7 @@ impl SigningOutput {
 
     /// The string to sign.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        std::str::from_utf8(&self.string_to_sign).unwrap_or_default()
     }
 
     /// The signed header names, lower-case, sorted, joined by `;`.
@@ -213,7 +219,7 @@ impl fmt::Debug for SigningOutput {
         f.debug_struct("SigningOutput")
             .field("headers", &headers)
             .field("canonical_request", &self.canonical_request_redacted())
-            .field("string_to_sign", &self.string_to_sign)
+            .field("string_to_sign", &self.string_to_sign())
             .finish()
     }
 }
@@ -265,23 +271,37 @@ pub fn sign(
         (unsigned_by_type || request.payload == Payload::Unsigned) && !has(HEADER_CONTENT_SHA256);
     let token = credentials.security_token();
 
-    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(request.headers.len() + 4);
-    signed.extend(
-        request
-            .headers
-            .iter()
-            .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE) && !n.contains('_')),
-    );
-    if add_host {
-        signed.push(("host", request.authority));
+    let caller = request
+        .headers
+        .iter()
+        .copied()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE) && !n.contains('_'));
+    let ours = [
+        add_host.then_some(("host", request.authority)),
+        Some(("x-sdk-date", date.as_str())),
+        token.map(|t| ("x-security-token", t)),
+        add_unsigned.then_some(("x-sdk-content-sha256", UNSIGNED_PAYLOAD)),
+    ];
+    // A typical request signs under a dozen headers: keep them on the stack.
+    let mut on_stack = [("", ""); 16];
+    let mut on_heap = Vec::new();
+    let mut count = 0;
+    for header in caller.chain(ours.into_iter().flatten()) {
+        if count < on_stack.len() {
+            on_stack[count] = header;
+        } else {
+            if on_heap.is_empty() {
+                on_heap.extend_from_slice(&on_stack);
+            }
+            on_heap.push(header);
+        }
+        count += 1;
     }
-    signed.push(("x-sdk-date", date.as_str()));
-    if let Some(token) = token {
-        signed.push(("x-security-token", token));
-    }
-    if add_unsigned {
-        signed.push(("x-sdk-content-sha256", UNSIGNED_PAYLOAD));
-    }
+    let signed: &mut [(&str, &str)] = if on_heap.is_empty() {
+        &mut on_stack[..count]
+    } else {
+        &mut on_heap
+    };
     signed.sort_by(|a, b| canonical::cmp_lowercase(a.0, b.0));
 
     let content_sha = signed
@@ -298,7 +318,7 @@ pub fn sign(
         &signed,
         payload_hash,
     );
-    let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
+    let string_to_sign = string_to_sign_bytes(&date, &canonical_request);
     let tag = hmac_sha256(credentials.secret_key(), &string_to_sign);
 
     let mut authorization = Vec::with_capacity(
@@ -317,9 +337,9 @@ pub fn sign(
     let authorization = canonical::into_string(authorization);
 
     SigningOutput {
-        host: add_host.then(|| request.authority.to_owned()),
+        host: add_host.then(|| header_value_range(&canonical_request, "host")),
         date,
-        security_token: token.map(str::to_owned),
+        security_token: token.map(|_| header_value_range(&canonical_request, "x-security-token")),
         unsigned_payload: add_unsigned,
         signature: signature_start..authorization.len(),
         signed_headers: names_start..names_end,
@@ -377,7 +397,40 @@ pub(crate) fn build_canonical_request(
     (canonical::into_string(out), names_start..names_end)
 }
 
-fn hmac_sha256(secret_key: &str, message: &str) -> hmac::Tag {
+/// `SDK-HMAC-SHA256\n` + 16-byte date + `\n` + 64 hex digits.
+const STRING_TO_SIGN_LEN: usize = ALGORITHM.len() + 1 + 16 + 1 + 64;
+
+/// Stage 5 into a fixed-size array, so the hot path does not allocate.
+fn string_to_sign_bytes(date: &SdkDate, canonical_request: &str) -> [u8; STRING_TO_SIGN_LEN] {
+    let mut out = [0u8; STRING_TO_SIGN_LEN];
+    let head = ALGORITHM.len();
+    out[..head].copy_from_slice(ALGORITHM.as_bytes());
+    out[head] = b'\n';
+    out[head + 1..head + 17].copy_from_slice(date.as_str().as_bytes());
+    out[head + 17] = b'\n';
+    let digest = ring::digest::digest(&ring::digest::SHA256, canonical_request.as_bytes());
+    canonical::hex_into(&mut out[head + 18..], digest.as_ref());
+    out
+}
+
+/// The byte range of header `name`'s value in the canonical request's
+/// header block (the line `name:value`).
+fn header_value_range(canonical_request: &str, name: &str) -> Range<usize> {
+    let mut offset = 0;
+    for line in canonical_request.split('\n') {
+        if let Some(value) = line
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(':'))
+        {
+            let start = offset + name.len() + 1;
+            return start..start + value.len();
+        }
+        offset += line.len() + 1;
+    }
+    0..0
+}
+
+fn hmac_sha256(secret_key: &str, message: &[u8]) -> hmac::Tag {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret_key.as_bytes());
-    hmac::sign(&key, message.as_bytes())
+    hmac::sign(&key, message)
 }
