@@ -315,7 +315,7 @@ pub fn sign(
         request.method,
         request.path,
         request.query,
-        &signed,
+        signed,
         payload_hash,
     );
     let string_to_sign = string_to_sign_bytes(&date, &canonical_request);
