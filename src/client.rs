@@ -87,6 +87,7 @@ pub struct ClientBuilder {
     api: ApiVersion,
     timeout_connect: Duration,
     timeout: Duration,
+    idle_connections: usize,
 }
 
 impl Default for ClientBuilder {
@@ -99,6 +100,7 @@ impl Default for ClientBuilder {
             api: ApiVersion::V2_1,
             timeout_connect: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            idle_connections: 32,
         }
     }
 }
@@ -193,6 +195,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How many idle keep-alive connections per host the pool keeps for
+    /// reuse; size it to the number of threads sharing the client.
+    /// Defaults to 32.
+    pub fn idle_connections(mut self, count: usize) -> Self {
+        self.idle_connections = count;
+        self
+    }
+
     /// Validates everything and builds the client; nothing is sent.
     ///
     /// # Errors
@@ -227,6 +237,8 @@ impl ClientBuilder {
             .max_redirects(0)
             .user_agent(USER_AGENT)
             .accept("application/json")
+            .max_idle_connections(self.idle_connections.max(1) * 2)
+            .max_idle_connections_per_host(self.idle_connections)
             // Fixed per-phase timeouts, not ureq's global deadline: a deadline
             // re-arms the socket timeout on every read and costs about half a
             // loopback round trip per request. The body's share of the bound

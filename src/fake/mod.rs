@@ -4,7 +4,8 @@
 //! [`crate::sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
 //! answers), serves both password routes for a configurable set of servers,
 //! records what it received, and answers 404 `APIGW.0101` for unknown routes.
-//! HTTP/1.1 and keep-alive are handled by `tiny_http`.
+//! HTTP/1.1 with keep-alive is served one thread per connection, with
+//! `httparse` reading the requests.
 //!
 //! ```
 //! use hwcloud_ecs::fake::FakeGateway;
@@ -25,22 +26,20 @@
 //! ```
 
 mod routes;
+mod server;
 
-use std::collections::{HashMap, HashSet};
-use std::io::{self, Read};
+use std::collections::HashMap;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use crate::credentials::Credentials;
 use crate::sign::{self, Payload, SignableRequest};
 
 use routes::Answer;
-
-/// Largest request body the fake gateway reads.
-const MAX_REQUEST_BODY: u64 = 1024 * 1024;
+use server::{HttpServer, Incoming, Outgoing};
 
 /// What the gateway concluded about one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +85,6 @@ pub struct FakeGatewayBuilder {
     project_id: String,
     servers: HashMap<String, String>,
     clock_offset_secs: i64,
-    workers: usize,
 }
 
 impl FakeGatewayBuilder {
@@ -103,12 +101,6 @@ impl FakeGatewayBuilder {
         self
     }
 
-    /// Number of request-handling threads. Defaults to 8.
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers.max(1);
-        self
-    }
-
     /// Binds `127.0.0.1:0` and starts serving.
     ///
     /// # Errors
@@ -122,37 +114,21 @@ impl FakeGatewayBuilder {
     /// # Errors
     /// The bind error.
     pub fn start_on(self, addr: &str) -> io::Result<FakeGateway> {
-        let server = tiny_http::Server::http(addr).map_err(io::Error::other)?;
-        let local = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("not an IP listener"))?;
-        let server = Arc::new(server);
         let state = Arc::new(State {
             credentials: self.credentials,
             project_id: self.project_id,
             servers: Mutex::new(self.servers),
             requests: Mutex::new(Vec::new()),
-            peers: Mutex::new(HashSet::new()),
             clock_offset_secs: Mutex::new(self.clock_offset_secs),
             next_request_id: AtomicU64::new(1),
         });
-        let workers = (0..self.workers)
-            .map(|_| {
-                let server = Arc::clone(&server);
-                let state = Arc::clone(&state);
-                std::thread::spawn(move || {
-                    while let Ok(request) = server.recv() {
-                        state.handle(request);
-                    }
-                })
-            })
-            .collect();
+        let handler_state = Arc::clone(&state);
+        let server =
+            HttpServer::start(addr, Arc::new(move |request| handler_state.handle(request)))?;
         Ok(FakeGateway {
-            endpoint: format!("http://{local}"),
+            endpoint: format!("http://{}", server.local_addr()),
             server,
             state,
-            workers,
         })
     }
 }
@@ -160,9 +136,8 @@ impl FakeGatewayBuilder {
 /// A running fake gateway; it stops when dropped.
 pub struct FakeGateway {
     endpoint: String,
-    server: Arc<tiny_http::Server>,
+    server: HttpServer,
     state: Arc<State>,
-    workers: Vec<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for FakeGateway {
@@ -182,7 +157,6 @@ impl FakeGateway {
             project_id: project_id.into(),
             servers: HashMap::new(),
             clock_offset_secs: 0,
-            workers: 8,
         }
     }
 
@@ -196,9 +170,9 @@ impl FakeGateway {
         lock(&self.state.requests).clone()
     }
 
-    /// How many distinct client connections have sent requests.
+    /// How many client connections the gateway has accepted.
     pub fn connections(&self) -> usize {
-        lock(&self.state.peers).len()
+        self.server.connections()
     }
 
     /// The stored ciphertext of a server: `Some("")` once cleared, `None`
@@ -213,23 +187,11 @@ impl FakeGateway {
     }
 }
 
-impl Drop for FakeGateway {
-    fn drop(&mut self) {
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-    }
-}
-
 struct State {
     credentials: Credentials,
     project_id: String,
     servers: Mutex<HashMap<String, String>>,
     requests: Mutex<Vec<RecordedRequest>>,
-    peers: Mutex<HashSet<SocketAddr>>,
     clock_offset_secs: Mutex<i64>,
     next_request_id: AtomicU64,
 }
@@ -254,43 +216,28 @@ impl State {
         }
     }
 
-    fn handle(&self, mut request: tiny_http::Request) {
+    fn handle(&self, request: Incoming) -> Outgoing {
         let request_id = format!(
             "{:032x}",
             self.next_request_id.fetch_add(1, Ordering::Relaxed)
         );
-        let method = request.method().as_str().to_owned();
-        let target = request.url().to_owned();
-        let headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.field.as_str().as_str().to_owned(),
-                    h.value.as_str().to_owned(),
-                )
-            })
-            .collect();
-        let mut body = Vec::new();
-        let read = request
-            .as_reader()
-            .take(MAX_REQUEST_BODY)
-            .read_to_end(&mut body);
+        let Incoming {
+            method,
+            target,
+            headers,
+            body,
+            peer,
+        } = request;
         let now = self.now();
 
-        let verdict = match read {
-            Err(e) => Err(format!("body unreadable: {e}")),
-            Ok(_) => {
-                let mut signable =
-                    SignableRequest::new(&method, "", &target).payload(Payload::Bytes(&body));
-                for (name, value) in &headers {
-                    signable = signable.header(name, value);
-                }
-                sign::verify(&signable, &self.credentials, now)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-        };
+        let mut signable =
+            SignableRequest::new(&method, "", &target).payload(Payload::Bytes(&body));
+        for (name, value) in &headers {
+            signable = signable.header(name, value);
+        }
+        let verdict = sign::verify(&signable, &self.credentials, now)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
         let answer = match &verdict {
             Err(why) => routes::signature_failure(why, &request_id),
             Ok(()) => {
@@ -304,10 +251,7 @@ impl State {
                 )
             }
         };
-        let peer = request.remote_addr().copied();
-        if let Some(peer) = peer {
-            lock(&self.peers).insert(peer);
-        }
+        let status = answer.status;
         lock(&self.requests).push(RecordedRequest {
             method,
             target,
@@ -325,26 +269,28 @@ impl State {
                 Ok(()) => Verdict::Accepted,
                 Err(why) => Verdict::Rejected(why),
             },
-            status: answer.status,
-            peer,
+            status,
+            peer: Some(peer),
         });
-        let _ = request.respond(to_response(answer, &request_id, now));
+        to_response(answer, &request_id, now)
     }
 }
 
-fn to_response(answer: Answer, request_id: &str, now: SystemTime) -> tiny_http::ResponseBox {
-    let header = |name: &str, value: &str| {
-        tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+fn to_response(answer: Answer, request_id: &str, now: SystemTime) -> Outgoing {
+    let mut headers = vec![
+        ("X-Request-Id".to_owned(), request_id.to_owned()),
+        ("Date".to_owned(), httpdate::fmt_http_date(now)),
+    ];
+    let body = match answer.body {
+        Some(body) => {
+            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+            body.into_bytes()
+        }
+        None => Vec::new(),
     };
-    let date = httpdate::fmt_http_date(now);
-    let response = match answer.body {
-        Some(body) => tiny_http::Response::from_string(body)
-            .with_status_code(answer.status)
-            .with_header(header("Content-Type", "application/json"))
-            .boxed(),
-        None => tiny_http::Response::empty(answer.status).boxed(),
-    };
-    response
-        .with_header(header("X-Request-Id", request_id))
-        .with_header(header("Date", &date))
+    Outgoing {
+        status: answer.status,
+        headers,
+        body,
+    }
 }
