@@ -31,3 +31,8 @@ pub use client::{env, ApiVersion, Client, ClientBuilder, MAX_ERROR_BODY, MAX_SUC
 pub use endpoint::Endpoint;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "fake-gateway"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
