@@ -25,6 +25,8 @@ pub enum Error {
     Transport {
         /// What failed, in words.
         message: String,
+        /// How many attempts were made, this one included.
+        attempts: u32,
         /// The underlying cause.
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
@@ -32,6 +34,8 @@ pub enum Error {
     Timeout {
         /// Which phase timed out.
         message: String,
+        /// How many attempts were made, this one included.
+        attempts: u32,
         /// The underlying cause.
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
@@ -66,6 +70,27 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.api().is_some_and(|a| a.status == 404)
     }
+
+    /// How many attempts were made before this error (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api(api) => api.attempts,
+            Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+
+    /// Records that this error ended attempt number `attempts`.
+    pub(crate) fn with_attempts(mut self, count: u32) -> Self {
+        match &mut self {
+            Error::Api(api) => api.attempts = count,
+            Error::Transport { attempts, .. } | Error::Timeout { attempts, .. } => {
+                *attempts = count
+            }
+            _ => {}
+        }
+        self
+    }
 }
 
 impl fmt::Display for Error {
@@ -74,8 +99,12 @@ impl fmt::Display for Error {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
             Error::Api(api) => fmt::Display::fmt(api, f),
-            Error::Transport { message, .. } => write!(f, "transport error: {message}"),
-            Error::Timeout { message, .. } => write!(f, "timed out: {message}"),
+            Error::Transport {
+                message, attempts, ..
+            } => write!(f, "transport error: {message}{}", after(*attempts)),
+            Error::Timeout {
+                message, attempts, ..
+            } => write!(f, "timed out: {message}{}", after(*attempts)),
             Error::InvalidResponse {
                 status,
                 reason,
@@ -114,6 +143,8 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// The start of a body that did not match a known error shape.
     pub snippet: Option<String>,
+    /// How many attempts were made; this answer ended the last one.
+    pub attempts: u32,
 }
 
 impl ApiError {
@@ -138,8 +169,17 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
-        Ok(())
+        f.write_str(&after(self.attempts))
     }
 }
 
 impl StdError for ApiError {}
+
+/// ` after N attempts` when the call was retried, else nothing.
+fn after(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
+}

@@ -27,7 +27,9 @@ mod endpoint;
 mod password;
 mod request;
 
-pub use client::{env, ApiVersion, Client, ClientBuilder, MAX_ERROR_BODY, MAX_SUCCESS_BODY};
+pub use client::{
+    env, ApiVersion, Client, ClientBuilder, RetryPolicy, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
+};
 pub use endpoint::Endpoint;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};

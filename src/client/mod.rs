@@ -1,26 +1,28 @@
-//! The blocking client: builder, configuration and the signed exchange.
+//! The blocking client: builder, configuration, and the retry loop around
+//! each signed exchange.
 //!
-//! This is the only module that talks to ureq, and the only one that reads
-//! the wall clock.
+//! This module and its children are the only ones that talk to ureq, and
+//! `clock` is the only place that reads the wall clock for signing.
 
-use std::io::Read;
+mod clock;
+mod exchange;
+mod retry;
+
 use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant, SystemTime};
-
-use ureq::http;
 
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
-use crate::error::{ApiError, Error};
-use crate::error_body::{parse_error_body, snippet};
+use crate::error::Error;
 use crate::ids::ProjectId;
 use crate::request::{ApiRequest, ApiResponse};
-use crate::sign::{self, Payload, SignableRequest};
 
-/// Largest success body read; password answers are a few hundred bytes.
-pub const MAX_SUCCESS_BODY: u64 = 1024 * 1024;
-/// Largest error body read; longer ones are cut.
-pub const MAX_ERROR_BODY: u64 = 64 * 1024;
+use clock::SkewClock;
+use exchange::{exchange, Limits, Prepared};
+pub use exchange::{MAX_ERROR_BODY, MAX_SUCCESS_BODY};
+pub use retry::RetryPolicy;
+use retry::{is_retryable, jitter, retry_after_wait};
 
 const USER_AGENT: &str = concat!("hwcloud-ecs/", env!("CARGO_PKG_VERSION"));
 
@@ -88,6 +90,7 @@ pub struct ClientBuilder {
     timeout_connect: Duration,
     timeout: Duration,
     idle_connections: usize,
+    retry: RetryPolicy,
 }
 
 impl Default for ClientBuilder {
@@ -101,6 +104,7 @@ impl Default for ClientBuilder {
             timeout_connect: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             idle_connections: 32,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -195,6 +199,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed attempts are retried. Defaults to [`RetryPolicy::default`]:
+    /// 3 attempts, 200 ms to 5 s full-jitter backoff, 60 s for the whole call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// How many idle keep-alive connections per host the pool keeps for
     /// reuse; size it to the number of threads sharing the client.
     /// Defaults to 32.
@@ -256,6 +267,8 @@ impl ClientBuilder {
                 endpoint,
                 api: self.api,
                 timeout: self.timeout,
+                retry: self.retry,
+                clock: SkewClock::default(),
             }),
         })
     }
@@ -277,6 +290,8 @@ struct Inner {
     endpoint: Endpoint,
     api: ApiVersion,
     timeout: Duration,
+    retry: RetryPolicy,
+    clock: SkewClock,
 }
 
 const _: () = {
@@ -338,8 +353,6 @@ impl Client {
     /// [`Error::Timeout`] when no complete answer came.
     pub fn send(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
         let endpoint = request.validate()?;
-        let endpoint = endpoint.as_ref().unwrap_or(&self.inner.endpoint);
-        let target = request.target();
         let mut headers: Vec<(&str, &str)> = vec![
             ("Content-Type", "application/json"),
             ("X-Project-Id", self.inner.project_id.as_str()),
@@ -350,135 +363,100 @@ impl Client {
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str())),
         );
-        let mut signable = SignableRequest::new(&request.method, endpoint.authority(), &target)
-            .payload(Payload::Bytes(&request.body));
-        for (name, value) in &headers {
-            signable = signable.header(name, value);
-        }
-        // The one wall-clock read: the signer itself never looks at a clock.
-        let signed = sign::sign(&signable, &self.inner.credentials, SystemTime::now());
+        let prepared = Prepared {
+            method: &request.method,
+            endpoint: endpoint.as_ref().unwrap_or(&self.inner.endpoint),
+            target: request.target(),
+            headers,
+            body: &request.body,
+        };
+        self.send_with_retries(&prepared)
+    }
 
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(format!("{}{target}", endpoint.url()));
-        for (name, value) in headers.iter().copied() {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in signed.headers() {
-            builder = builder.header(name, value);
-        }
-        log::debug!("{} {}{target}", request.method, endpoint.url());
-        // A bodiless call goes without a body, so no Content-Length is added.
-        let agent = &self.inner.agent;
-        let sent = if request.body.is_empty() {
-            builder.body(()).map(|r| agent.run(r))
-        } else {
-            builder.body(request.body.clone()).map(|r| agent.run(r))
-        };
-        let started = Instant::now();
-        let mut response = sent
-            .map_err(|e| Error::invalid("request", e.to_string()))?
-            .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let success = (200..300).contains(&status);
-        let limit = if success {
-            MAX_SUCCESS_BODY
-        } else {
-            MAX_ERROR_BODY
-        };
-        let mut body = read_bounded(
-            response.body_mut().with_config().limit(u64::MAX).reader(),
-            limit + 1,
-            started + self.inner.timeout,
-        )?;
-        log::debug!(
-            "answer {status}, request id {request_id:?}, {} body bytes",
-            body.len()
-        );
-        if success {
-            if body.len() as u64 > limit {
-                return Err(Error::InvalidResponse {
-                    status,
-                    reason: format!("body exceeds {limit} bytes"),
-                    snippet: snippet(&body[..512]).unwrap_or_default(),
-                });
+    /// The correction applied to the machine's clock when signing, in
+    /// milliseconds: positive when the gateway's clock is ahead of ours.
+    /// It is learned from the gateway's `Date` the first time a signature
+    /// is refused as expired, and shared by every clone of this client.
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.inner.clock.offset_ms()
+    }
+
+    fn send_with_retries(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
+        let policy = self.inner.retry;
+        let deadline = Instant::now() + policy.call_deadline();
+        let mut attempt = 0;
+        let mut skew_healed = false;
+        loop {
+            attempt += 1;
+            let limits = Limits {
+                timeout: self.inner.timeout,
+                remaining: deadline.saturating_duration_since(Instant::now()),
+            };
+            // Every attempt is signed afresh, with a new X-Sdk-Date.
+            let sign_time = self.inner.clock.now();
+            let failure = match exchange(
+                &self.inner.agent,
+                &self.inner.credentials,
+                prepared,
+                sign_time,
+                limits,
+            ) {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            let error = failure.error.with_attempts(attempt);
+            if !skew_healed && self.heal_skew(&error, failure.server_date) {
+                skew_healed = true;
+                continue;
             }
-            return Ok(ApiResponse {
-                status,
-                request_id,
-                body,
-            });
-        }
-        body.truncate(limit as usize);
-        let parsed = parse_error_body(&body);
-        Err(Error::Api(Box::new(ApiError {
-            status,
-            code: parsed.code,
-            message: parsed.message,
-            request_id: request_id.or(parsed.request_id),
-            snippet: parsed.snippet,
-        })))
-    }
-}
-
-/// Reads at most `limit` bytes, failing with a timeout once `deadline`
-/// passes, so that a body trickled byte by byte cannot hold the call forever.
-fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
-    let mut body = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while (body.len() as u64) < limit {
-        let want = chunk.len().min((limit - body.len() as u64) as usize);
-        let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-        if Instant::now() > deadline {
-            return Err(Error::Timeout {
-                message: "the response body did not arrive within the timeout".into(),
-                source: None,
-            });
+            if !is_retryable(&error) || attempt >= policy.attempts() + u32::from(skew_healed) {
+                return Err(error);
+            }
+            let wait = failure
+                .retry_after
+                .as_deref()
+                .and_then(|v| retry_after_wait(v, failure.server_date, SkewClock::local_now()))
+                .unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt)));
+            if Instant::now() + wait >= deadline {
+                log::debug!(
+                    "not waiting {wait:?} for attempt {}: past the call's deadline",
+                    attempt + 1
+                );
+                return Err(error);
+            }
+            log::debug!("attempt {attempt} failed ({error}); retrying in {wait:?}");
+            thread::sleep(wait);
         }
     }
-    Ok(body)
-}
 
-fn transport_error(error: ureq::Error) -> Error {
-    match error {
-        ureq::Error::Timeout(which) => Error::Timeout {
-            message: format!("{which}"),
-            source: Some(Box::new(ureq::Error::Timeout(which))),
-        },
-        ureq::Error::Io(io) => io_error(io),
-        other => Error::Transport {
-            message: other.to_string(),
-            source: Some(Box::new(other)),
-        },
-    }
-}
-
-fn io_error(error: std::io::Error) -> Error {
-    use std::io::ErrorKind;
-    // ureq reports a timeout while reading the body as an io::Error wrapping its own.
-    let is_timeout = matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock)
-        || error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<ureq::Error>())
-            .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)));
-    if is_timeout {
-        Error::Timeout {
-            message: error.to_string(),
-            source: Some(Box::new(error)),
+    /// When a 401 signature failure looks like clock skew (the gateway says
+    /// the signature expired, or its `Date` is more than 5 minutes from our
+    /// clock), learns the offset from that `Date`; true when the call should
+    /// be signed again with the corrected time.
+    fn heal_skew(&self, error: &Error, server_date: Option<SystemTime>) -> bool {
+        let (Some(api), Some(server_date)) = (error.api(), server_date) else {
+            return false;
+        };
+        if api.status != 401 || !api.is_signature_failure() {
+            return false;
         }
-    } else {
-        Error::Transport {
-            message: error.to_string(),
-            source: Some(Box::new(error)),
+        let says_expired = api
+            .message
+            .as_deref()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("expired"));
+        let ours = self.inner.clock.now();
+        let apart = clock::millis_between(ours, server_date).unsigned_abs();
+        if !says_expired && apart <= clock::SKEW_SUSPECT.as_millis() as u64 {
+            return false;
         }
+        let offset = self
+            .inner
+            .clock
+            .correct(server_date, SkewClock::local_now());
+        log::warn!(
+            "the gateway refused the signature as expired; its clock is {:+.1} s from this machine's: signing with the corrected time from now on",
+            offset as f64 / 1000.0
+        );
+        true
     }
 }

@@ -1,0 +1,249 @@
+//! One attempt: sign with the given time, send with ureq, read the answer
+//! within its bounds.
+
+use std::io::Read;
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::http;
+
+use crate::credentials::Credentials;
+use crate::endpoint::Endpoint;
+use crate::error::{ApiError, Error};
+use crate::error_body::{parse_error_body, snippet};
+use crate::request::ApiResponse;
+use crate::sign::{self, Payload, SignableRequest};
+
+/// Largest success body read; password answers are a few hundred bytes.
+pub const MAX_SUCCESS_BODY: u64 = 1024 * 1024;
+/// Largest error body read; longer ones are cut.
+pub const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// A request ready to sign: everything but the time.
+pub(super) struct Prepared<'a> {
+    pub method: &'a str,
+    pub endpoint: &'a Endpoint,
+    pub target: String,
+    /// Headers to send and sign, besides those the signer adds.
+    pub headers: Vec<(&'a str, &'a str)>,
+    pub body: &'a [u8],
+}
+
+/// A failed attempt, with what the retry logic needs from the answer.
+pub(super) struct Failure {
+    pub error: Error,
+    /// The raw `Retry-After` value, when the answer had one.
+    pub retry_after: Option<String>,
+    /// The gateway's `Date`, when the answer had one.
+    pub server_date: Option<SystemTime>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+            server_date: None,
+        }
+    }
+}
+
+/// Time limits of one attempt.
+pub(super) struct Limits {
+    /// The configured per-attempt timeout.
+    pub timeout: Duration,
+    /// What is left of the call's deadline.
+    pub remaining: Duration,
+}
+
+pub(super) fn exchange(
+    agent: &ureq::Agent,
+    credentials: &Credentials,
+    prepared: &Prepared<'_>,
+    sign_time: SystemTime,
+    limits: Limits,
+) -> Result<ApiResponse, Failure> {
+    let mut signable = SignableRequest::new(
+        prepared.method,
+        prepared.endpoint.authority(),
+        &prepared.target,
+    )
+    .payload(Payload::Bytes(prepared.body));
+    for (name, value) in &prepared.headers {
+        signable = signable.header(name, value);
+    }
+    let signed = sign::sign(&signable, credentials, sign_time);
+    log::trace!(
+        "canonical request:\n{}",
+        signed.canonical_request_redacted()
+    );
+
+    let mut builder = http::Request::builder()
+        .method(prepared.method)
+        .uri(format!("{}{}", prepared.endpoint.url(), prepared.target));
+    for (name, value) in &prepared.headers {
+        builder = builder.header(*name, *value);
+    }
+    for (name, value) in signed.headers() {
+        builder = builder.header(name, value);
+    }
+    log::debug!(
+        "{} {}{}",
+        prepared.method,
+        prepared.endpoint.url(),
+        prepared.target
+    );
+
+    // The fixed agent timeouts are free; a tighter one for the end of the
+    // call's deadline is set on this request only.
+    let bound = limits.timeout.min(limits.remaining);
+    let started = Instant::now();
+    let sent = if prepared.body.is_empty() {
+        builder
+            .body(())
+            .map(|r| run(agent, r, bound < limits.timeout, bound))
+    } else {
+        builder
+            .body(prepared.body.to_vec())
+            .map(|r| run(agent, r, bound < limits.timeout, bound))
+    };
+    let mut response = sent
+        .map_err(|e| Error::invalid("request", e.to_string()))?
+        .map_err(transport_error)?;
+
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let request_id = header("x-request-id");
+    let retry_after = header("retry-after");
+    let server_date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
+    let success = (200..300).contains(&status);
+    let limit = if success {
+        MAX_SUCCESS_BODY
+    } else {
+        MAX_ERROR_BODY
+    };
+    let mut body = read_bounded(
+        response.body_mut().with_config().limit(u64::MAX).reader(),
+        limit + 1,
+        started + bound,
+    )?;
+    log::debug!(
+        "answer {status}, request id {request_id:?}, {} body bytes",
+        body.len()
+    );
+    if success {
+        if body.len() as u64 > limit {
+            return Err(Error::InvalidResponse {
+                status,
+                reason: format!("body exceeds {limit} bytes"),
+                snippet: snippet(&body[..512]).unwrap_or_default(),
+            }
+            .into());
+        }
+        return Ok(ApiResponse {
+            status,
+            request_id,
+            body,
+        });
+    }
+    body.truncate(limit as usize);
+    let parsed = parse_error_body(&body);
+    Err(Failure {
+        error: Error::Api(Box::new(ApiError {
+            status,
+            code: parsed.code,
+            message: parsed.message,
+            request_id: request_id.or(parsed.request_id),
+            snippet: parsed.snippet,
+            attempts: 1,
+        })),
+        retry_after,
+        server_date,
+    })
+}
+
+fn run<B: ureq::AsSendBody>(
+    agent: &ureq::Agent,
+    request: http::Request<B>,
+    tighter: bool,
+    bound: Duration,
+) -> Result<http::Response<ureq::Body>, ureq::Error> {
+    if !tighter {
+        return agent.run(request);
+    }
+    let request = agent
+        .configure_request(request)
+        .timeout_per_read(Some(bound))
+        .timeout_per_write(Some(bound))
+        .timeout_connect(Some(bound))
+        .timeout_recv_response(Some(bound))
+        .build();
+    agent.run(request)
+}
+
+/// Reads at most `limit` bytes, failing with a timeout once `deadline`
+/// passes, so that a body trickled byte by byte cannot hold the call forever.
+fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while (body.len() as u64) < limit {
+        let want = chunk.len().min((limit - body.len() as u64) as usize);
+        let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+        if Instant::now() > deadline {
+            return Err(Error::Timeout {
+                message: "the response body did not arrive within the timeout".into(),
+                attempts: 1,
+                source: None,
+            });
+        }
+    }
+    Ok(body)
+}
+
+fn transport_error(error: ureq::Error) -> Error {
+    match error {
+        ureq::Error::Timeout(which) => Error::Timeout {
+            message: format!("{which}"),
+            attempts: 1,
+            source: Some(Box::new(ureq::Error::Timeout(which))),
+        },
+        ureq::Error::Io(io) => io_error(io),
+        other => Error::Transport {
+            message: other.to_string(),
+            attempts: 1,
+            source: Some(Box::new(other)),
+        },
+    }
+}
+
+fn io_error(error: std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    // ureq reports a timeout while reading the body as an io::Error wrapping its own.
+    let is_timeout = matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock)
+        || error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ureq::Error>())
+            .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)));
+    if is_timeout {
+        Error::Timeout {
+            message: error.to_string(),
+            attempts: 1,
+            source: Some(Box::new(error)),
+        }
+    } else {
+        Error::Transport {
+            message: error.to_string(),
+            attempts: 1,
+            source: Some(Box::new(error)),
+        }
+    }
+}
