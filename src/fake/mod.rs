@@ -28,7 +28,7 @@
 mod routes;
 mod server;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,15 +39,99 @@ use crate::credentials::Credentials;
 use crate::sign::{self, Payload, SignableRequest};
 
 use routes::Answer;
-use server::{HttpServer, Incoming, Outgoing};
+use server::{HttpServer, Incoming, Outgoing, Reply};
 
 /// What the gateway concluded about one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// The signature verified.
     Accepted,
     /// The signature was refused, with the reason.
     Rejected(String),
+    /// An injected fault answered before the signature was checked.
+    Faulted,
+}
+
+/// A misbehaviour to inject, for testing how a client copes.
+///
+/// ```
+/// use hwcloud_ecs::fake::{FakeGateway, Fault};
+/// use hwcloud_ecs::{Client, Credentials, RetryPolicy};
+/// use std::time::Duration;
+///
+/// let creds = Credentials::new("AK", "SK")?;
+/// let gateway = FakeGateway::builder(creds.clone(), "p1").server("s1", "").start()?;
+/// gateway.fail_next(2, Fault::status(503));
+/// let client = Client::builder()
+///     .credentials(creds)
+///     .project_id("p1")
+///     .endpoint(gateway.endpoint())
+///     .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)))
+///     .build()?;
+/// client.clear_password("s1")?; // succeeds on the third attempt
+/// assert_eq!(gateway.requests().len(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status, body and optional `Retry-After` value.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// Body, sent as is.
+        body: String,
+        /// `Retry-After` header value, if any.
+        retry_after: Option<String>,
+    },
+    /// Close the connection without answering.
+    Reset,
+    /// Accept the request and never answer.
+    Stall,
+    /// Answer 200 with a password body sent one byte every `interval`.
+    Trickle {
+        /// Pause before each byte.
+        interval: Duration,
+    },
+    /// Answer 200 announcing a JSON body, send half of it, and close.
+    Truncated,
+    /// Answer `status` with a body of `len` filler bytes.
+    Huge {
+        /// HTTP status.
+        status: u16,
+        /// Body length in bytes.
+        len: u64,
+    },
+}
+
+impl Fault {
+    /// `status` with the gateway's JSON error body.
+    pub fn status(status: u16) -> Self {
+        Fault::Status {
+            status,
+            body: routes::gateway_error_body(status),
+            retry_after: None,
+        }
+    }
+
+    /// 429 `APIGW.0308` (throttled) with `Retry-After: {retry_after}`.
+    pub fn throttled(retry_after: impl Into<String>) -> Self {
+        Fault::Status {
+            status: 429,
+            body: routes::gateway_error_body(429),
+            retry_after: Some(retry_after.into()),
+        }
+    }
+
+    /// `status` with `body` sent verbatim (HTML, non-JSON, ...).
+    pub fn raw(status: u16, body: impl Into<String>) -> Self {
+        Fault::Status {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
 }
 
 /// One request as the gateway received it.
@@ -121,6 +205,7 @@ impl FakeGatewayBuilder {
             requests: Mutex::new(Vec::new()),
             clock_offset_secs: Mutex::new(self.clock_offset_secs),
             next_request_id: AtomicU64::new(1),
+            faults: Mutex::new(VecDeque::new()),
         });
         let handler_state = Arc::clone(&state);
         let server =
@@ -181,6 +266,17 @@ impl FakeGateway {
         lock(&self.state.servers).get(server_id).cloned()
     }
 
+    /// Answers each of the next `count` requests with `fault` instead of
+    /// serving them (after faults queued earlier). `usize::MAX` means for ever.
+    pub fn fail_next(&self, count: usize, fault: Fault) {
+        lock(&self.state.faults).push_back((count, fault));
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
     /// Changes the gateway's clock offset, in seconds.
     pub fn set_clock_offset(&self, seconds: i64) {
         *lock(&self.state.clock_offset_secs) = seconds;
@@ -194,6 +290,7 @@ struct State {
     requests: Mutex<Vec<RecordedRequest>>,
     clock_offset_secs: Mutex<i64>,
     next_request_id: AtomicU64,
+    faults: Mutex<VecDeque<(usize, Fault)>>,
 }
 
 /// Locks, recovering the data if a test thread panicked while holding it.
@@ -216,7 +313,21 @@ impl State {
         }
     }
 
-    fn handle(&self, request: Incoming) -> Outgoing {
+    /// Takes the fault for this request, if one is queued.
+    fn next_fault(&self) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let (count, fault) = faults.front_mut()?;
+        let fault = fault.clone();
+        if *count != usize::MAX {
+            *count -= 1;
+            if *count == 0 {
+                faults.pop_front();
+            }
+        }
+        Some(fault)
+    }
+
+    fn handle(&self, request: Incoming) -> Reply {
         let request_id = format!(
             "{:032x}",
             self.next_request_id.fetch_add(1, Ordering::Relaxed)
@@ -229,6 +340,18 @@ impl State {
             peer,
         } = request;
         let now = self.now();
+        if let Some(fault) = self.next_fault() {
+            let reply = fault_reply(fault, &request_id, now);
+            let status = match &reply {
+                Reply::Respond(r)
+                | Reply::Trickle(r, _)
+                | Reply::Truncate(r, _)
+                | Reply::Huge(r, _) => r.status,
+                Reply::Close | Reply::Stall => 0,
+            };
+            self.record(method, target, headers, Verdict::Faulted, status, peer);
+            return reply;
+        }
 
         let mut signable =
             SignableRequest::new(&method, "", &target).payload(Payload::Bytes(&body));
@@ -251,7 +374,23 @@ impl State {
                 )
             }
         };
-        let status = answer.status;
+        let verdict = match verdict {
+            Ok(()) => Verdict::Accepted,
+            Err(why) => Verdict::Rejected(why),
+        };
+        self.record(method, target, headers, verdict, answer.status, peer);
+        Reply::Respond(to_response(answer, &request_id, now))
+    }
+
+    fn record(
+        &self,
+        method: String,
+        target: String,
+        headers: Vec<(String, String)>,
+        verdict: Verdict,
+        status: u16,
+        peer: SocketAddr,
+    ) {
         lock(&self.requests).push(RecordedRequest {
             method,
             target,
@@ -265,14 +404,51 @@ impl State {
                     }
                 })
                 .collect(),
-            verdict: match verdict {
-                Ok(()) => Verdict::Accepted,
-                Err(why) => Verdict::Rejected(why),
-            },
+            verdict,
             status,
             peer: Some(peer),
         });
-        to_response(answer, &request_id, now)
+    }
+}
+
+fn fault_reply(fault: Fault, request_id: &str, now: SystemTime) -> Reply {
+    let password = || Answer {
+        status: 200,
+        body: Some(r#"{"password":"Q0lQSEVSVEVYVA=="}"#.to_owned()),
+    };
+    match fault {
+        Fault::Status {
+            status,
+            body,
+            retry_after,
+        } => {
+            let mut out = to_response(
+                Answer {
+                    status,
+                    body: Some(body),
+                },
+                request_id,
+                now,
+            );
+            if let Some(value) = retry_after {
+                out.headers.push(("Retry-After".to_owned(), value));
+            }
+            Reply::Respond(out)
+        }
+        Fault::Reset => Reply::Close,
+        Fault::Stall => Reply::Stall,
+        Fault::Trickle { interval } => {
+            Reply::Trickle(to_response(password(), request_id, now), interval)
+        }
+        Fault::Truncated => {
+            let out = to_response(password(), request_id, now);
+            let half = out.body.len() / 2;
+            Reply::Truncate(out, half)
+        }
+        Fault::Huge { status, len } => Reply::Huge(
+            to_response(Answer { status, body: None }, request_id, now),
+            len,
+        ),
     }
 }
 

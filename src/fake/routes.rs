@@ -33,6 +33,23 @@ pub fn signature_failure(why: &str, request_id: &str) -> Answer {
     )
 }
 
+/// The gateway's JSON error body for an injected status.
+pub fn gateway_error_body(status: u16) -> String {
+    // APIGW.0308 is the gateway's throttling code; other injected statuses
+    // carry a code that says plainly it is the fake's.
+    let (code, message) = match status {
+        429 => (
+            "APIGW.0308".to_owned(),
+            "The throttling threshold has been reached",
+        ),
+        other => (
+            format!("FAKE.{other}"),
+            "Failure injected by the fake gateway",
+        ),
+    };
+    json!({"error_code": code, "error_msg": message, "request_id": "fault"}).to_string()
+}
+
 /// 404 for a path no API is published on.
 pub fn unknown_route(request_id: &str) -> Answer {
     Answer::json(

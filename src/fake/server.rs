@@ -10,6 +10,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 /// Largest request head (request line and headers).
 const MAX_HEAD: usize = 64 * 1024;
@@ -33,7 +34,23 @@ pub struct Outgoing {
     pub body: Vec<u8>,
 }
 
-pub type Handler = dyn Fn(Incoming) -> Outgoing + Send + Sync;
+/// What to do with a request: answer it, or misbehave on purpose.
+pub enum Reply {
+    /// Answer normally.
+    Respond(Outgoing),
+    /// Close the connection without answering.
+    Close,
+    /// Never answer (until the server stops).
+    Stall,
+    /// Send the head at once, then the body one byte every interval.
+    Trickle(Outgoing, Duration),
+    /// Announce the whole body but send only its first bytes, then close.
+    Truncate(Outgoing, usize),
+    /// Announce `len` body bytes and stream filler until done or refused.
+    Huge(Outgoing, u64),
+}
+
+pub type Handler = dyn Fn(Incoming) -> Reply + Send + Sync;
 
 pub struct HttpServer {
     addr: SocketAddr,
@@ -64,7 +81,8 @@ impl HttpServer {
                         super::lock(&open).push(clone);
                     }
                     let handler = Arc::clone(&handler);
-                    thread::spawn(move || serve_connection(stream, &*handler));
+                    let stop = Arc::clone(&stop);
+                    thread::spawn(move || serve_connection(stream, &*handler, &stop));
                 }
             })
         };
@@ -101,7 +119,7 @@ impl Drop for HttpServer {
     }
 }
 
-fn serve_connection(mut stream: TcpStream, handler: &Handler) {
+fn serve_connection(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool) {
     let _ = stream.set_nodelay(true);
     let Ok(peer) = stream.peer_addr() else { return };
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
@@ -115,8 +133,33 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler) {
             }
         };
         let keep_alive = wants_keep_alive(&request);
-        let response = handler(request);
-        if write_response(&mut stream, &response, keep_alive).is_err() || !keep_alive {
+        let kept = match handler(request) {
+            Reply::Respond(response) => {
+                write_response(&mut stream, &response, keep_alive).is_ok() && keep_alive
+            }
+            Reply::Close => false,
+            Reply::Stall => {
+                while !stop.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(20));
+                }
+                false
+            }
+            Reply::Trickle(response, interval) => {
+                let _ = trickle(&mut stream, &response, interval, stop);
+                false
+            }
+            Reply::Truncate(response, keep) => {
+                let mut out = head(&response, response.body.len() as u64, false);
+                out.extend_from_slice(&response.body[..keep.min(response.body.len())]);
+                let _ = stream.write_all(&out);
+                false
+            }
+            Reply::Huge(response, len) => {
+                let _ = stream_filler(&mut stream, &response, len, stop);
+                false
+            }
+        };
+        if !kept {
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
@@ -210,7 +253,8 @@ fn plain(status: u16) -> Outgoing {
     }
 }
 
-fn write_response(stream: &mut TcpStream, response: &Outgoing, keep_alive: bool) -> io::Result<()> {
+/// The status line and headers, announcing `body_len` bytes.
+fn head(response: &Outgoing, body_len: u64, keep_alive: bool) -> Vec<u8> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -221,16 +265,54 @@ fn write_response(stream: &mut TcpStream, response: &Outgoing, keep_alive: bool)
     }
     // RFC 9110: no Content-Length on a 204.
     if response.status != 204 {
-        head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+        head.push_str(&format!("Content-Length: {body_len}\r\n"));
     }
     if !keep_alive {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    let mut out = head.into_bytes();
+    head.into_bytes()
+}
+
+fn write_response(stream: &mut TcpStream, response: &Outgoing, keep_alive: bool) -> io::Result<()> {
+    let mut out = head(response, response.body.len() as u64, keep_alive);
     out.extend_from_slice(&response.body);
     stream.write_all(&out)?;
     stream.flush()
+}
+
+fn trickle(
+    stream: &mut TcpStream,
+    response: &Outgoing,
+    interval: Duration,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    stream.write_all(&head(response, response.body.len() as u64, false))?;
+    for byte in &response.body {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        thread::sleep(interval);
+        stream.write_all(&[*byte])?;
+    }
+    Ok(())
+}
+
+fn stream_filler(
+    stream: &mut TcpStream,
+    response: &Outgoing,
+    len: u64,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    stream.write_all(&head(response, len, false))?;
+    let chunk = [b'x'; 64 * 1024];
+    let mut left = len;
+    while left > 0 && !stop.load(Ordering::SeqCst) {
+        let n = left.min(chunk.len() as u64) as usize;
+        stream.write_all(&chunk[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 fn reason(status: u16) -> &'static str {

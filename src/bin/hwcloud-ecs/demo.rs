@@ -107,6 +107,7 @@ fn print_last_request(gateway: &FakeGateway) {
     let verdict = match verdict {
         Verdict::Accepted => "signature accepted".to_owned(),
         Verdict::Rejected(why) => format!("signature refused: {why}"),
+        _ => "answered by an injected fault".to_owned(),
     };
     println!("   gateway: {verdict}; answered {status}");
 }
