@@ -1,0 +1,289 @@
+//! The fault matrix: each row injects a failure into the fake gateway and
+//! asserts the outcome, how many attempts the gateway saw, and how long the
+//! call took (bounds are generous: they catch a missing timeout, not jitter).
+#![cfg(feature = "fake-gateway")]
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant, SystemTime};
+
+use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs::{ApiVersion, Client, Credentials, Error, RetryPolicy};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
+
+fn creds() -> Credentials {
+    Credentials::new("AKFAULTS", "SKfaultsSecret").unwrap()
+}
+
+fn gateway() -> FakeGateway {
+    FakeGateway::builder(creds(), PROJECT)
+        .server(SERVER, "Q0lQSEVS")
+        .start()
+        .unwrap()
+}
+
+/// Quick backoff so that rows without Retry-After run fast.
+fn policy() -> RetryPolicy {
+    RetryPolicy::default().backoff(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+fn client_with(endpoint: &str, policy: RetryPolicy, timeout: Duration) -> Client {
+    Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(endpoint)
+        .retry(policy)
+        .timeout_connect(Duration::from_secs(2))
+        .timeout(timeout)
+        .build()
+        .unwrap()
+}
+
+fn client(gateway: &FakeGateway) -> Client {
+    client_with(gateway.endpoint(), policy(), Duration::from_secs(5))
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = f();
+    (value, started.elapsed())
+}
+
+#[test]
+fn two_503s_then_success_on_attempt_three() {
+    let gateway = gateway();
+    gateway.fail_next(2, Fault::status(503));
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    assert_eq!(result.unwrap().status, 204);
+    assert_eq!(gateway.requests().len(), 3);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn endless_503_fails_after_max_attempts_keeping_the_status() {
+    let gateway = gateway();
+    gateway.fail_next(usize::MAX, Fault::status(503));
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    let err = result.unwrap_err();
+    assert_eq!(err.api().unwrap().status, 503);
+    assert_eq!(err.api().unwrap().code.as_deref(), Some("FAKE.503"));
+    assert_eq!(err.attempts(), 3);
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert_eq!(gateway.requests().len(), 3);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn throttled_with_retry_after_seconds_waits_and_re_signs() {
+    let gateway = gateway();
+    gateway.fail_next(1, Fault::throttled("1"));
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    assert!(result.is_ok(), "{result:?}");
+    assert!(took >= Duration::from_secs(1), "did not wait: {took:?}");
+    assert!(took < Duration::from_secs(6), "{took:?}");
+    let seen = gateway.requests();
+    assert_eq!(seen.len(), 2);
+    assert_ne!(
+        seen[0].header("x-sdk-date"),
+        seen[1].header("x-sdk-date"),
+        "the retry must be signed afresh"
+    );
+}
+
+#[test]
+fn throttled_with_retry_after_http_date_waits_until_then() {
+    let gateway = gateway();
+    // The gateway's own clock is what the HTTP-date is measured against.
+    let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3));
+    gateway.fail_next(1, Fault::throttled(at));
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "did not wait: {took:?}"
+    );
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert_eq!(gateway.requests().len(), 2);
+}
+
+#[test]
+fn retry_after_beyond_the_deadline_fails_at_once() {
+    let gateway = gateway();
+    gateway.fail_next(1, Fault::throttled("120"));
+    let short = policy().deadline(Duration::from_secs(5));
+    let client = client_with(gateway.endpoint(), short, Duration::from_secs(5));
+    let (result, took) = timed(|| client.clear_password(SERVER));
+    let err = result.unwrap_err();
+    assert_eq!(err.api().unwrap().status, 429);
+    assert_eq!(err.api().unwrap().code.as_deref(), Some("APIGW.0308"));
+    assert!(
+        took < Duration::from_secs(2),
+        "slept past the deadline: {took:?}"
+    );
+    assert_eq!(gateway.requests().len(), 1);
+}
+
+#[test]
+fn connection_reset_before_the_response_is_retried() {
+    let gateway = gateway();
+    gateway.fail_next(1, Fault::Reset);
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    assert_eq!(result.unwrap().status, 204);
+    assert_eq!(gateway.requests().len(), 2);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn connection_refused_is_a_transport_error_after_retries() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = client_with(
+        &format!("http://127.0.0.1:{port}"),
+        policy(),
+        Duration::from_secs(2),
+    );
+    let (result, took) = timed(|| client.clear_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_within_the_bound() {
+    let gateway = gateway();
+    gateway.fail_next(usize::MAX, Fault::Stall);
+    let two = policy().max_attempts(2);
+    let client = client_with(gateway.endpoint(), two, Duration::from_millis(500));
+    let (result, took) = timed(|| client.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(gateway.requests().len(), 2);
+    assert!(took >= Duration::from_millis(1000), "{took:?}");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+}
+
+#[test]
+fn a_body_trickled_slower_than_the_timeout_times_out() {
+    let gateway = gateway();
+    // About 30 bytes at 200 ms each: 6 s for the body against a 1 s timeout.
+    gateway.fail_next(
+        1,
+        Fault::Trickle {
+            interval: Duration::from_millis(200),
+        },
+    );
+    let client = client_with(
+        gateway.endpoint(),
+        RetryPolicy::none(),
+        Duration::from_secs(1),
+    );
+    let (result, took) = timed(|| client.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[test]
+fn truncated_non_json_and_html_error_bodies_keep_status_and_snippet() {
+    let gateway = gateway();
+    let client = client_with(
+        gateway.endpoint(),
+        RetryPolicy::none(),
+        Duration::from_secs(5),
+    );
+    for (status, body) in [
+        (400, r#"{"error_code": "APIGW.01"#),
+        (403, "forbidden, and not JSON"),
+        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    ] {
+        gateway.fail_next(1, Fault::raw(status, body));
+        let err = client.clear_password(SERVER).unwrap_err();
+        let api = err.api().expect("an API error");
+        assert_eq!(api.status, status);
+        assert_eq!(api.code, None);
+        assert_eq!(api.snippet.as_deref(), Some(body));
+    }
+    let huge_html = format!("<html>{}</html>", "x".repeat(200_000));
+    gateway.fail_next(1, Fault::raw(500, huge_html));
+    let err = client.clear_password(SERVER).unwrap_err();
+    assert!(err.api().unwrap().snippet.as_ref().unwrap().chars().count() <= 513);
+}
+
+#[test]
+fn a_success_body_cut_short_is_retried() {
+    let gateway = gateway();
+    gateway.fail_next(1, Fault::Truncated);
+    let password = client(&gateway).get_password(SERVER).unwrap();
+    assert_eq!(password.ciphertext.as_deref(), Some("Q0lQSEVS"));
+    assert_eq!(gateway.requests().len(), 2);
+}
+
+#[test]
+fn gateway_clock_ahead_or_behind_is_corrected_once() {
+    for offset in [20 * 60, -20 * 60] {
+        let gateway = FakeGateway::builder(creds(), PROJECT)
+            .server(SERVER, "Q0lQSEVS")
+            .clock_offset(offset)
+            .start()
+            .unwrap();
+        let client = client(&gateway);
+        assert_eq!(client.clock_offset_ms(), 0);
+        client.clear_password(SERVER).unwrap();
+        assert_eq!(
+            gateway.requests().len(),
+            2,
+            "one refusal, one corrected retry"
+        );
+        let learned = client.clock_offset_ms() / 1000;
+        assert!(
+            (learned - offset).abs() <= 2,
+            "learned {learned} s for {offset} s"
+        );
+        // Later calls, from clones too, sign with the corrected time at once.
+        client.clone().get_password(SERVER).unwrap();
+        assert_eq!(gateway.requests().len(), 3, "no further correction");
+    }
+}
+
+#[test]
+fn a_wrong_secret_key_is_sent_exactly_once() {
+    let gateway = gateway();
+    let client = Client::builder()
+        .credentials(Credentials::new("AKFAULTS", "SKwrong").unwrap())
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+        .retry(policy())
+        .build()
+        .unwrap();
+    let err = client.clear_password(SERVER).unwrap_err();
+    assert_eq!(err.api().unwrap().status, 401);
+    assert_eq!(err.api().unwrap().code.as_deref(), Some("APIGW.0301"));
+    assert_eq!(gateway.requests().len(), 1);
+}
+
+#[test]
+fn not_found_is_not_retried_on_either_api() {
+    for (api, code) in [
+        (ApiVersion::V2_1, "itemNotFound"),
+        (ApiVersion::V1, "Ecs.0114"),
+    ] {
+        let gateway = gateway();
+        let client = Client::builder()
+            .credentials(creds())
+            .project_id(PROJECT)
+            .endpoint(gateway.endpoint())
+            .api(api)
+            .retry(policy())
+            .build()
+            .unwrap();
+        let err = client.clear_password("unknown-server").unwrap_err();
+        assert!(err.is_not_found());
+        assert_eq!(err.api().unwrap().code.as_deref(), Some(code));
+        assert_eq!(gateway.requests().len(), 1);
+    }
+}

@@ -1,0 +1,68 @@
+//! A hostile server's 100 MB body costs bounded memory. Alone in its own
+//! test binary so that the process's peak memory is this test's.
+#![cfg(all(feature = "fake-gateway", target_os = "linux"))]
+
+use std::time::{Duration, Instant};
+
+use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+
+/// Peak resident memory of this process, in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn hundred_megabyte_bodies_are_cut_not_buffered() {
+    let creds = Credentials::new("AKHUGE", "SKhuge").unwrap();
+    let gateway = FakeGateway::builder(creds.clone(), PROJECT)
+        .server("s1", "")
+        .start()
+        .unwrap();
+    let client = Client::builder()
+        .credentials(creds)
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let before = peak_rss_kib();
+    let started = Instant::now();
+
+    gateway.fail_next(
+        1,
+        Fault::Huge {
+            status: 500,
+            len: HUNDRED_MB,
+        },
+    );
+    let err = client.clear_password("s1").unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.status, 500);
+    assert!(api.snippet.as_ref().unwrap().chars().count() <= 513);
+
+    gateway.fail_next(
+        1,
+        Fault::Huge {
+            status: 200,
+            len: HUNDRED_MB,
+        },
+    );
+    let err = client.get_password("s1").unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse { reason, .. } if reason.contains("exceeds")),
+        "{err:?}"
+    );
+
+    let grown_mib = (peak_rss_kib() - before) / 1024;
+    assert!(grown_mib < 16, "peak memory grew by {grown_mib} MiB");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
