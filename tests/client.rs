@@ -224,18 +224,18 @@ fn invalid_input_is_rejected_before_anything_is_sent() {
 fn generic_requests_are_signed_the_same_way() {
     let gateway = gateway_for(creds());
     let client = client(&gateway, creds(), ApiVersion::V2_1);
-    let request = ApiRequest::new("GET", format!("/v1/{PROJECT}/cloudservers/detail"))
+    let request = ApiRequest::new("GET", format!("/v1/{PROJECT}/cloudservers/tags"))
         .query("offset", "1")
         .query("name", "a b/c")
         .header("X-Custom", "value");
     let err = client.send(&request).unwrap_err();
-    // The fake gateway serves no listing, but it verified the signature first.
+    // The fake gateway serves no tag API, but it verified the signature first.
     assert_eq!(err.api().unwrap().code.as_deref(), Some("APIGW.0101"));
     let seen = &gateway.requests()[0];
     assert_eq!(seen.verdict, Verdict::Accepted);
     assert_eq!(
         seen.target,
-        format!("/v1/{PROJECT}/cloudservers/detail?name=a%20b%2Fc&offset=1")
+        format!("/v1/{PROJECT}/cloudservers/tags?name=a%20b%2Fc&offset=1")
     );
     assert!(seen.header("authorization").unwrap().contains(";x-custom;"));
 }

@@ -25,10 +25,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod fleet;
 mod routes;
 mod server;
 
-use std::collections::{HashMap, VecDeque};
+pub use fleet::FakeServer;
+
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +41,7 @@ use std::time::{Duration, SystemTime};
 use crate::credentials::Credentials;
 use crate::sign::{self, Payload, SignableRequest};
 
+use fleet::Fleet;
 use routes::Answer;
 use server::{HttpServer, Incoming, Outgoing, Reply};
 
@@ -167,15 +171,28 @@ impl RecordedRequest {
 pub struct FakeGatewayBuilder {
     credentials: Credentials,
     project_id: String,
-    servers: HashMap<String, String>,
+    fleet: Fleet,
     clock_offset_secs: i64,
+    latency: Duration,
 }
 
 impl FakeGatewayBuilder {
     /// Adds a server whose stored encrypted password is `ciphertext` (empty
     /// for none).
     pub fn server(mut self, id: impl Into<String>, ciphertext: impl Into<String>) -> Self {
-        self.servers.insert(id.into(), ciphertext.into());
+        self.fleet.add(FakeServer::windows(id, ciphertext));
+        self
+    }
+
+    /// Adds a server described in full (Linux, delayed password, broken...).
+    pub fn add(mut self, server: FakeServer) -> Self {
+        self.fleet.add(server);
+        self
+    }
+
+    /// Delays every answer by `latency`, like a real network. Defaults to 0.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
         self
     }
 
@@ -197,11 +214,13 @@ impl FakeGatewayBuilder {
     ///
     /// # Errors
     /// The bind error.
-    pub fn start_on(self, addr: &str) -> io::Result<FakeGateway> {
+    pub fn start_on(mut self, addr: &str) -> io::Result<FakeGateway> {
+        self.fleet.start_clock();
         let state = Arc::new(State {
             credentials: self.credentials,
             project_id: self.project_id,
-            servers: Mutex::new(self.servers),
+            fleet: Mutex::new(self.fleet),
+            latency: self.latency,
             requests: Mutex::new(Vec::new()),
             clock_offset_secs: Mutex::new(self.clock_offset_secs),
             next_request_id: AtomicU64::new(1),
@@ -240,8 +259,9 @@ impl FakeGateway {
         FakeGatewayBuilder {
             credentials,
             project_id: project_id.into(),
-            servers: HashMap::new(),
+            fleet: Fleet::default(),
             clock_offset_secs: 0,
+            latency: Duration::ZERO,
         }
     }
 
@@ -263,7 +283,7 @@ impl FakeGateway {
     /// The stored ciphertext of a server: `Some("")` once cleared, `None`
     /// for an unknown server.
     pub fn password(&self, server_id: &str) -> Option<String> {
-        lock(&self.state.servers).get(server_id).cloned()
+        lock(&self.state.fleet).visible_password(server_id)
     }
 
     /// Answers each of the next `count` requests with `fault` instead of
@@ -286,7 +306,8 @@ impl FakeGateway {
 struct State {
     credentials: Credentials,
     project_id: String,
-    servers: Mutex<HashMap<String, String>>,
+    fleet: Mutex<Fleet>,
+    latency: Duration,
     requests: Mutex<Vec<RecordedRequest>>,
     clock_offset_secs: Mutex<i64>,
     next_request_id: AtomicU64,
@@ -339,6 +360,9 @@ impl State {
             body,
             peer,
         } = request;
+        if !self.latency.is_zero() {
+            std::thread::sleep(self.latency);
+        }
         let now = self.now();
         if let Some(fault) = self.next_fault() {
             let reply = fault_reply(fault, &request_id, now);
@@ -363,16 +387,13 @@ impl State {
             .map_err(|e| e.to_string());
         let answer = match &verdict {
             Err(why) => routes::signature_failure(why, &request_id),
-            Ok(()) => {
-                let path = target.split('?').next().unwrap_or_default();
-                routes::route(
-                    &method,
-                    path,
-                    &self.project_id,
-                    &mut lock(&self.servers),
-                    &request_id,
-                )
-            }
+            Ok(()) => routes::route(
+                &method,
+                &target,
+                &self.project_id,
+                &mut lock(&self.fleet),
+                &request_id,
+            ),
         };
         let verdict = match verdict {
             Ok(()) => Verdict::Accepted,

@@ -1,9 +1,9 @@
 //! The fake gateway's routes and answer bodies, as pure functions of the
 //! request and the stored servers.
 
-use std::collections::HashMap;
-
 use serde_json::json;
+
+use super::fleet::Fleet;
 
 /// An answer to send: status and JSON body (`None` for no body).
 #[derive(Debug, PartialEq)]
@@ -68,17 +68,20 @@ enum Flavour {
     Native,
 }
 
-/// Routes a verified request. `servers` maps server id -> stored ciphertext
-/// (empty once cleared).
+/// Routes a verified request against the fleet.
 pub fn route(
     method: &str,
-    path: &str,
+    target: &str,
     project_id: &str,
-    servers: &mut HashMap<String, String>,
+    fleet: &mut Fleet,
     request_id: &str,
 ) -> Answer {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let segments: Vec<&str> = path.split('/').collect();
     let (flavour, server_id) = match segments.as_slice() {
+        ["", "v1", p, "cloudservers", "detail"] if *p == project_id && method == "GET" => {
+            return list(fleet, query);
+        }
         ["", "v2.1", p, "servers", s, "os-server-password"] if *p == project_id => {
             (Flavour::Nova, *s)
         }
@@ -87,13 +90,22 @@ pub fn route(
         }
         _ => return unknown_route(request_id),
     };
-    let Some(stored) = servers.get_mut(server_id) else {
+    if fleet.get(server_id).is_none() {
         return not_found(flavour, server_id);
-    };
+    }
+    if fleet.is_broken(server_id) {
+        return Answer::json(
+            500,
+            serde_json::from_str(&gateway_error_body(500)).unwrap_or_default(),
+        );
+    }
     match method {
-        "GET" => Answer::json(200, json!({ "password": stored })),
+        "GET" => Answer::json(
+            200,
+            json!({ "password": fleet.visible_password(server_id) }),
+        ),
         "DELETE" => {
-            stored.clear();
+            fleet.clear(server_id);
             Answer {
                 status: 204,
                 body: None,
@@ -101,6 +113,31 @@ pub fn route(
         }
         _ => unknown_route(request_id),
     }
+}
+
+/// `GET /v1/{project_id}/cloudservers/detail?limit=L&offset=P`: `offset` is
+/// a page number starting at 1, as in ECS.
+fn list(fleet: &Fleet, query: &str) -> Answer {
+    let param = |name: &str| {
+        crate::sign::parse_query(query)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    let limit = param("limit").unwrap_or(25).clamp(1, 1000);
+    let page = param("offset").unwrap_or(1).max(1);
+    let servers: Vec<serde_json::Value> = fleet
+        .page((page - 1) * limit, limit)
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "name": s.name,
+                "status": s.status,
+                "metadata": {"os_type": s.os_type},
+            })
+        })
+        .collect();
+    Answer::json(200, json!({"count": fleet.len(), "servers": servers}))
 }
 
 fn not_found(flavour: Flavour, server_id: &str) -> Answer {
@@ -119,15 +156,24 @@ fn not_found(flavour: Flavour, server_id: &str) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::FakeServer;
+
+    fn fleet() -> Fleet {
+        let mut fleet = Fleet::default();
+        fleet.add(FakeServer::windows("s1", "CIPHER"));
+        fleet.add(FakeServer::linux("s2"));
+        fleet.add(FakeServer::windows("s3", ""));
+        fleet
+    }
 
     #[test]
     fn routes_both_flavours_and_rejects_other_projects() {
-        let mut servers = HashMap::from([("s1".to_string(), "CIPHER".to_string())]);
+        let mut fleet = fleet();
         let get = route(
             "GET",
             "/v2.1/p/servers/s1/os-server-password",
             "p",
-            &mut servers,
+            &mut fleet,
             "r",
         );
         assert_eq!(get.status, 200);
@@ -136,17 +182,17 @@ mod tests {
             "DELETE",
             "/v1/p/cloudservers/s1/os-server-password",
             "p",
-            &mut servers,
+            &mut fleet,
             "r",
         );
         assert_eq!(del.status, 204);
-        assert_eq!(servers["s1"], "");
+        assert_eq!(fleet.visible_password("s1").as_deref(), Some(""));
         assert_eq!(
             route(
                 "GET",
                 "/v1/q/cloudservers/s1/os-server-password",
                 "p",
-                &mut servers,
+                &mut fleet,
                 "r"
             )
             .status,
@@ -156,7 +202,7 @@ mod tests {
             "GET",
             "/v1/p/cloudservers/zz/os-server-password",
             "p",
-            &mut servers,
+            &mut fleet,
             "r",
         );
         assert!(missing.body.unwrap().contains("Ecs.0114"));
@@ -164,9 +210,36 @@ mod tests {
             "GET",
             "/v2.1/p/servers/zz/os-server-password",
             "p",
-            &mut servers,
+            &mut fleet,
             "r",
         );
         assert!(nova.body.unwrap().contains("itemNotFound"));
+    }
+
+    #[test]
+    fn lists_in_pages_numbered_from_one() {
+        let mut fleet = fleet();
+        let page = |q: &str, fleet: &mut Fleet| {
+            let body = route(
+                "GET",
+                &format!("/v1/p/cloudservers/detail?{q}"),
+                "p",
+                fleet,
+                "r",
+            )
+            .body
+            .unwrap();
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        };
+        let first = page("limit=2&offset=1", &mut fleet);
+        assert_eq!(first["count"], 3);
+        assert_eq!(first["servers"].as_array().unwrap().len(), 2);
+        assert_eq!(first["servers"][1]["metadata"]["os_type"], "Linux");
+        let second = page("limit=2&offset=2", &mut fleet);
+        assert_eq!(second["servers"][0]["id"], "s3");
+        assert!(page("limit=2&offset=3", &mut fleet)["servers"]
+            .as_array()
+            .unwrap()
+            .is_empty());
     }
 }
