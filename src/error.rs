@@ -39,6 +39,19 @@ pub enum Error {
         /// The underlying cause.
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
+    /// Waiting for a server's password ended before one was stored.
+    WaitTimedOut {
+        /// The server waited for.
+        server_id: String,
+        /// How long the client waited.
+        waited: std::time::Duration,
+    },
+    /// The private key could not be read (not PEM, not RSA, encrypted...).
+    InvalidKey(String),
+    /// The stored password is not base64 RSA ciphertext of the key's size.
+    MalformedCiphertext(String),
+    /// The ciphertext does not decrypt with this key: it belongs to another key pair.
+    WrongKey,
     /// A 2xx response whose body could not be understood.
     InvalidResponse {
         /// HTTP status of the response.
@@ -105,6 +118,15 @@ impl fmt::Display for Error {
             Error::Timeout {
                 message, attempts, ..
             } => write!(f, "timed out: {message}{}", after(*attempts)),
+            Error::WaitTimedOut { server_id, waited } => write!(
+                f,
+                "no password was stored for server {server_id} within {waited:?}; Windows servers store it 5 to 10 minutes after first boot"
+            ),
+            Error::InvalidKey(why) => write!(f, "cannot read the private key: {why}"),
+            Error::MalformedCiphertext(why) => write!(f, "the stored password is not valid ciphertext: {why}"),
+            Error::WrongKey => f.write_str(
+                "the password does not decrypt with this private key: use the key pair the server was created with",
+            ),
             Error::InvalidResponse {
                 status,
                 reason,

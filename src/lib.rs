@@ -23,9 +23,18 @@ pub use credentials::Credentials;
 pub use error::{ApiError, Error};
 pub use ids::{ProjectId, ServerId};
 mod client;
+#[cfg(feature = "decrypt")]
+mod decrypt;
 mod endpoint;
+mod fleet;
+mod lifecycle;
 mod password;
 mod request;
+
+#[cfg(feature = "decrypt")]
+pub use decrypt::decrypt_password;
+pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE};
+pub use lifecycle::WaitOptions;
 
 pub use client::{
     env, ApiVersion, Client, ClientBuilder, RetryPolicy, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
@@ -33,6 +42,13 @@ pub use client::{
 pub use endpoint::Endpoint;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
+
+/// Locks, recovering the data if a thread panicked while holding it.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "fake-gateway"))]

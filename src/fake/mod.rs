@@ -35,10 +35,11 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::credentials::Credentials;
+use crate::lock;
 use crate::sign::{self, Payload, SignableRequest};
 
 use fleet::Fleet;
@@ -185,7 +186,7 @@ impl FakeGatewayBuilder {
     }
 
     /// Adds a server described in full (Linux, delayed password, broken...).
-    pub fn add(mut self, server: FakeServer) -> Self {
+    pub fn with_server(mut self, server: FakeServer) -> Self {
         self.fleet.add(server);
         self
     }
@@ -312,13 +313,6 @@ struct State {
     clock_offset_secs: Mutex<i64>,
     next_request_id: AtomicU64,
     faults: Mutex<VecDeque<(usize, Fault)>>,
-}
-
-/// Locks, recovering the data if a test thread panicked while holding it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl State {

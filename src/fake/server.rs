@@ -78,7 +78,7 @@ impl HttpServer {
                     let Ok(stream) = stream else { continue };
                     accepted.fetch_add(1, Ordering::SeqCst);
                     if let Ok(clone) = stream.try_clone() {
-                        super::lock(&open).push(clone);
+                        crate::lock(&open).push(clone);
                     }
                     let handler = Arc::clone(&handler);
                     let stop = Arc::clone(&stop);
@@ -113,7 +113,7 @@ impl Drop for HttpServer {
         if let Some(acceptor) = self.acceptor.take() {
             let _ = acceptor.join();
         }
-        for stream in super::lock(&self.open).drain(..) {
+        for stream in crate::lock(&self.open).drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }

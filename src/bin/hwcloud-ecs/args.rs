@@ -2,7 +2,9 @@
 
 use std::ffi::OsString;
 
-use hwcloud_ecs::{ApiVersion, ServerId};
+use std::time::Duration;
+
+use hwcloud_ecs::{ApiVersion, ServerId, DEFAULT_CONCURRENCY};
 use lexopt::prelude::*;
 
 pub const MAIN_HELP: &str = "\
@@ -22,13 +24,20 @@ Exit codes: 0 success, 1 an API or transport failure, 2 usage or configuration e
 Run `hwcloud-ecs <COMMAND> --help` for a command's options.";
 
 pub const CLEAR_HELP: &str = "\
-Usage: hwcloud-ecs clear-password SERVER_ID... [OPTIONS]
+Usage: hwcloud-ecs clear-password [SERVER_ID...] [--all-windows] [--from-file PATH|-] [OPTIONS]
 
 Deletes the password record ECS generated when each Windows server was first
 installed. Logging in with the password keeps working; only show-password can
-no longer return it.
+no longer return it. Every id is checked before the first request is sent.
+
+Servers (any mix; duplicates are cleared once):
+      SERVER_ID...       ids on the command line
+      --all-windows      every server of the project whose os_type is Windows
+      --from-file PATH   ids one per line ('#' starts a comment); '-' reads stdin
 
 Options:
+      --dry-run          list what would be cleared; send no DELETE
+      --concurrency N    parallel requests [default: 8]
       --api v2.1|v1      which ECS API to call [default: v2.1]
       --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
       --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
@@ -42,6 +51,9 @@ Usage: hwcloud-ecs show-password SERVER_ID... [OPTIONS]
 Prints each server's encrypted (base64 RSA) password, or says that none is stored.
 
 Options:
+      --wait DURATION    poll until a password is stored, at most this long (e.g. 10m, 90s)
+      --private-key PATH decrypt with the key pair's private key (PEM, PKCS#1 or PKCS#8)
+                         and print the plain password; needs the `decrypt` feature
       --api v2.1|v1      which ECS API to call [default: v2.1]
       --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
       --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
@@ -80,11 +92,29 @@ pub struct Target {
     pub json: bool,
 }
 
+/// What `clear-password` works on, besides the shared options.
+#[derive(Debug, Default)]
+pub struct Clear {
+    pub servers: Vec<ServerId>,
+    pub all_windows: bool,
+    pub from_file: Option<String>,
+    pub dry_run: bool,
+    pub concurrency: usize,
+}
+
+/// What `show-password` works on, besides the shared options.
+#[derive(Debug, Default)]
+pub struct Show {
+    pub servers: Vec<ServerId>,
+    pub wait: Option<Duration>,
+    pub private_key: Option<String>,
+}
+
 #[derive(Debug)]
 pub enum Command {
     Help(&'static str),
-    Clear(Vec<ServerId>, Target),
-    Show(Vec<ServerId>, Target),
+    Clear(Clear, Target),
+    Show(Show, Target),
     Demo,
     FakeGateway {
         listen: String,
@@ -118,8 +148,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
         Some(other) => return Err(other.unexpected().into()),
     };
     match command.as_str() {
-        "clear-password" => password_command(&mut parser, CLEAR_HELP, Command::Clear),
-        "show-password" => password_command(&mut parser, SHOW_HELP, Command::Show),
+        "clear-password" => clear_command(&mut parser),
+        "show-password" => show_command(&mut parser),
         "demo" => match parser.next()? {
             None => Ok(Command::Demo),
             Some(Short('h') | Long("help")) => Ok(Command::Help(DEMO_HELP)),
@@ -131,29 +161,101 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     }
 }
 
-fn password_command(
+/// The long options both password commands take.
+const SHARED: [&str; 5] = ["api", "region", "project-id", "endpoint", "json"];
+
+/// Parses one of the [`SHARED`] options.
+fn shared_option(
     parser: &mut lexopt::Parser,
-    help: &'static str,
-    make: fn(Vec<ServerId>, Target) -> Command,
-) -> Result<Command, UsageError> {
+    name: &str,
+    target: &mut Target,
+) -> Result<(), UsageError> {
+    match name {
+        "api" => target.api = parser.value()?.string()?.parse()?,
+        "region" => target.region = Some(parser.value()?.string()?),
+        "project-id" => target.project_id = Some(parser.value()?.string()?),
+        "endpoint" => target.endpoint = Some(parser.value()?.string()?),
+        _ => target.json = true,
+    }
+    Ok(())
+}
+
+fn clear_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     let mut target = Target::default();
-    let mut servers = Vec::new();
+    let mut clear = Clear {
+        concurrency: DEFAULT_CONCURRENCY,
+        ..Clear::default()
+    };
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(help)),
-            Long("api") => target.api = parser.value()?.string()?.parse()?,
-            Long("region") => target.region = Some(parser.value()?.string()?),
-            Long("project-id") => target.project_id = Some(parser.value()?.string()?),
-            Long("endpoint") => target.endpoint = Some(parser.value()?.string()?),
-            Long("json") => target.json = true,
-            Value(id) => servers.push(ServerId::new(id.string()?)?),
+            Long(name) if SHARED.contains(&name) => {
+                let name = name.to_owned();
+                shared_option(parser, &name, &mut target)?;
+            }
+            Short('h') | Long("help") => return Ok(Command::Help(CLEAR_HELP)),
+            Long("all-windows") => clear.all_windows = true,
+            Long("dry-run") => clear.dry_run = true,
+            Long("from-file") => clear.from_file = Some(parser.value()?.string()?),
+            Long("concurrency") => {
+                let text = parser.value()?.string()?;
+                clear.concurrency = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| {
+                        UsageError(format!(
+                            "--concurrency takes a number from 1 to 256, not {text:?}"
+                        ))
+                    })?;
+            }
+            Value(id) => clear.servers.push(ServerId::new(id.string()?)?),
             other => return Err(other.unexpected().into()),
         }
     }
-    if servers.is_empty() {
+    if clear.servers.is_empty() && !clear.all_windows && clear.from_file.is_none() {
+        return Err(UsageError(
+            "give SERVER_IDs, --all-windows or --from-file".into(),
+        ));
+    }
+    Ok(Command::Clear(clear, target))
+}
+
+fn show_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut target = Target::default();
+    let mut show = Show::default();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long(name) if SHARED.contains(&name) => {
+                let name = name.to_owned();
+                shared_option(parser, &name, &mut target)?;
+            }
+            Short('h') | Long("help") => return Ok(Command::Help(SHOW_HELP)),
+            Long("wait") => show.wait = Some(parse_duration(&parser.value()?.string()?)?),
+            Long("private-key") => show.private_key = Some(parser.value()?.string()?),
+            Value(id) => show.servers.push(ServerId::new(id.string()?)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    if show.servers.is_empty() {
         return Err(UsageError("give at least one SERVER_ID".into()));
     }
-    Ok(make(servers, target))
+    Ok(Command::Show(show, target))
+}
+
+/// `90`, `90s`, `500ms`, `10m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
+    let bad = || UsageError(format!("{text:?} is not a duration like 90s, 10m or 1h"));
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |i| text.split_at(i));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    Ok(match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(bad()),
+    })
 }
 
 fn gateway_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
@@ -195,7 +297,7 @@ mod tests {
 
     #[test]
     fn parses_password_commands() {
-        let Ok(Command::Clear(ids, target)) = parse_str(&[
+        let Ok(Command::Clear(clear, target)) = parse_str(&[
             "clear-password",
             "s1",
             "--api",
@@ -204,21 +306,48 @@ mod tests {
             "--endpoint",
             "http://127.0.0.1:1",
             "--json",
+            "--concurrency",
+            "16",
+            "--dry-run",
+            "--all-windows",
         ]) else {
             panic!("expected clear-password");
         };
-        assert_eq!(ids.len(), 2);
+        assert_eq!(clear.servers.len(), 2);
+        assert_eq!(clear.concurrency, 16);
+        assert!(clear.dry_run && clear.all_windows);
         assert_eq!(target.api, ApiVersion::V1);
         assert!(target.json);
+        assert!(matches!(
+            parse_str(&["clear-password", "--from-file", "-"]),
+            Ok(Command::Clear(..))
+        ));
         assert!(parse_str(&["clear-password"]).is_err());
         assert!(parse_str(&["clear-password", "a/b"]).is_err());
         assert!(parse_str(&["clear-password", "s1", "--api", "v3"]).is_err());
         assert!(parse_str(&["clear-password", "s1", "--sk", "x"]).is_err());
+        assert!(parse_str(&["clear-password", "s1", "--concurrency", "0"]).is_err());
         assert!(matches!(
             parse_str(&["show-password", "--help"]),
             Ok(Command::Help(SHOW_HELP))
         ));
+        let Ok(Command::Show(show, _)) = parse_str(&["show-password", "s1", "--wait", "10m"])
+        else {
+            panic!("expected show-password");
+        };
+        assert_eq!(show.wait, Some(Duration::from_secs(600)));
         assert!(matches!(parse_str(&[]), Ok(Command::Help(MAIN_HELP))));
         assert!(parse_str(&["nope"]).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        for bad in ["", "m", "5x", "-1s", "1.5m"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! only; every operation lives in the library.
 
 mod args;
+mod clear;
 mod demo;
 mod gateway;
 mod password;
@@ -27,8 +28,8 @@ fn main() -> ExitCode {
             println!("{text}");
             ExitCode::SUCCESS
         }
-        Command::Clear(servers, target) => password_command(&servers, &target, true),
-        Command::Show(servers, target) => password_command(&servers, &target, false),
+        Command::Clear(clear, target) => clear_command(&clear, &target),
+        Command::Show(show, target) => show_command(&show, &target),
         Command::Demo => match demo::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -50,21 +51,44 @@ fn main() -> ExitCode {
     }
 }
 
-fn password_command(
-    servers: &[hwcloud_ecs::ServerId],
-    target: &args::Target,
-    clear: bool,
-) -> ExitCode {
-    let client = match password::client(target) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    if password::run(&client, servers, clear, target.json) {
+fn usage_error(e: &hwcloud_ecs::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn verdict(all_ok: bool) -> ExitCode {
+    if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILURE)
     }
+}
+
+fn clear_command(clear: &args::Clear, target: &args::Target) -> ExitCode {
+    let client = match password::client(target) {
+        Ok(client) => client,
+        Err(e) => return usage_error(&e),
+    };
+    let plan = match clear::plan(&client, clear) {
+        Ok(plan) => plan,
+        Err(Ok(usage)) => return usage_error(&usage),
+        Err(Err(listing)) => {
+            eprintln!("error: cannot list the project's servers: {listing}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    if clear.dry_run {
+        clear::dry_run(&plan, target.json);
+        return ExitCode::SUCCESS;
+    }
+    verdict(clear::run(&client, &plan, clear.concurrency, target.json))
+}
+
+fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
+    let (client, key) =
+        match password::client(target).and_then(|c| Ok((c, password::private_key(show)?))) {
+            Ok(ready) => ready,
+            Err(e) => return usage_error(&e),
+        };
+    verdict(password::show(&client, show, key.as_deref(), target.json))
 }

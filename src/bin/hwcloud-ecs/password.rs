@@ -1,9 +1,9 @@
-//! The `clear-password` and `show-password` commands.
+//! `show-password`, and the client both password commands build.
 
-use hwcloud_ecs::{Client, ClientBuilder, Error, ServerId};
+use hwcloud_ecs::{Client, ClientBuilder, Error, WaitOptions};
 use serde_json::json;
 
-use crate::args::Target;
+use crate::args::{Show, Target};
 use crate::report::{failure_line, json_report, Outcome};
 
 /// Builds the client from the environment, then the flags.
@@ -21,22 +21,47 @@ pub fn client(target: &Target) -> Result<Client, Error> {
     builder.build()
 }
 
-/// Runs one command over every server; returns whether all succeeded.
-pub fn run(client: &Client, servers: &[ServerId], clear: bool, json_output: bool) -> bool {
-    let outcomes: Vec<Outcome> = servers
+/// Reads the private key file named by `--private-key`, failing early.
+pub fn private_key(show: &Show) -> Result<Option<String>, Error> {
+    let Some(path) = &show.private_key else {
+        return Ok(None);
+    };
+    if !cfg!(feature = "decrypt") {
+        return Err(Error::Config(
+            "--private-key needs the `decrypt` feature: cargo install hwcloud-ecs --features decrypt".into(),
+        ));
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("cannot read the private key {path:?}: {e}")))
+}
+
+/// Shows each server's password; returns whether all succeeded.
+pub fn show(client: &Client, show: &Show, key: Option<&str>, json_output: bool) -> bool {
+    let outcomes: Vec<Outcome> = show
+        .servers
         .iter()
         .map(|server| {
-            let result = if clear {
-                client
-                    .clear_password(server.as_str())
-                    .map(|c| json!({"status": c.status, "request_id": c.request_id}))
-            } else {
-                client
-                    .get_password(server.as_str())
-                    .map(|p| json!({"password": p.ciphertext, "request_id": p.request_id}))
+            let fetched = match show.wait {
+                Some(timeout) => client.wait_for_password(server.as_str(), wait_options(timeout)),
+                None => client.get_password(server.as_str()),
             };
+            let result = fetched.and_then(|p| {
+                let plain = match (key, &p.ciphertext) {
+                    (Some(key), Some(ciphertext)) => Some(decrypt(ciphertext, key)?),
+                    _ => None,
+                };
+                Ok(json!({"password": p.ciphertext, "plaintext": plain, "request_id": p.request_id}))
+            });
             if !json_output {
-                print_line(server, &result, clear);
+                match &result {
+                    Ok(fields) => match (fields["plaintext"].as_str(), fields["password"].as_str()) {
+                        (Some(plain), _) => println!("{server}  {plain}"),
+                        (None, Some(ciphertext)) => println!("{server}  {ciphertext}"),
+                        (None, None) => println!("{server}  (no password stored)"),
+                    },
+                    Err(e) => println!("{}", failure_line(server, e)),
+                }
             }
             Outcome {
                 server: server.clone(),
@@ -46,29 +71,31 @@ pub fn run(client: &Client, servers: &[ServerId], clear: bool, json_output: bool
         .collect();
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     if json_output {
-        let command = if clear {
-            "clear-password"
-        } else {
-            "show-password"
-        };
-        println!("{}", json_report(command, &outcomes));
+        println!("{}", json_report("show-password", &outcomes));
     } else if failed > 0 {
         eprintln!("{failed} of {} server(s) failed", outcomes.len());
     }
     failed == 0
 }
 
-fn print_line(server: &ServerId, result: &Result<serde_json::Value, Error>, clear: bool) {
-    match result {
-        Ok(fields) if clear => println!(
-            "cleared   {server}  (HTTP {}, request id {})",
-            fields["status"],
-            fields["request_id"].as_str().unwrap_or("none")
-        ),
-        Ok(fields) => match fields["password"].as_str() {
-            Some(ciphertext) => println!("{server}  {ciphertext}"),
-            None => println!("{server}  (no password stored)"),
-        },
-        Err(e) => println!("{}", failure_line(server, e)),
-    }
+/// Polls every 10 s growing to 30 s, or faster for a short wait.
+fn wait_options(timeout: std::time::Duration) -> WaitOptions {
+    let first = (timeout / 10).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(10),
+    );
+    WaitOptions::timeout(timeout).intervals(
+        first,
+        first.max(std::time::Duration::from_secs(30)).min(timeout),
+    )
+}
+
+#[cfg(feature = "decrypt")]
+fn decrypt(ciphertext: &str, key: &str) -> Result<String, Error> {
+    hwcloud_ecs::decrypt_password(ciphertext, key).map(|p| p.to_string())
+}
+
+#[cfg(not(feature = "decrypt"))]
+fn decrypt(_: &str, _: &str) -> Result<String, Error> {
+    Err(Error::Config("built without the `decrypt` feature".into()))
 }

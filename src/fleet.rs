@@ -1,0 +1,206 @@
+//! Fleet operations: list a project's servers, and clear many passwords at
+//! once with a bounded number of worker threads.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::password::PasswordCleared;
+use crate::request::ApiRequest;
+
+/// Servers asked for per listing page.
+pub const LIST_PAGE_SIZE: usize = 100;
+/// Worker threads used by [`Client::clear_passwords`] unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A server as the listing describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Server {
+    /// Server id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Status, e.g. `ACTIVE` or `SHUTOFF`.
+    pub status: String,
+    /// `metadata.os_type`, e.g. `Windows` or `Linux`, when set.
+    pub os_type: Option<String>,
+}
+
+impl Server {
+    /// True when `metadata.os_type` is `Windows` (any case).
+    pub fn is_windows(&self) -> bool {
+        self.os_type
+            .as_deref()
+            .is_some_and(|os| os.eq_ignore_ascii_case("windows"))
+    }
+}
+
+/// How far a bulk run has got, passed to the progress callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Servers finished (either way).
+    pub done: usize,
+    /// Servers in the run.
+    pub total: usize,
+    /// Servers that failed so far.
+    pub failed: usize,
+}
+
+impl Client {
+    /// Every server of the project, following `GET /v1/{project_id}/cloudservers/detail`
+    /// page by page (`offset` is a page number from 1) until `count` servers are read.
+    ///
+    /// # Errors
+    /// As [`Client::send`], plus [`Error::InvalidResponse`] for a page that is
+    /// not the documented shape.
+    pub fn list_servers(&self) -> Result<Vec<Server>, Error> {
+        let path = format!("/v1/{}/cloudservers/detail", self.project_id());
+        let mut servers = Vec::new();
+        let mut page = 1usize;
+        loop {
+            let request = ApiRequest::new("GET", path.as_str())
+                .query("limit", LIST_PAGE_SIZE.to_string())
+                .query("offset", page.to_string());
+            let response = self.send(&request)?;
+            let json = response.json()?;
+            let bad = |reason: &str| Error::InvalidResponse {
+                status: response.status,
+                reason: reason.to_owned(),
+                snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
+            };
+            let count = json
+                .get("count")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| bad("no \"count\" number in the server list"))?;
+            let items = json
+                .get("servers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("no \"servers\" array in the server list"))?;
+            for item in items {
+                servers.push(parse_server(item).ok_or_else(|| bad("a server without an \"id\""))?);
+            }
+            // An empty page ends the walk even if `count` promised more, so
+            // that a shrinking fleet cannot loop us for ever.
+            if items.is_empty() || servers.len() as u64 >= count {
+                return Ok(servers);
+            }
+            page += 1;
+        }
+    }
+
+    /// Clears the password of every server in `server_ids` with at most
+    /// `workers` threads sharing this client (its connection pool, retry
+    /// and clock-skew state). One failure never stops the others; the
+    /// results come back in input order.
+    ///
+    /// ```
+    /// use hwcloud_ecs::fake::FakeGateway;
+    /// use hwcloud_ecs::{Client, Credentials};
+    ///
+    /// let creds = Credentials::new("AK", "SK")?;
+    /// let gateway = FakeGateway::builder(creds.clone(), "p1").server("a", "X").server("b", "Y").start()?;
+    /// let client = Client::builder().credentials(creds).project_id("p1").endpoint(gateway.endpoint()).build()?;
+    /// let results = client.clear_passwords(&["a", "nope", "b"], 4);
+    /// assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_passwords<S: AsRef<str> + Sync>(
+        &self,
+        server_ids: &[S],
+        workers: usize,
+    ) -> Vec<Result<PasswordCleared, Error>> {
+        self.clear_passwords_with_progress(server_ids, workers, |_| {})
+    }
+
+    /// [`Client::clear_passwords`], calling `on_progress` after each server.
+    pub fn clear_passwords_with_progress<S, F>(
+        &self,
+        server_ids: &[S],
+        workers: usize,
+        on_progress: F,
+    ) -> Vec<Result<PasswordCleared, Error>>
+    where
+        S: AsRef<str> + Sync,
+        F: Fn(Progress) + Sync,
+    {
+        let total = server_ids.len();
+        let next = AtomicUsize::new(0);
+        let counters = Mutex::new((0usize, 0usize));
+        let results: Vec<Mutex<Option<Result<PasswordCleared, Error>>>> =
+            server_ids.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..workers.clamp(1, total.max(1)) {
+                scope.spawn(|| loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(id) = server_ids.get(index) else {
+                        break;
+                    };
+                    let result = self.clear_password(id.as_ref());
+                    let failed = result.is_err();
+                    *crate::lock(&results[index]) = Some(result);
+                    let progress = {
+                        let mut c = crate::lock(&counters);
+                        c.0 += 1;
+                        c.1 += usize::from(failed);
+                        Progress {
+                            done: c.0,
+                            total,
+                            failed: c.1,
+                        }
+                    };
+                    on_progress(progress);
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .unwrap_or_else(|| Err(Error::Config("a worker thread panicked".into())))
+            })
+            .collect()
+    }
+}
+
+fn parse_server(item: &Value) -> Option<Server> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    Some(Server {
+        id: text(item.get("id"))?,
+        name: text(item.get("name")).unwrap_or_default(),
+        status: text(item.get("status")).unwrap_or_default(),
+        os_type: text(item.get("metadata").and_then(|m| m.get("os_type"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_type_is_compared_without_case() {
+        let server = |os: Option<&str>| Server {
+            id: "s".into(),
+            name: String::new(),
+            status: String::new(),
+            os_type: os.map(str::to_owned),
+        };
+        assert!(server(Some("Windows")).is_windows());
+        assert!(server(Some("WINDOWS")).is_windows());
+        assert!(!server(Some("Linux")).is_windows());
+        assert!(!server(None).is_windows());
+    }
+
+    #[test]
+    fn a_listing_item_needs_an_id() {
+        assert!(parse_server(&serde_json::json!({"name": "x"})).is_none());
+        let s = parse_server(&serde_json::json!({"id": "a", "metadata": {"os_type": "Linux"}}))
+            .unwrap();
+        assert_eq!(s.os_type.as_deref(), Some("Linux"));
+    }
+}
