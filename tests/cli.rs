@@ -122,7 +122,10 @@ fn a_failed_server_gives_exit_one_and_a_json_report() {
     ]));
     assert_eq!(code, 1);
     assert!(out.contains("not found ghost"), "{out}");
-    assert!(err.contains("summary: cleared 1, not found 1, failed 0"), "{err}");
+    assert!(
+        err.contains("summary: cleared 1, not found 1, failed 0"),
+        "{err}"
+    );
 
     let (code, out, _) = run(with_account(bin()).args([
         "clear-password",

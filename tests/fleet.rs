@@ -1,0 +1,227 @@
+//! Fleet listing, bulk clearing and the password lifecycle against the fake
+//! gateway.
+#![cfg(feature = "fake-gateway")]
+
+use std::time::{Duration, Instant};
+
+use hwcloud_ecs::fake::{FakeGateway, FakeServer, Verdict};
+use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy, WaitOptions};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn creds() -> Credentials {
+    Credentials::new("AKFLEET", "SKfleet").unwrap()
+}
+
+fn client(gateway: &FakeGateway) -> Client {
+    Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+        .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .build()
+        .unwrap()
+}
+
+/// `n` servers: every 4th Linux, every 25th broken.
+fn fleet(n: usize, latency: Duration) -> FakeGateway {
+    let mut builder = FakeGateway::builder(creds(), PROJECT).latency(latency);
+    for i in 0..n {
+        let id = format!("srv-{i:04}");
+        let server = if i % 4 == 3 {
+            FakeServer::linux(id)
+        } else if i % 25 == 24 {
+            FakeServer::windows(id, "Q0lQSEVS").broken()
+        } else {
+            FakeServer::windows(id, "Q0lQSEVS")
+        };
+        builder = builder.with_server(server.named(format!("host-{i}")));
+    }
+    builder.start().unwrap()
+}
+
+#[test]
+fn listing_follows_every_page() {
+    let gateway = fleet(250, Duration::ZERO);
+    let servers = client(&gateway).list_servers().unwrap();
+    assert_eq!(servers.len(), 250);
+    assert_eq!(servers[0].id, "srv-0000");
+    assert_eq!(servers[249].id, "srv-0249");
+    assert_eq!(servers[5].name, "host-5");
+    assert_eq!(servers[5].status, "ACTIVE");
+    assert_eq!(servers.iter().filter(|s| s.is_windows()).count(), 250 - 62);
+    let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(pages.len(), 3);
+    assert!(
+        pages[0].ends_with("/cloudservers/detail?limit=100&offset=1"),
+        "{}",
+        pages[0]
+    );
+    assert!(pages[2].ends_with("offset=3"));
+}
+
+#[test]
+fn bulk_clear_runs_in_parallel_keeps_order_and_survives_failures() {
+    let gateway = fleet(200, Duration::from_millis(10));
+    let client = client(&gateway);
+    let windows: Vec<String> = client
+        .list_servers()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.is_windows())
+        .map(|s| s.id)
+        .collect();
+    let mut ids = windows.clone();
+    ids.insert(7, "ghost".into());
+
+    let started = Instant::now();
+    let results = client.clear_passwords(&ids, 8);
+    let took = started.elapsed();
+
+    assert_eq!(results.len(), ids.len());
+    for (id, result) in ids.iter().zip(&results) {
+        let index: Option<usize> = id.strip_prefix("srv-").map(|n| n.parse().unwrap());
+        match index {
+            None => assert!(result.as_ref().unwrap_err().is_not_found(), "{id}"),
+            Some(i) if i % 25 == 24 => {
+                let err = result.as_ref().unwrap_err();
+                assert_eq!(err.api().unwrap().status, 500, "{id}");
+                assert_eq!(err.attempts(), 3);
+            }
+            Some(_) => {
+                assert_eq!(result.as_ref().unwrap().status, 204, "{id}");
+                assert_eq!(gateway.password(id).as_deref(), Some(""), "{id}");
+            }
+        }
+    }
+    // 150 Windows servers at 10 ms each take 1.5 s one at a time; 8 workers
+    // need about a tenth of that. The bound only proves they overlapped.
+    assert!(took < Duration::from_millis(900), "{took:?}");
+    assert_eq!(
+        gateway.password("srv-0003").as_deref(),
+        Some(""),
+        "Linux server untouched"
+    );
+    assert!(
+        gateway.connections() <= 10,
+        "{} connections",
+        gateway.connections()
+    );
+}
+
+#[test]
+fn progress_reports_every_server() {
+    let gateway = fleet(20, Duration::ZERO);
+    let ids: Vec<String> = (0..20).map(|i| format!("srv-{i:04}")).collect();
+    let seen = std::sync::Mutex::new(Vec::new());
+    client(&gateway).clear_passwords_with_progress(&ids, 4, |p| {
+        seen.lock().unwrap().push((p.done, p.failed, p.total))
+    });
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort();
+    assert_eq!(seen.len(), 20);
+    assert_eq!(seen.last(), Some(&(20, 0, 20)));
+}
+
+#[test]
+fn waiting_returns_the_password_once_it_appears() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .with_server(
+            FakeServer::windows("fresh", "Q0lQSEVS").password_after(Duration::from_millis(600)),
+        )
+        .start()
+        .unwrap();
+    let client = client(&gateway);
+    assert_eq!(client.get_password("fresh").unwrap().ciphertext, None);
+    let started = Instant::now();
+    let options = WaitOptions::timeout(Duration::from_secs(10))
+        .intervals(Duration::from_millis(100), Duration::from_millis(200));
+    let password = client.wait_for_password("fresh", options).unwrap();
+    assert_eq!(password.ciphertext.as_deref(), Some("Q0lQSEVS"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(gateway.requests().len() >= 3, "it polled");
+    assert!(gateway
+        .requests()
+        .iter()
+        .all(|r| r.verdict == Verdict::Accepted));
+}
+
+#[test]
+fn waiting_gives_up_at_the_deadline() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .with_server(
+            FakeServer::windows("slow", "Q0lQSEVS").password_after(Duration::from_secs(600)),
+        )
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    let options = WaitOptions::timeout(Duration::from_millis(400))
+        .intervals(Duration::from_millis(100), Duration::from_millis(100));
+    let err = client(&gateway)
+        .wait_for_password("slow", options)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::WaitTimedOut { server_id, .. } if server_id == "slow"),
+        "{err:?}"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[cfg(feature = "decrypt")]
+mod decrypt {
+    use super::*;
+    use hwcloud_ecs::decrypt_password;
+
+    const PKCS1: &str = include_str!("data/test-key-pkcs1.pem");
+    const PKCS8: &str = include_str!("data/test-key-pkcs8.pem");
+    const OTHER: &str = include_str!("data/other-key-pkcs1.pem");
+    const CIPHERTEXT: &str = include_str!("data/test-password.b64");
+
+    #[test]
+    fn a_delayed_password_is_waited_for_and_decrypted_with_either_pem_form() {
+        let gateway = FakeGateway::builder(creds(), PROJECT)
+            .with_server(
+                FakeServer::windows("win", CIPHERTEXT.trim())
+                    .password_after(Duration::from_millis(300)),
+            )
+            .start()
+            .unwrap();
+        let options = WaitOptions::timeout(Duration::from_secs(10))
+            .intervals(Duration::from_millis(100), Duration::from_millis(100));
+        let stored = client(&gateway)
+            .wait_for_password("win", options)
+            .unwrap()
+            .ciphertext
+            .unwrap();
+        for key in [PKCS1, PKCS8] {
+            assert_eq!(
+                decrypt_password(&stored, key).unwrap().as_str(),
+                "Xq7!pW2#vR9$"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_key_malformed_ciphertext_and_bad_pem_are_typed() {
+        assert!(matches!(
+            decrypt_password(CIPHERTEXT, OTHER),
+            Err(Error::WrongKey)
+        ));
+        assert!(matches!(
+            decrypt_password("not base64 at all!", PKCS1),
+            Err(Error::MalformedCiphertext(_))
+        ));
+        assert!(matches!(
+            decrypt_password("QUFBQQ==", PKCS1),
+            Err(Error::MalformedCiphertext(_))
+        ));
+        assert!(matches!(
+            decrypt_password(CIPHERTEXT, "-----BEGIN NOTHING-----"),
+            Err(Error::InvalidKey(_))
+        ));
+    }
+}
