@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs::fake::{FakeGateway, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
 
 const AK: &str = "AKCLITEST00000000000";
@@ -238,4 +238,228 @@ fn fake_gateway_command_serves_until_killed() {
     child.wait().unwrap();
     assert_eq!(result.unwrap(), 204);
     assert!(missing.unwrap_err().is_not_found());
+}
+
+/// 200 servers: every 4th Linux, every 25th broken (500 on password calls).
+fn fleet_gateway() -> FakeGateway {
+    let creds = Credentials::new(AK, SK)
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    let mut builder =
+        FakeGateway::builder(creds, PROJECT).latency(std::time::Duration::from_millis(2));
+    for i in 0..200 {
+        let id = format!("srv-{i:03}");
+        builder = builder.with_server(if i % 4 == 3 {
+            FakeServer::linux(id)
+        } else if i % 25 == 24 {
+            FakeServer::windows(id, "Q0lQSEVS").broken()
+        } else {
+            FakeServer::windows(id, "Q0lQSEVS")
+        });
+    }
+    builder.start().unwrap()
+}
+
+fn deletes(gateway: &FakeGateway) -> usize {
+    gateway
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count()
+}
+
+#[test]
+fn dry_run_lists_every_windows_server_and_sends_no_delete() {
+    let gateway = fleet_gateway();
+    let (code, out, err) = run(with_account(bin()).args([
+        "clear-password",
+        "--all-windows",
+        "--dry-run",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 150, "{out}");
+    assert!(out.lines().all(|l| l.starts_with("would clear srv-")));
+    assert!(
+        err.contains("150 server(s) would be cleared; nothing was sent"),
+        "{err}"
+    );
+    let (code, out, _) = run(with_account(bin()).args([
+        "clear-password",
+        "--all-windows",
+        "--dry-run",
+        "--json",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["servers"].as_array().unwrap().len(), 150);
+    assert_eq!(deletes(&gateway), 0);
+}
+
+#[test]
+fn all_windows_clears_the_fleet_and_reports_failures() {
+    let gateway = fleet_gateway();
+    let (code, out, err) = run(with_account(bin()).args([
+        "clear-password",
+        "--all-windows",
+        "--concurrency",
+        "16",
+        "--json",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 1, "the broken servers fail the run: {err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["summary"]["cleared"], 144);
+    assert_eq!(report["summary"]["failed"], 6);
+    assert_eq!(report["summary"]["not_found"], 0);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 150);
+    let broken = results
+        .iter()
+        .find(|r| r["server_id"] == "srv-024")
+        .unwrap();
+    assert_eq!(broken["ok"], false);
+    assert_eq!(broken["error"]["status"], 500);
+    assert_eq!(gateway.password("srv-000").as_deref(), Some(""));
+    assert!(
+        gateway
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .all(|r| !r.target.contains("/srv-003/")),
+        "Linux servers are left alone"
+    );
+}
+
+#[test]
+fn ids_from_a_file_or_stdin_are_validated_then_cleared() {
+    let gateway = fleet_gateway();
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("ids.txt");
+    std::fs::write(
+        &list,
+        "# servers to clear\nsrv-000\n\n  srv-001  # trailing comment\nsrv-000\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(with_account(bin()).args([
+        "clear-password",
+        "--from-file",
+        list.to_str().unwrap(),
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("cleared")).count(),
+        2,
+        "duplicates once: {out}"
+    );
+    assert!(
+        err.contains("summary: cleared 2, not found 0, failed 0"),
+        "{err}"
+    );
+
+    std::fs::write(&list, "srv-002\nbad/id\n").unwrap();
+    let (code, _, err) = run(with_account(bin()).args([
+        "clear-password",
+        "--from-file",
+        list.to_str().unwrap(),
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        gateway.password("srv-002").as_deref(),
+        Some("Q0lQSEVS"),
+        "nothing half-done"
+    );
+
+    let mut child = with_account(bin())
+        .args([
+            "clear-password",
+            "--from-file",
+            "-",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"srv-004\nsrv-005\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(gateway.password("srv-005").as_deref(), Some(""));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn show_password_waits_for_a_delayed_password() {
+    let creds = Credentials::new(AK, SK)
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    let gateway = FakeGateway::builder(creds, PROJECT)
+        .with_server(
+            FakeServer::windows("fresh", "Q0lQSEVS")
+                .password_after(std::time::Duration::from_millis(700)),
+        )
+        .start()
+        .unwrap();
+    let (code, out, _) =
+        run(with_account(bin()).args(["show-password", "fresh", "--endpoint", gateway.endpoint()]));
+    assert_eq!((code, out.trim()), (0, "fresh  (no password stored)"));
+    let (code, out, err) = run(with_account(bin()).args([
+        "show-password",
+        "fresh",
+        "--wait",
+        "20s",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "fresh  Q0lQSEVS");
+}
+
+#[test]
+fn private_key_decrypts_or_says_how_to_enable_it() {
+    let creds = Credentials::new(AK, SK)
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    let ciphertext = include_str!("data/test-password.b64").trim();
+    let gateway = FakeGateway::builder(creds, PROJECT)
+        .server("win", ciphertext)
+        .start()
+        .unwrap();
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test-key-pkcs8.pem");
+    let (code, out, err) = run(with_account(bin()).args([
+        "show-password",
+        "win",
+        "--private-key",
+        key,
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    if cfg!(feature = "decrypt") {
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.trim(), "win  Xq7!pW2#vR9$");
+    } else {
+        assert_eq!(code, 2);
+        assert!(err.contains("--features decrypt"), "{err}");
+    }
 }
