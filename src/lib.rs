@@ -3,43 +3,54 @@
 //! generated password.
 //!
 //! - [`sign`]: the signer and verifier, pure functions with no I/O.
-//! - [`Client`]: the blocking client (one connection pool, cheap to clone).
+//! - [`Client`]: the blocking client (one connection pool, cheap to clone,
+//!   retries that re-sign, clock-skew healing); the password calls, the
+//!   server listing and bulk clearing live on it.
 //! - `fake` (feature `fake-gateway`): a local stand-in for the API gateway
 //!   that verifies signatures exactly as the real one does.
+//! - `decrypt_password` (feature `decrypt`): decrypts a stored password
+//!   with the key pair's private key.
 //!
 //! No async runtime is involved anywhere.
+//!
+//! ```no_run
+//! use hwcloud_ecs::Client;
+//!
+//! // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION from the environment.
+//! let client = Client::from_env()?;
+//! client.clear_password("8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00")?;
+//! # Ok::<(), hwcloud_ecs::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod credentials;
+#[cfg(feature = "decrypt")]
+mod decrypt;
+mod endpoint;
 mod error;
 pub mod error_body;
 #[cfg(feature = "fake-gateway")]
 pub mod fake;
-mod ids;
-pub mod sign;
-
-pub use credentials::Credentials;
-pub use error::{ApiError, Error};
-pub use ids::{ProjectId, ServerId};
-mod client;
-#[cfg(feature = "decrypt")]
-mod decrypt;
-mod endpoint;
 mod fleet;
+mod ids;
 mod lifecycle;
 mod password;
 mod request;
-
-#[cfg(feature = "decrypt")]
-pub use decrypt::decrypt_password;
-pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE};
-pub use lifecycle::WaitOptions;
+pub mod sign;
 
 pub use client::{
     env, ApiVersion, Client, ClientBuilder, RetryPolicy, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
 };
+pub use credentials::Credentials;
+#[cfg(feature = "decrypt")]
+pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
+pub use error::{ApiError, Error};
+pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE};
+pub use ids::{ProjectId, ServerId};
+pub use lifecycle::WaitOptions;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
 
