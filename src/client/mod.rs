@@ -111,7 +111,7 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// A builder preloaded from the official SDK environment variables
-    /// ([`env`]); later setters override them.
+    /// ([`mod@env`]); later setters override them.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -316,7 +316,7 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured only from the environment ([`env`]).
+    /// A client configured only from the environment ([`mod@env`]).
     ///
     /// # Errors
     /// As [`ClientBuilder::from_env`] and [`ClientBuilder::build`].
