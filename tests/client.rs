@@ -296,3 +296,52 @@ fn environment_variables_configure_the_client() {
         "{no_project}"
     );
 }
+
+#[test]
+fn the_gateway_keeps_a_plain_http_1_1_connection_alive_for_other_clients() {
+    use hwcloud_ecs::sign::{self, SignableRequest};
+    use std::io::{Read, Write};
+    use std::time::SystemTime;
+
+    let gateway = gateway_for(creds());
+    let authority = gateway.endpoint().trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&authority).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let path = format!("/v1/{PROJECT}/cloudservers/{SERVER}/os-server-password");
+    for method in ["GET", "DELETE"] {
+        let signable =
+            SignableRequest::new(method, &authority, &path).header("X-Project-Id", PROJECT);
+        let signed = sign::sign(&signable, &creds(), SystemTime::now());
+        let mut raw = format!("{method} {path} HTTP/1.1\r\nX-Project-Id: {PROJECT}\r\n");
+        for (name, value) in signed.headers() {
+            raw.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw.push_str("\r\n");
+        stream.write_all(raw.as_bytes()).unwrap();
+        // Read one whole response: the head, then Content-Length bytes.
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).unwrap();
+            got.push(byte[0]);
+        }
+        let head = String::from_utf8(got).unwrap();
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |n| n.trim().parse::<usize>().unwrap());
+        let mut body = vec![0u8; length];
+        stream.read_exact(&mut body).unwrap();
+        let expected = if method == "GET" {
+            "HTTP/1.1 200 "
+        } else {
+            "HTTP/1.1 204 "
+        };
+        assert!(head.starts_with(expected), "{head}");
+        assert!(!head.contains("Connection: close"), "{head}");
+    }
+    assert_eq!(gateway.connections(), 1, "both requests on one connection");
+    assert_eq!(gateway.password(SERVER).as_deref(), Some(""));
+}
