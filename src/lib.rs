@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod chain;
 mod client;
 mod credentials;
 #[cfg(feature = "decrypt")]
@@ -37,9 +38,11 @@ mod fleet;
 mod ids;
 mod lifecycle;
 mod password;
+pub mod profile;
 mod request;
 pub mod sign;
 
+pub use chain::CredentialSource;
 pub use client::{
     env, ApiVersion, Client, ClientBuilder, RetryPolicy, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
 };

@@ -19,6 +19,11 @@ fn bin() -> Command {
             cmd.env_remove(name);
         }
     }
+    // Never read the machine's own ~/.huaweicloud/credentials.
+    cmd.env(
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "/nonexistent/hwcloud-ecs-tests/credentials",
+    );
     cmd
 }
 
@@ -462,4 +467,26 @@ fn private_key_decrypts_or_says_how_to_enable_it() {
         assert_eq!(code, 2);
         assert!(err.contains("--features decrypt"), "{err}");
     }
+}
+
+#[test]
+fn credentials_and_project_can_come_from_the_profile_file() {
+    let gateway = gateway();
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        format!("[basiccredentials]\nak = {AK}\nsk = {SK}\nsecurity_token = {TOKEN}\nproject_id = {PROJECT}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file).args([
+        "clear-password",
+        "srv-1",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("cleared   srv-1"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

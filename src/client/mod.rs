@@ -91,6 +91,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     idle_connections: usize,
     retry: RetryPolicy,
+    /// What the credential chain tried, when it found nothing.
+    credentials_tried: Vec<String>,
 }
 
 impl Default for ClientBuilder {
@@ -105,13 +107,22 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             idle_connections: 32,
             retry: RetryPolicy::default(),
+            credentials_tried: Vec::new(),
         }
     }
 }
 
 impl ClientBuilder {
-    /// A builder preloaded from the official SDK environment variables
-    /// ([`mod@env`]); later setters override them.
+    /// A builder preloaded the way the official SDKs configure themselves:
+    /// credentials from the chain ([`Credentials::from_chain`]: the
+    /// environment variables of [`mod@env`], then the credentials file), the
+    /// project id from `HUAWEICLOUD_SDK_PROJECT_ID` or the credentials file,
+    /// the region from `HUAWEICLOUD_SDK_REGION`. Later setters override them.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when only one of AK and SK is set, or the
+    /// credentials file cannot be read; a missing value is reported by
+    /// [`ClientBuilder::build`], listing what was tried.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -124,32 +135,12 @@ impl ClientBuilder {
     /// [`Error::Config`] when only one of AK and SK is set, or a value is invalid.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let found = crate::chain::run(&lookup)?;
         let mut builder = ClientBuilder::default();
-        match (get(env::AK), get(env::SK)) {
-            (Some(ak), Some(sk)) => {
-                let mut creds = Credentials::new(ak, sk)?;
-                if let Some(token) = get(env::SECURITY_TOKEN) {
-                    creds = creds.with_security_token(token)?;
-                }
-                builder.credentials = Some(creds);
-            }
-            (Some(_), None) => {
-                return Err(Error::Config(format!(
-                    "{} is set but {} is not",
-                    env::AK,
-                    env::SK
-                )))
-            }
-            (None, Some(_)) => {
-                return Err(Error::Config(format!(
-                    "{} is set but {} is not",
-                    env::SK,
-                    env::AK
-                )))
-            }
-            (None, None) => {}
-        }
-        builder.project_id = get(env::PROJECT_ID);
+        builder.credentials = found.credentials.map(|(creds, _)| creds);
+        builder.credentials_tried = found.tried;
+        builder.project_id =
+            get(env::PROJECT_ID).or_else(|| found.profile.and_then(|p| p.project_id));
         builder.region = get(env::REGION);
         Ok(builder)
     }
@@ -220,13 +211,17 @@ impl ClientBuilder {
     /// [`Error::Config`] when credentials, the project id or both region and
     /// endpoint are missing; [`Error::InvalidInput`] when one is malformed.
     pub fn build(self) -> Result<Client, Error> {
-        let credentials = self.credentials.ok_or_else(|| {
-            Error::Config(format!(
-                "no credentials: pass them to the builder or set {} and {}",
-                env::AK,
-                env::SK
-            ))
-        })?;
+        let credentials = match (self.credentials, self.credentials_tried.is_empty()) {
+            (Some(credentials), _) => credentials,
+            (None, false) => return Err(crate::chain::nothing_found(&self.credentials_tried)),
+            (None, true) => {
+                return Err(Error::Config(format!(
+                    "no credentials: pass them to the builder or set {} and {}",
+                    env::AK,
+                    env::SK
+                )))
+            }
+        };
         let project_id = ProjectId::new(self.project_id.ok_or_else(|| {
             Error::Config(format!(
                 "no project id: pass it to the builder or set {}",

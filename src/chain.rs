@@ -1,0 +1,146 @@
+//! The credential chain: explicit credentials, then the environment, then
+//! the official SDKs' credentials file. The first complete set wins.
+
+use std::path::PathBuf;
+
+use crate::client::env;
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::profile::{self, Profile};
+
+/// Where a client's credentials came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialSource {
+    /// Given to the builder.
+    Explicit,
+    /// `HUAWEICLOUD_SDK_AK` / `_SK` / `_SECURITY_TOKEN`.
+    Environment,
+    /// A credentials file's `[basic]` section.
+    ProfileFile(PathBuf),
+}
+
+/// What the chain found: credentials (when a complete set was found), the
+/// profile file read on the way (its `project_id` is the next source of the
+/// project id), and, when nothing was found, what was tried.
+#[derive(Debug, Default)]
+pub(crate) struct ChainResult {
+    pub credentials: Option<(Credentials, CredentialSource)>,
+    pub profile: Option<Profile>,
+    pub tried: Vec<String>,
+}
+
+impl Credentials {
+    /// Credentials from the environment, else from the credentials file
+    /// (`$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when only one of AK and SK is set in either place,
+    /// or when nothing was found: the message lists what was tried.
+    pub fn from_chain() -> Result<(Credentials, CredentialSource), Error> {
+        Self::from_chain_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`Credentials::from_chain`], reading variables through `lookup`.
+    ///
+    /// # Errors
+    /// As [`Credentials::from_chain`].
+    pub fn from_chain_with(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Credentials, CredentialSource), Error> {
+        let found = run(&lookup)?;
+        found.credentials.ok_or_else(|| nothing_found(&found.tried))
+    }
+}
+
+/// The message for an empty chain.
+pub(crate) fn nothing_found(tried: &[String]) -> Error {
+    Error::Config(format!(
+        "no credentials found; tried: {}. Set {} and {}, or write ak and sk under [basic] in the credentials file",
+        tried.join("; "),
+        env::AK,
+        env::SK
+    ))
+}
+
+pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult, Error> {
+    let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let mut result = ChainResult::default();
+
+    match (get(env::AK), get(env::SK)) {
+        (Some(ak), Some(sk)) => {
+            let creds = with_token(Credentials::new(ak, sk)?, get(env::SECURITY_TOKEN))?;
+            result.credentials = Some((creds, CredentialSource::Environment));
+        }
+        (Some(_), None) => {
+            return Err(Error::Config(format!(
+                "{} is set but {} is not",
+                env::AK,
+                env::SK
+            )))
+        }
+        (None, Some(_)) => {
+            return Err(Error::Config(format!(
+                "{} is set but {} is not",
+                env::SK,
+                env::AK
+            )))
+        }
+        (None, None) => result.tried.push(format!(
+            "environment ({} and {} are not set)",
+            env::AK,
+            env::SK
+        )),
+    }
+
+    match profile::default_path(lookup) {
+        None => result.tried.push(format!(
+            "credentials file (neither {} nor HOME is set)",
+            profile::CREDENTIALS_FILE_VAR
+        )),
+        Some(path) => match profile::read(&path)? {
+            None => result
+                .tried
+                .push(format!("credentials file {} (not found)", path.display())),
+            Some(profile) => {
+                if result.credentials.is_none() {
+                    match (&profile.access_key, &profile.secret_key) {
+                        (Some(ak), Some(sk)) => {
+                            let creds = with_token(
+                                Credentials::new(ak.clone(), sk.clone())?,
+                                profile.security_token.clone(),
+                            )?;
+                            result.credentials =
+                                Some((creds, CredentialSource::ProfileFile(path.clone())));
+                        }
+                        (None, None) => result.tried.push(format!(
+                            "credentials file {} (no ak and sk)",
+                            path.display()
+                        )),
+                        (Some(_), None) => {
+                            return Err(Error::Config(format!(
+                                "{} has ak but no sk",
+                                path.display()
+                            )))
+                        }
+                        (None, Some(_)) => {
+                            return Err(Error::Config(format!(
+                                "{} has sk but no ak",
+                                path.display()
+                            )))
+                        }
+                    }
+                }
+                result.profile = Some(profile);
+            }
+        },
+    }
+    Ok(result)
+}
+
+fn with_token(creds: Credentials, token: Option<String>) -> Result<Credentials, Error> {
+    match token {
+        Some(token) => creds.with_security_token(token),
+        None => Ok(creds),
+    }
+}

@@ -1,0 +1,160 @@
+//! The official SDKs' credentials file: INI with a `[basic]` section (the
+//! official Python SDK reads `[basiccredentials]`; both are accepted) and the
+//! keys `ak`, `sk`, `security_token`, `project_id`.
+//!
+//! Values are taken literally: a `%` in a secret key is just a `%` (the
+//! official Python parser interpolates it and crashes).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Environment variable naming the credentials file.
+pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+
+/// The values read from a credentials file's section.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// `ak`.
+    pub access_key: Option<String>,
+    pub(crate) secret_key: Option<String>,
+    pub(crate) security_token: Option<String>,
+    /// `project_id`.
+    pub project_id: Option<String>,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Profile")
+            .field("path", &self.path)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &set(&self.secret_key))
+            .field("security_token", &set(&self.security_token))
+            .field("project_id", &self.project_id)
+            .finish()
+    }
+}
+
+/// The credentials file to read: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
+/// `~/.huaweicloud/credentials` (`None` when neither can be named).
+pub fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    set(CREDENTIALS_FILE_VAR).map(PathBuf::from).or_else(|| {
+        set("HOME").map(|home| Path::new(&home).join(".huaweicloud").join("credentials"))
+    })
+}
+
+/// Reads `path`; `Ok(None)` when the file does not exist.
+///
+/// # Errors
+/// [`Error::Config`] when it exists but cannot be read or has no `[basic]`
+/// or `[basiccredentials]` section.
+pub fn read(path: &Path) -> Result<Option<Profile>, Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    parse(&text, path).map(Some)
+}
+
+/// Parses the text of a credentials file.
+///
+/// ```
+/// use hwcloud_ecs::profile::parse;
+/// let p = parse("# mine\n[basic]\nak = AK1\nsk=se%cret\n", "credentials".as_ref())?;
+/// assert_eq!(p.access_key.as_deref(), Some("AK1"));
+/// # Ok::<(), hwcloud_ecs::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Config`] when there is no `[basic]` or `[basiccredentials]` section.
+pub fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
+    let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let name = name.trim().to_ascii_lowercase();
+            sections.entry(name.clone()).or_default();
+            current = Some(name);
+            continue;
+        }
+        let (Some(section), Some((key, value))) = (&current, line.split_once(['=', ':'])) else {
+            continue;
+        };
+        let value = value.trim().trim_matches('"');
+        if let Some(values) = sections.get_mut(section) {
+            values.insert(key.trim().to_ascii_lowercase(), value.to_owned());
+        }
+    }
+    let values = sections
+        .get("basic")
+        .or_else(|| sections.get("basiccredentials"))
+        .ok_or_else(|| Error::Config(format!("{} has no [basic] section", path.display())))?;
+    let get = |key: &str| values.get(key).filter(|v| !v.is_empty()).cloned();
+    Ok(Profile {
+        path: path.to_owned(),
+        access_key: get("ak"),
+        secret_key: get("sk"),
+        security_token: get("security_token"),
+        project_id: get("project_id"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_either_section_name_comments_spaces_and_percent() {
+        let text = "; comment\n# another\n\n[other]\nak = NOPE\n\n[BasicCredentials]\n  ak =  AK1  \nsk = a%b%%c\nsecurity_token: tok\nproject_id = \"p1\"\n";
+        let p = parse(text, Path::new("c")).unwrap();
+        assert_eq!(p.access_key.as_deref(), Some("AK1"));
+        assert_eq!(p.secret_key.as_deref(), Some("a%b%%c"));
+        assert_eq!(p.security_token.as_deref(), Some("tok"));
+        assert_eq!(p.project_id.as_deref(), Some("p1"));
+        assert!(!format!("{p:?}").contains("a%b"));
+    }
+
+    #[test]
+    fn basic_wins_and_a_missing_section_is_an_error() {
+        let p = parse("[basiccredentials]\nak=B\n[basic]\nak=A\n", Path::new("c")).unwrap();
+        assert_eq!(p.access_key.as_deref(), Some("A"));
+        assert!(parse("[default]\nak=A\n", Path::new("c")).is_err());
+    }
+
+    #[test]
+    fn path_from_the_variable_or_home() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            default_path(&vars(&[(CREDENTIALS_FILE_VAR, "/x/c"), ("HOME", "/h")])),
+            Some(PathBuf::from("/x/c"))
+        );
+        assert_eq!(
+            default_path(&vars(&[("HOME", "/h")])),
+            Some(PathBuf::from("/h/.huaweicloud/credentials"))
+        );
+        assert_eq!(default_path(&vars(&[])), None);
+    }
+}
