@@ -136,13 +136,13 @@ impl ClientBuilder {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let found = crate::chain::run(&lookup)?;
-        let mut builder = ClientBuilder::default();
-        builder.credentials = found.credentials.map(|(creds, _)| creds);
-        builder.credentials_tried = found.tried;
-        builder.project_id =
-            get(env::PROJECT_ID).or_else(|| found.profile.and_then(|p| p.project_id));
-        builder.region = get(env::REGION);
-        Ok(builder)
+        Ok(ClientBuilder {
+            credentials: found.credentials.map(|(creds, _)| creds),
+            credentials_tried: found.tried,
+            project_id: get(env::PROJECT_ID).or_else(|| found.profile.and_then(|p| p.project_id)),
+            region: get(env::REGION),
+            ..ClientBuilder::default()
+        })
     }
 
     /// The AK/SK (and optional security token). Required.
