@@ -49,7 +49,7 @@ pub use client::{
 pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
-pub use endpoint::Endpoint;
+pub use endpoint::{Endpoint, REGIONS};
 pub use error::{ApiError, Error};
 pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE};
 pub use ids::{ProjectId, ServerId};
