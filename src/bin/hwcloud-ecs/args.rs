@@ -19,11 +19,26 @@ Commands:
   fake-gateway                  run the fake gateway in the foreground for other programs' tests
 
 Credentials come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and, for temporary
-credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN; never from the command line.
+credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN, else from the credentials file
+($HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials, section [basic]);
+never from the command line.
 Exit codes: 0 success, 1 an API or transport failure, 2 usage or configuration error.
 Run `hwcloud-ecs <COMMAND> --help` for a command's options.";
 
-pub const CLEAR_HELP: &str = "\
+/// The options both password commands take, as help text.
+macro_rules! shared_options {
+    () => {
+        "      --api v2.1|v1      which ECS API to call [default: v2.1]
+      --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
+      --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
+      --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
+      --json             print one JSON report instead of lines
+  -h, --help             print this help"
+    };
+}
+
+pub const CLEAR_HELP: &str = concat!(
+    "\
 Usage: hwcloud-ecs clear-password [SERVER_ID...] [--all-windows] [--from-file PATH|-] [OPTIONS]
 
 Deletes the password record ECS generated when each Windows server was first
@@ -38,14 +53,12 @@ Servers (any mix; duplicates are cleared once):
 Options:
       --dry-run          list what would be cleared; send no DELETE
       --concurrency N    parallel requests [default: 8]
-      --api v2.1|v1      which ECS API to call [default: v2.1]
-      --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
-      --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
-      --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
-      --json             print one JSON report instead of lines
-  -h, --help             print this help";
+",
+    shared_options!()
+);
 
-pub const SHOW_HELP: &str = "\
+pub const SHOW_HELP: &str = concat!(
+    "\
 Usage: hwcloud-ecs show-password SERVER_ID... [OPTIONS]
 
 Prints each server's encrypted (base64 RSA) password, or says that none is stored.
@@ -54,12 +67,9 @@ Options:
       --wait DURATION    poll until a password is stored, at most this long (e.g. 10m, 90s)
       --private-key PATH decrypt with the key pair's private key (PEM, PKCS#1 or PKCS#8)
                          and print the plain password; needs the `decrypt` feature
-      --api v2.1|v1      which ECS API to call [default: v2.1]
-      --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
-      --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
-      --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
-      --json             print one JSON report instead of lines
-  -h, --help             print this help";
+",
+    shared_options!()
+);
 
 pub const DEMO_HELP: &str = "\
 Usage: hwcloud-ecs demo
