@@ -7,6 +7,7 @@
 mod clock;
 mod exchange;
 mod retry;
+mod transport;
 
 use std::sync::Arc;
 use std::thread;
@@ -23,6 +24,7 @@ use exchange::{exchange, Limits, Prepared};
 pub use exchange::{MAX_ERROR_BODY, MAX_SUCCESS_BODY};
 pub use retry::RetryPolicy;
 use retry::{is_retryable, jitter, retry_after_wait};
+use transport::{ProxySetting, TransportOptions};
 
 const USER_AGENT: &str = concat!("hwcloud-ecs/", env!("CARGO_PKG_VERSION"));
 
@@ -93,6 +95,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     /// What the credential chain tried, when it found nothing.
     credentials_tried: Vec<String>,
+    transport: TransportOptions,
 }
 
 impl Default for ClientBuilder {
@@ -108,6 +111,7 @@ impl Default for ClientBuilder {
             idle_connections: 32,
             retry: RetryPolicy::default(),
             credentials_tried: Vec::new(),
+            transport: TransportOptions::default(),
         }
     }
 }
@@ -205,6 +209,42 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request through this proxy, e.g.
+    /// `http://user:password@proxy.example:3128` (the password never shows in
+    /// `Debug` or errors). Defaults to the proxy of the environment
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, honouring `NO_PROXY`).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Uses no proxy, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = ProxySetting::Off;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` besides the bundled Mozilla roots
+    /// (private clouds with their own CA). Defaults to the bundled roots only.
+    pub fn add_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.transport.roots = Some((pem.into(), false));
+        self
+    }
+
+    /// Trusts only the CA certificates in `pem`, not the bundled roots.
+    pub fn only_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.transport.roots = Some((pem.into(), true));
+        self
+    }
+
+    /// **Dangerous**: accepts any server certificate, so anyone on the path
+    /// can read and change the traffic, the security token included. For a
+    /// throw-away lab only. Defaults to `false`.
+    pub fn danger_accept_invalid_certificates(mut self, accept: bool) -> Self {
+        self.transport.danger_accept_invalid_certificates = accept;
+        self
+    }
+
     /// Validates everything and builds the client; nothing is sent.
     ///
     /// # Errors
@@ -253,6 +293,8 @@ impl ClientBuilder {
             .timeout_per_write(Some(self.timeout))
             .timeout_per_read(Some(self.timeout))
             .timeout_recv_response(Some(self.timeout))
+            .proxy(self.transport.proxy()?)
+            .tls_config(self.transport.tls()?)
             .build();
         Ok(Client {
             inner: Arc::new(Inner {

@@ -175,6 +175,7 @@ pub struct FakeGatewayBuilder {
     fleet: Fleet,
     clock_offset_secs: i64,
     latency: Duration,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl FakeGatewayBuilder {
@@ -189,6 +190,32 @@ impl FakeGatewayBuilder {
     pub fn with_server(mut self, server: FakeServer) -> Self {
         self.fleet.add(server);
         self
+    }
+
+    /// Serves HTTPS with this certificate chain and private key (PEM), e.g.
+    /// one issued by a private CA, to test custom root certificates.
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::InvalidInput`] when the PEM cannot be used.
+    pub fn tls(mut self, cert_chain_pem: &[u8], private_key_pem: &[u8]) -> io::Result<Self> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid =
+            |e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
+        let chain = CertificateDer::pem_slice_iter(cert_chain_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(&e))?;
+        let key = PrivateKeyDer::from_pem_slice(private_key_pem).map_err(|e| invalid(&e))?;
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(&e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| invalid(&e))?;
+        self.tls = Some(Arc::new(config));
+        Ok(self)
     }
 
     /// Delays every answer by `latency`, like a real network. Defaults to 0.
@@ -228,10 +255,14 @@ impl FakeGatewayBuilder {
             faults: Mutex::new(VecDeque::new()),
         });
         let handler_state = Arc::clone(&state);
-        let server =
-            HttpServer::start(addr, Arc::new(move |request| handler_state.handle(request)))?;
+        let server = HttpServer::start(
+            addr,
+            Arc::new(move |request| handler_state.handle(request)),
+            self.tls.clone(),
+        )?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
         Ok(FakeGateway {
-            endpoint: format!("http://{}", server.local_addr()),
+            endpoint: format!("{scheme}://{}", server.local_addr()),
             server,
             state,
         })
@@ -263,10 +294,11 @@ impl FakeGateway {
             fleet: Fleet::default(),
             clock_offset_secs: 0,
             latency: Duration::ZERO,
+            tls: None,
         }
     }
 
-    /// `http://127.0.0.1:{port}`.
+    /// `http://127.0.0.1:{port}` (`https://` when serving TLS).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }

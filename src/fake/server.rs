@@ -61,7 +61,12 @@ pub struct HttpServer {
 }
 
 impl HttpServer {
-    pub fn start(addr: &str, handler: Arc<Handler>) -> io::Result<HttpServer> {
+    /// Serves plain HTTP, or HTTPS when `tls` is given.
+    pub fn start(
+        addr: &str,
+        handler: Arc<Handler>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<HttpServer> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -82,7 +87,25 @@ impl HttpServer {
                     }
                     let handler = Arc::clone(&handler);
                     let stop = Arc::clone(&stop);
-                    thread::spawn(move || serve_connection(stream, &*handler, &stop));
+                    let tls = tls.clone();
+                    thread::spawn(move || {
+                        let _ = stream.set_nodelay(true);
+                        let Ok(peer) = stream.peer_addr() else { return };
+                        let Ok(closer) = stream.try_clone() else {
+                            return;
+                        };
+                        match tls.map(rustls::ServerConnection::new) {
+                            None => serve_connection(stream, peer, &*handler, &stop),
+                            Some(Ok(session)) => serve_connection(
+                                rustls::StreamOwned::new(session, stream),
+                                peer,
+                                &*handler,
+                                &stop,
+                            ),
+                            Some(Err(_)) => {}
+                        }
+                        let _ = closer.shutdown(Shutdown::Both);
+                    });
                 }
             })
         };
@@ -119,9 +142,14 @@ impl Drop for HttpServer {
     }
 }
 
-fn serve_connection(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool) {
-    let _ = stream.set_nodelay(true);
-    let Ok(peer) = stream.peer_addr() else { return };
+/// Serves one connection until it closes, is refused, or misbehaves on
+/// purpose; the caller shuts the socket down.
+fn serve_connection<S: Read + Write>(
+    mut stream: S,
+    peer: SocketAddr,
+    handler: &Handler,
+    stop: &AtomicBool,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     loop {
         let request = match read_request(&mut stream, &mut buf, peer) {
@@ -160,7 +188,7 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool)
             }
         };
         if !kept {
-            let _ = stream.shutdown(Shutdown::Both);
+            let _ = stream.flush();
             return;
         }
     }
@@ -169,7 +197,7 @@ fn serve_connection(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool)
 /// Reads one request; `Ok(None)` when the client closed between requests,
 /// `Err(status)` for a request to refuse before closing.
 fn read_request(
-    stream: &mut TcpStream,
+    stream: &mut impl Read,
     buf: &mut Vec<u8>,
     peer: SocketAddr,
 ) -> Result<Option<Incoming>, u16> {
@@ -232,7 +260,7 @@ fn read_request(
     }))
 }
 
-fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+fn fill(stream: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<usize> {
     let mut chunk = [0u8; 8192];
     let n = stream.read(&mut chunk)?;
     buf.extend_from_slice(&chunk[..n]);
@@ -274,7 +302,11 @@ fn head(response: &Outgoing, body_len: u64, keep_alive: bool) -> Vec<u8> {
     head.into_bytes()
 }
 
-fn write_response(stream: &mut TcpStream, response: &Outgoing, keep_alive: bool) -> io::Result<()> {
+fn write_response(
+    stream: &mut impl Write,
+    response: &Outgoing,
+    keep_alive: bool,
+) -> io::Result<()> {
     let mut out = head(response, response.body.len() as u64, keep_alive);
     out.extend_from_slice(&response.body);
     stream.write_all(&out)?;
@@ -282,7 +314,7 @@ fn write_response(stream: &mut TcpStream, response: &Outgoing, keep_alive: bool)
 }
 
 fn trickle(
-    stream: &mut TcpStream,
+    stream: &mut impl Write,
     response: &Outgoing,
     interval: Duration,
     stop: &AtomicBool,
@@ -299,7 +331,7 @@ fn trickle(
 }
 
 fn stream_filler(
-    stream: &mut TcpStream,
+    stream: &mut impl Write,
     response: &Outgoing,
     len: u64,
     stop: &AtomicBool,

@@ -1,0 +1,178 @@
+//! Proxy and TLS options against local stand-ins: a CONNECT proxy on
+//! loopback, and the fake gateway serving HTTPS with a certificate from a
+//! locally generated test CA (`tests/data/test-ca.pem`).
+#![cfg(feature = "fake-gateway")]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const CA: &[u8] = include_bytes!("data/test-ca.pem");
+const SERVER_CERT: &[u8] = include_bytes!("data/test-server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("data/test-server.key");
+
+fn creds() -> Credentials {
+    Credentials::new("AKTRANSPORT", "SKtransport").unwrap()
+}
+
+fn builder(gateway: &FakeGateway) -> ClientBuilder {
+    Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+        .retry(RetryPolicy::none())
+}
+
+fn https_gateway() -> FakeGateway {
+    FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .tls(SERVER_CERT, SERVER_KEY)
+        .unwrap()
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn a_private_ca_can_be_trusted_added_or_alone() {
+    let gateway = https_gateway();
+    assert!(gateway.endpoint().starts_with("https://127.0.0.1:"));
+
+    let err = builder(&gateway)
+        .build()
+        .unwrap()
+        .get_password("s1")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { .. }),
+        "the bundled roots do not know the test CA: {err:?}"
+    );
+
+    for client in [
+        builder(&gateway)
+            .only_root_certificates(CA)
+            .build()
+            .unwrap(),
+        builder(&gateway).add_root_certificates(CA).build().unwrap(),
+    ] {
+        assert_eq!(
+            client.get_password("s1").unwrap().ciphertext.as_deref(),
+            Some("Q0lQSEVS")
+        );
+    }
+    assert!(matches!(
+        builder(&gateway)
+            .only_root_certificates("no certificate here")
+            .build(),
+        Err(Error::InvalidInput {
+            field: "root certificates",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn verification_can_only_be_skipped_by_the_dangerous_option() {
+    let gateway = https_gateway();
+    let client = builder(&gateway)
+        .danger_accept_invalid_certificates(true)
+        .build()
+        .unwrap();
+    assert!(client.clear_password("s1").is_ok());
+}
+
+/// A CONNECT proxy that records each request head and tunnels to the target.
+fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read_exact(&mut byte).is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                log.lock().unwrap().push(head.clone());
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let Ok(upstream) = TcpStream::connect(&target) else {
+                    return;
+                };
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let mut upstream = upstream;
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut upstream);
+                });
+                let _ = std::io::copy(&mut u2, &mut client);
+            });
+        }
+    });
+    (format!("127.0.0.1:{}", addr.port()), seen)
+}
+
+#[test]
+fn an_explicit_proxy_carries_every_request_with_its_credentials() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .start()
+        .unwrap();
+    let (proxy, seen) = start_proxy();
+    let client = builder(&gateway)
+        .proxy(format!("http://alice:pw@{proxy}"))
+        .build()
+        .unwrap();
+    client.clear_password("s1").unwrap();
+    client.get_password("s1").unwrap();
+    let heads = seen.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1, "one tunnel, reused: {heads:?}");
+    let target = gateway.endpoint().trim_start_matches("http://");
+    assert!(
+        heads[0].starts_with(&format!("CONNECT {target} ")),
+        "{}",
+        heads[0]
+    );
+    // base64("alice:pw")
+    assert!(
+        heads[0]
+            .to_ascii_lowercase()
+            .contains("proxy-authorization: basic ywxpy2u6chc="),
+        "{}",
+        heads[0]
+    );
+    assert!(!format!("{client:?}").contains("alice:pw"));
+}
+
+#[test]
+fn no_proxy_goes_direct() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .start()
+        .unwrap();
+    let (proxy, seen) = start_proxy();
+    let client = builder(&gateway)
+        .proxy(format!("http://{proxy}"))
+        .no_proxy()
+        .build()
+        .unwrap();
+    client.clear_password("s1").unwrap();
+    assert!(seen.lock().unwrap().is_empty());
+}
