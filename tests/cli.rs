@@ -490,3 +490,44 @@ fn credentials_and_project_can_come_from_the_profile_file() {
     assert!(out.starts_with("cleared   srv-1"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ca_file_and_the_dangerous_switch_reach_an_https_gateway() {
+    let creds = Credentials::new(AK, SK)
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    let gateway = FakeGateway::builder(creds, PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .tls(
+            include_bytes!("data/test-server.pem"),
+            include_bytes!("data/test-server.key"),
+        )
+        .unwrap()
+        .start()
+        .unwrap();
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test-ca.pem");
+    let (code, out, err) = run(with_account(bin()).args([
+        "show-password",
+        "s1",
+        "--ca-file",
+        ca,
+        "--ca-only",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!((code, out.trim()), (0, "s1  Q0lQSEVS"), "{err}");
+    assert!(!err.contains("warning"));
+    let (code, _, err) = run(with_account(bin()).args([
+        "show-password",
+        "s1",
+        "--danger-accept-invalid-certs",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: TLS verification is off"), "{err}");
+    let (code, _, _) =
+        run(with_account(bin()).args(["show-password", "s1", "--endpoint", gateway.endpoint()]));
+    assert_eq!(code, 1, "unknown CA");
+}

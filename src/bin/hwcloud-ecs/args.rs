@@ -33,6 +33,12 @@ macro_rules! shared_options {
       --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
       --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
       --json             print one JSON report instead of lines
+      --proxy URL        proxy for every request [default: HTTPS_PROXY etc. from the environment]
+      --no-proxy         no proxy, whatever the environment says
+      --ca-file PATH     also trust the CA certificates in this PEM file (private clouds)
+      --ca-only          trust only --ca-file's certificates, not the bundled roots
+      --danger-accept-invalid-certs
+                         skip TLS verification (dangerous; prints a warning)
   -h, --help             print this help"
     };
 }
@@ -100,6 +106,11 @@ pub struct Target {
     pub project_id: Option<String>,
     pub endpoint: Option<String>,
     pub json: bool,
+    pub proxy: Option<String>,
+    pub no_proxy: bool,
+    pub ca_file: Option<String>,
+    pub ca_only: bool,
+    pub danger_accept_invalid_certs: bool,
 }
 
 /// What `clear-password` works on, besides the shared options.
@@ -172,7 +183,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
 }
 
 /// The long options both password commands take.
-const SHARED: [&str; 5] = ["api", "region", "project-id", "endpoint", "json"];
+const SHARED: [&str; 10] = [
+    "api",
+    "region",
+    "project-id",
+    "endpoint",
+    "json",
+    "proxy",
+    "no-proxy",
+    "ca-file",
+    "ca-only",
+    "danger-accept-invalid-certs",
+];
 
 /// Parses one of the [`SHARED`] options.
 fn shared_option(
@@ -185,6 +207,11 @@ fn shared_option(
         "region" => target.region = Some(parser.value()?.string()?),
         "project-id" => target.project_id = Some(parser.value()?.string()?),
         "endpoint" => target.endpoint = Some(parser.value()?.string()?),
+        "proxy" => target.proxy = Some(parser.value()?.string()?),
+        "no-proxy" => target.no_proxy = true,
+        "ca-file" => target.ca_file = Some(parser.value()?.string()?),
+        "ca-only" => target.ca_only = true,
+        "danger-accept-invalid-certs" => target.danger_accept_invalid_certs = true,
         _ => target.json = true,
     }
     Ok(())

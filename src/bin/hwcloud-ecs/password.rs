@@ -18,6 +18,31 @@ pub fn client(target: &Target) -> Result<Client, Error> {
     if let Some(endpoint) = &target.endpoint {
         builder = builder.endpoint(endpoint);
     }
+    if let Some(proxy) = &target.proxy {
+        builder = builder.proxy(proxy);
+    }
+    if target.no_proxy {
+        builder = builder.no_proxy();
+    }
+    match (&target.ca_file, target.ca_only) {
+        (Some(path), only) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Config(format!("cannot read the CA file {path:?}: {e}")))?;
+            builder = if only {
+                builder.only_root_certificates(pem)
+            } else {
+                builder.add_root_certificates(pem)
+            };
+        }
+        (None, true) => return Err(Error::Config("--ca-only needs --ca-file".into())),
+        (None, false) => {}
+    }
+    if target.danger_accept_invalid_certs {
+        eprintln!(
+            "warning: TLS verification is off (--danger-accept-invalid-certs): anyone on the network path can read and change these requests"
+        );
+        builder = builder.danger_accept_invalid_certificates(true);
+    }
     builder.build()
 }
 
