@@ -69,6 +69,20 @@ fn no_secret_appears_in_any_formatting_or_log() {
     let mut shown = Vec::new();
     show(&mut shown, "Credentials", format!("{creds:?}"));
     show(&mut shown, "ClientBuilder", format!("{builder:?}"));
+    let proxied = builder
+        .clone()
+        .proxy(format!("http://alice:{SK}@127.0.0.1:9"));
+    show(
+        &mut shown,
+        "ClientBuilder with a proxy",
+        format!("{proxied:?}"),
+    );
+    let proxy_error = builder
+        .clone()
+        .proxy(format!("ftp://alice:{SK}@"))
+        .build()
+        .map(|_| ());
+    show(&mut shown, "proxy error", format!("{proxy_error:?}"));
     show(&mut shown, "Client", format!("{client:?}"));
     show(&mut shown, "FakeGateway", format!("{gateway:?}"));
 
