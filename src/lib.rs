@@ -44,7 +44,7 @@ pub mod sign;
 
 pub use chain::CredentialSource;
 pub use client::{
-    env, ApiVersion, Client, ClientBuilder, RetryPolicy, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
+    env, ApiVersion, Client, ClientBuilder, RetryPolicy, Setting, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
 };
 pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]

@@ -201,6 +201,7 @@ fn every_command_has_help() {
         vec!["clear-password", "--help"],
         vec!["show-password", "-h"],
         vec!["demo", "--help"],
+        vec!["config", "--help"],
         vec!["fake-gateway", "--help"],
     ] {
         let (code, out, _) = run(bin().args(&args));
@@ -530,4 +531,49 @@ fn ca_file_and_the_dangerous_switch_reach_an_https_gateway() {
     let (code, _, _) =
         run(with_account(bin()).args(["show-password", "s1", "--endpoint", gateway.endpoint()]));
     assert_eq!(code, 1, "unknown CA");
+}
+
+#[test]
+fn config_prints_each_value_with_its_origin_and_no_secret() {
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(&file, format!("[basic]\nak = AKFROMFILE\nsk = {SK}\nsecurity_token = {TOKEN}\nproject_id = {PROJECT}\n")).unwrap();
+    let (code, out, err) = run(bin()
+        .env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file)
+        .env("HUAWEICLOUD_SDK_REGION", "ap-southeast-1")
+        .args([
+            "config",
+            "--json",
+            "--proxy",
+            &format!("http://alice:{SK}@127.0.0.1:3128"),
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    let from_file = format!("credentials file {}", file.display());
+    assert_eq!(row("access key")["value"], "AKFROMFILE");
+    assert_eq!(row("access key")["origin"], from_file.as_str());
+    assert_eq!(row("secret key")["value"], "<redacted>");
+    assert_eq!(row("security token")["value"], "<redacted>");
+    assert_eq!(row("project id")["origin"], from_file.as_str());
+    assert_eq!(
+        row("region")["origin"],
+        "environment HUAWEICLOUD_SDK_REGION"
+    );
+    assert_eq!(
+        row("endpoint")["value"],
+        "https://ecs.ap-southeast-1.myhuaweicloud.com"
+    );
+    let (_, out, _) = run(bin().env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file).args([
+        "config",
+        "--region",
+        "cn-north-4",
+    ]));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("region") && l.ends_with("command line")),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::chain::CredentialSource;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -96,6 +97,22 @@ pub struct ClientBuilder {
     /// What the credential chain tried, when it found nothing.
     credentials_tried: Vec<String>,
     transport: TransportOptions,
+    /// Where the credentials, project id and region came from.
+    origins: [Option<String>; 3],
+}
+
+/// One value of a client's configuration, for display: secrets redacted,
+/// with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Setting {
+    /// What it is, e.g. `project id`.
+    pub name: &'static str,
+    /// Its value, or `(not set)`; secrets show only whether they are set.
+    pub value: String,
+    /// Where it came from: `explicit`, `environment HUAWEICLOUD_SDK_REGION`,
+    /// `credentials file /root/.huaweicloud/credentials`, `default`, ...
+    pub origin: String,
 }
 
 impl Default for ClientBuilder {
@@ -112,6 +129,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             credentials_tried: Vec::new(),
             transport: TransportOptions::default(),
+            origins: [None, None, None],
         }
     }
 }
@@ -140,11 +158,29 @@ impl ClientBuilder {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let found = crate::chain::run(&lookup)?;
+        let file = |path: &std::path::Path| format!("credentials file {}", path.display());
+        let credentials_origin = found.credentials.as_ref().map(|(_, source)| match source {
+            CredentialSource::Explicit => "explicit".to_owned(),
+            CredentialSource::Environment => format!("environment {} / {}", env::AK, env::SK),
+            CredentialSource::ProfileFile(path) => file(path),
+        });
+        let (project_id, project_origin) = match (get(env::PROJECT_ID), &found.profile) {
+            (Some(id), _) => (Some(id), Some(format!("environment {}", env::PROJECT_ID))),
+            (None, Some(profile)) if profile.project_id.is_some() => {
+                (profile.project_id.clone(), Some(file(&profile.path)))
+            }
+            _ => (None, None),
+        };
+        let region = get(env::REGION);
+        let region_origin = region
+            .as_ref()
+            .map(|_| format!("environment {}", env::REGION));
         Ok(ClientBuilder {
             credentials: found.credentials.map(|(creds, _)| creds),
             credentials_tried: found.tried,
-            project_id: get(env::PROJECT_ID).or_else(|| found.profile.and_then(|p| p.project_id)),
-            region: get(env::REGION),
+            project_id,
+            region,
+            origins: [credentials_origin, project_origin, region_origin],
             ..ClientBuilder::default()
         })
     }
@@ -152,12 +188,14 @@ impl ClientBuilder {
     /// The AK/SK (and optional security token). Required.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self.origins[0] = Some("explicit".into());
         self
     }
 
     /// The project id used in paths and `X-Project-Id`. Required.
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
+        self.origins[1] = Some("explicit".into());
         self
     }
 
@@ -165,6 +203,7 @@ impl ClientBuilder {
     /// explicit [`Self::endpoint`] wins over it.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
+        self.origins[2] = Some("explicit".into());
         self
     }
 
@@ -243,6 +282,72 @@ impl ClientBuilder {
     pub fn danger_accept_invalid_certificates(mut self, accept: bool) -> Self {
         self.transport.danger_accept_invalid_certificates = accept;
         self
+    }
+
+    /// The configuration this builder holds, value by value with where each
+    /// came from, secrets redacted: what `hwcloud-ecs config` prints.
+    pub fn settings(&self) -> Vec<Setting> {
+        let origin = |i: usize| self.origins[i].clone().unwrap_or_else(|| "not set".into());
+        let set = |present: bool| if present { "<redacted>" } else { "(not set)" }.to_owned();
+        let creds = self.credentials.as_ref();
+        let endpoint = match (&self.endpoint, &self.region) {
+            (Some(url), _) => (url.clone(), "explicit".to_owned()),
+            (None, Some(region)) => (
+                Endpoint::for_region(region)
+                    .map_or_else(|e| format!("(invalid: {e})"), |e| e.url()),
+                "derived from the region".to_owned(),
+            ),
+            (None, None) => ("(not set)".to_owned(), "not set".to_owned()),
+        };
+        let value = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(not set)".into());
+        let setting = |name, value: String, origin: String| Setting {
+            name,
+            value,
+            origin,
+        };
+        vec![
+            setting(
+                "access key",
+                creds.map_or("(not set)".into(), |c| c.access_key().to_owned()),
+                origin(0),
+            ),
+            setting("secret key", set(creds.is_some()), origin(0)),
+            setting(
+                "security token",
+                set(creds.is_some_and(Credentials::has_security_token)),
+                origin(0),
+            ),
+            setting("project id", value(self.project_id.as_ref()), origin(1)),
+            setting("region", value(self.region.as_ref()), origin(2)),
+            setting("endpoint", endpoint.0, endpoint.1),
+            setting(
+                "api",
+                match self.api {
+                    ApiVersion::V2_1 => "v2.1",
+                    ApiVersion::V1 => "v1",
+                }
+                .into(),
+                "explicit or default".into(),
+            ),
+            setting(
+                "transport",
+                format!("{:?}", self.transport),
+                "explicit or default".into(),
+            ),
+            setting(
+                "timeouts",
+                format!(
+                    "connect {:?}, attempt {:?}",
+                    self.timeout_connect, self.timeout
+                ),
+                "explicit or default".into(),
+            ),
+            setting(
+                "retry",
+                format!("{:?}", self.retry),
+                "explicit or default".into(),
+            ),
+        ]
     }
 
     /// Validates everything and builds the client; nothing is sent.

@@ -15,6 +15,7 @@ Usage: hwcloud-ecs <COMMAND> [OPTIONS]
 Commands:
   clear-password SERVER_ID...   delete the stored password record of each server
   show-password SERVER_ID...    print each server's encrypted password
+  config                        print the resolved configuration and where each value came from
   demo                          run the whole client against a local fake gateway (no account)
   fake-gateway                  run the fake gateway in the foreground for other programs' tests
 
@@ -73,6 +74,19 @@ Options:
       --wait DURATION    poll until a password is stored, at most this long (e.g. 10m, 90s)
       --private-key PATH decrypt with the key pair's private key (PEM, PKCS#1 or PKCS#8)
                          and print the plain password; needs the `decrypt` feature
+",
+    shared_options!()
+);
+
+pub const CONFIG_HELP: &str = concat!(
+    "\
+Usage: hwcloud-ecs config [OPTIONS]
+
+Prints the configuration a password command would use, value by value, with
+where each came from (command line, environment, credentials file, default).
+Secrets show only whether they are set. Sends nothing.
+
+Options:
 ",
     shared_options!()
 );
@@ -136,6 +150,7 @@ pub enum Command {
     Help(&'static str),
     Clear(Clear, Target),
     Show(Show, Target),
+    Config(Target),
     Demo,
     FakeGateway {
         listen: String,
@@ -171,6 +186,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     match command.as_str() {
         "clear-password" => clear_command(&mut parser),
         "show-password" => show_command(&mut parser),
+        "config" => config_command(&mut parser),
         "demo" => match parser.next()? {
             None => Ok(Command::Demo),
             Some(Short('h') | Long("help")) => Ok(Command::Help(DEMO_HELP)),
@@ -255,6 +271,21 @@ fn clear_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
         ));
     }
     Ok(Command::Clear(clear, target))
+}
+
+fn config_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut target = Target::default();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long(name) if SHARED.contains(&name) => {
+                let name = name.to_owned();
+                shared_option(parser, &name, &mut target)?;
+            }
+            Short('h') | Long("help") => return Ok(Command::Help(CONFIG_HELP)),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    Ok(Command::Config(target))
 }
 
 fn show_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         }
         Command::Clear(clear, target) => clear_command(&clear, &target),
         Command::Show(show, target) => show_command(&show, &target),
+        Command::Config(target) => config_command(&target),
         Command::Demo => match demo::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -91,4 +92,25 @@ fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
             Err(e) => return usage_error(&e),
         };
     verdict(password::show(&client, show, key.as_deref(), target.json))
+}
+
+fn config_command(target: &args::Target) -> ExitCode {
+    let builder = match password::builder(target) {
+        Ok(builder) => builder,
+        Err(e) => return usage_error(&e),
+    };
+    let settings = builder.settings();
+    let origin = |o: &str| o.replace("explicit", "command line");
+    if target.json {
+        let rows: Vec<serde_json::Value> = settings
+            .iter()
+            .map(|s| serde_json::json!({"name": s.name, "value": s.value, "origin": origin(&s.origin)}))
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for s in &settings {
+            println!("{:<15} {:<40} {}", s.name, s.value, origin(&s.origin));
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -8,6 +8,11 @@ use crate::report::{failure_line, json_report, Outcome};
 
 /// Builds the client from the environment, then the flags.
 pub fn client(target: &Target) -> Result<Client, Error> {
+    builder(target)?.build()
+}
+
+/// The builder: the environment and credentials file, then the flags.
+pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
     let mut builder = ClientBuilder::from_env()?.api(target.api);
     if let Some(project) = &target.project_id {
         builder = builder.project_id(project);
@@ -43,7 +48,7 @@ pub fn client(target: &Target) -> Result<Client, Error> {
         );
         builder = builder.danger_accept_invalid_certificates(true);
     }
-    builder.build()
+    Ok(builder)
 }
 
 /// Reads the private key file named by `--private-key`, failing early.
