@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
+pub(crate) use crate::sign::millis_between;
+
 /// How far the gateway's `Date` may be from ours before a 401 is blamed on
 /// clock skew.
 pub(crate) const SKEW_SUSPECT: Duration = Duration::from_secs(5 * 60);
@@ -37,14 +39,6 @@ impl SkewClock {
         let offset = millis_between(local, server_date);
         self.offset_ms.store(offset, Ordering::Relaxed);
         offset
-    }
-}
-
-/// `later - earlier` in milliseconds, negative when `later` is earlier.
-pub(crate) fn millis_between(earlier: SystemTime, later: SystemTime) -> i64 {
-    match later.duration_since(earlier) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
     }
 }
 

@@ -116,6 +116,14 @@ fn put_digits(out: &mut [u8], mut value: u64) {
     }
 }
 
+/// `later - earlier` in milliseconds, negative when `later` is earlier.
+pub(crate) fn millis_between(earlier: SystemTime, later: SystemTime) -> i64 {
+    match later.duration_since(earlier) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
 fn is_leap(year: u64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }

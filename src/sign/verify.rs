@@ -169,7 +169,7 @@ pub fn verify(
         _ => return Err(VerifyError::MissingDate),
     };
     let date = SdkDate::parse(&date_text).ok_or(VerifyError::MalformedDate(date_text))?;
-    let skew_seconds = seconds_between(now, date.to_system_time());
+    let skew_seconds = super::date::millis_between(now, date.to_system_time()) / 1000;
     if skew_seconds.unsigned_abs() > MAX_CLOCK_SKEW.as_secs() {
         return Err(VerifyError::Expired { skew_seconds });
     }
@@ -205,14 +205,6 @@ pub fn verify(
     hmac::verify(&key, string_to_sign.as_bytes(), &claimed)
         .map_err(|_| VerifyError::SignatureMismatch)?;
     Ok(auth)
-}
-
-/// `later - earlier` in whole seconds, negative when `later` is before.
-fn seconds_between(earlier: SystemTime, later: SystemTime) -> i64 {
-    match later.duration_since(earlier) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
 }
 
 #[cfg(test)]
