@@ -1,11 +1,14 @@
 //! The credential chain: explicit credentials, then the environment, then
-//! the official SDKs' credentials file. The first complete set wins.
+//! the official SDKs' credentials file, then the ECS metadata service. The
+//! first complete set wins.
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use crate::client::env;
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::metadata::MetadataService;
 use crate::profile::{self, Profile};
 
 /// Where a client's credentials came from.
@@ -18,10 +21,18 @@ pub enum CredentialSource {
     Environment,
     /// A credentials file's `[basic]` section.
     ProfileFile(PathBuf),
+    /// The ECS metadata service: the server agency's temporary credentials.
+    EcsMetadata {
+        /// When they expire. A [`crate::Client`] built with
+        /// [`crate::ClientBuilder::from_env`] refreshes them itself; a set
+        /// taken from [`Credentials::from_chain`] does not.
+        expires_at: SystemTime,
+    },
 }
 
-/// What the chain found: credentials (when a complete set was found), the
-/// profile file read on the way (its `project_id` is the next source of the
+/// What the first two links of the chain found (the metadata service is
+/// asked later, only when they found nothing): credentials (when a complete
+/// set was found), the profile file read on the way (its `project_id` is the next source of the
 /// project id), and, when nothing was found, what was tried.
 #[derive(Debug, Default)]
 pub(crate) struct ChainResult {
@@ -32,7 +43,13 @@ pub(crate) struct ChainResult {
 
 impl Credentials {
     /// Credentials from the environment, else from the credentials file
-    /// (`$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`).
+    /// (`$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`),
+    /// else from the ECS metadata service (inside an ECS whose agency grants
+    /// them; off ECS this step fails within about a second).
+    ///
+    /// Temporary credentials from the metadata service are returned as a
+    /// snapshot: for a client that refreshes them before they expire, use
+    /// [`crate::ClientBuilder::from_env`] instead of passing them in.
     ///
     /// # Errors
     /// [`Error::Config`] when only one of AK and SK is set in either place,
@@ -48,15 +65,30 @@ impl Credentials {
     pub fn from_chain_with(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(Credentials, CredentialSource), Error> {
-        let found = run(&lookup)?;
-        found.credentials.ok_or_else(|| nothing_found(&found.tried))
+        let mut found = run(&lookup)?;
+        if let Some(found) = found.credentials {
+            return Ok(found);
+        }
+        let metadata_url = lookup(env::METADATA_URL_FOR_TESTS).filter(|v| !v.is_empty());
+        match MetadataService::new(metadata_url.as_deref()).and_then(|m| m.security_key()) {
+            Ok(temp) => Ok((
+                temp.credentials,
+                CredentialSource::EcsMetadata {
+                    expires_at: temp.expires_at,
+                },
+            )),
+            Err(e) => {
+                found.tried.push(e.to_string());
+                Err(nothing_found(&found.tried))
+            }
+        }
     }
 }
 
 /// The message for an empty chain.
 pub(crate) fn nothing_found(tried: &[String]) -> Error {
     Error::Config(format!(
-        "no credentials found; tried: {}. Set {} and {}, or write ak and sk under [basic] in the credentials file",
+        "no credentials found; tried: {}. Set {} and {}, write ak and sk under [basic] in the credentials file, or run inside an ECS whose agency grants temporary credentials",
         tried.join("; "),
         env::AK,
         env::SK

@@ -19,6 +19,19 @@ pub enum Error {
     },
     /// Configuration is missing or inconsistent (environment, builder).
     Config(String),
+    /// The ECS metadata service could not give what was asked (not inside
+    /// an ECS, no agency, an answer that cannot be read, or temporary
+    /// credentials that expired and could not be refreshed).
+    Metadata(String),
+    /// The IAM lookup of the project id did not find exactly one project.
+    ProjectLookup {
+        /// The region whose project was looked up (the project's name).
+        region: String,
+        /// The ids of the projects found: none, or several.
+        found: Vec<String>,
+        /// IAM's request id, for a support ticket.
+        request_id: Option<String>,
+    },
     /// The service answered with a status that is not 2xx.
     Api(Box<ApiError>),
     /// The request did not complete: DNS, connection, TLS or I/O failure.
@@ -111,6 +124,26 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Error::Config(message) => write!(f, "configuration error: {message}"),
+            Error::Metadata(message) => f.write_str(message),
+            Error::ProjectLookup {
+                region,
+                found,
+                request_id,
+            } => {
+                match found.as_slice() {
+                    [] => write!(f, "IAM has no project named {region:?} for this account")?,
+                    ids => write!(
+                        f,
+                        "IAM has {} projects named {region:?} ({}), so which one is meant is unclear",
+                        ids.len(),
+                        ids.join(", ")
+                    )?,
+                }
+                if let Some(id) = request_id {
+                    write!(f, " (request id {id})")?;
+                }
+                f.write_str("; set the project id explicitly: HUAWEICLOUD_SDK_PROJECT_ID, project_id in the credentials file, --project-id, or ClientBuilder::project_id")
+            }
             Error::Api(api) => fmt::Display::fmt(api, f),
             Error::Transport {
                 message, attempts, ..

@@ -37,6 +37,7 @@ pub mod fake;
 mod fleet;
 mod ids;
 mod lifecycle;
+mod metadata;
 mod password;
 pub mod profile;
 mod request;

@@ -24,8 +24,15 @@ fn bin() -> Command {
         "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
         "/nonexistent/hwcloud-ecs-tests/credentials",
     );
+    // Never reach the real metadata service or IAM: a loopback port where
+    // nothing listens refuses at once. Tests that want them start fakes.
+    cmd.env("HWCLOUD_ECS_TEST_METADATA_URL", NOTHING_LISTENS);
+    cmd.env("HUAWEICLOUD_SDK_IAM_ENDPOINT", NOTHING_LISTENS);
     cmd
 }
+
+/// A loopback address that refuses connections (port 1 is never served here).
+const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
 
 fn with_account(mut cmd: Command) -> Command {
     cmd.env("HUAWEICLOUD_SDK_AK", AK)

@@ -26,10 +26,12 @@
 //! ```
 
 mod fleet;
+mod metadata;
 mod routes;
 mod server;
 
 pub use fleet::FakeServer;
+pub use metadata::{FakeMetadata, FakeMetadataBuilder, MetadataRequest, TokenSupport};
 
 use std::collections::VecDeque;
 use std::io;
@@ -43,6 +45,7 @@ use crate::lock;
 use crate::sign::{self, Payload, SignableRequest};
 
 use fleet::Fleet;
+use metadata::KeyRing;
 use routes::Answer;
 use server::{HttpServer, Incoming, Outgoing, Reply};
 
@@ -176,9 +179,27 @@ pub struct FakeGatewayBuilder {
     clock_offset_secs: i64,
     latency: Duration,
     tls: Option<Arc<rustls::ServerConfig>>,
+    temporary_keys: Option<KeyRing>,
+    iam_projects: Option<Vec<String>>,
 }
 
 impl FakeGatewayBuilder {
+    /// Also accepts the temporary credentials `metadata` hands out (each
+    /// only with its own security token), as the real gateway accepts an
+    /// ECS agency's.
+    pub fn accept_metadata_credentials(mut self, metadata: &FakeMetadata) -> Self {
+        self.temporary_keys = Some(metadata.keys());
+        self
+    }
+
+    /// The projects IAM's `GET /v3/projects?name={region}` lists, whatever
+    /// the name asked for: none, one or several ids. Defaults to the
+    /// gateway's own project id.
+    pub fn iam_projects<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.iam_projects = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Adds a server whose stored encrypted password is `ciphertext` (empty
     /// for none).
     pub fn server(mut self, id: impl Into<String>, ciphertext: impl Into<String>) -> Self {
@@ -246,6 +267,10 @@ impl FakeGatewayBuilder {
         self.fleet.start_clock();
         let state = Arc::new(State {
             credentials: self.credentials,
+            temporary_keys: self.temporary_keys,
+            iam_projects: self
+                .iam_projects
+                .unwrap_or_else(|| vec![self.project_id.clone()]),
             project_id: self.project_id,
             fleet: Mutex::new(self.fleet),
             latency: self.latency,
@@ -295,6 +320,8 @@ impl FakeGateway {
             clock_offset_secs: 0,
             latency: Duration::ZERO,
             tls: None,
+            temporary_keys: None,
+            iam_projects: None,
         }
     }
 
@@ -338,6 +365,8 @@ impl FakeGateway {
 
 struct State {
     credentials: Credentials,
+    temporary_keys: Option<KeyRing>,
+    iam_projects: Vec<String>,
     project_id: String,
     fleet: Mutex<Fleet>,
     latency: Duration,
@@ -357,6 +386,21 @@ impl State {
             base + shift
         } else {
             base - shift
+        }
+    }
+
+    /// The credentials to verify with: the temporary set whose access key
+    /// the request names, else the gateway's own.
+    fn key_for(&self, headers: &[(String, String)]) -> Credentials {
+        let claimed = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| sign::parse_authorization(v).ok());
+        match (&self.temporary_keys, claimed) {
+            (Some(ring), Some(auth)) => ring
+                .find(&auth.access_key)
+                .unwrap_or_else(|| self.credentials.clone()),
+            _ => self.credentials.clone(),
         }
     }
 
@@ -408,11 +452,14 @@ impl State {
         for (name, value) in &headers {
             signable = signable.header(name, value);
         }
-        let verdict = sign::verify(&signable, &self.credentials, now)
+        let verdict = sign::verify(&signable, &self.key_for(&headers), now)
             .map(|_| ())
             .map_err(|e| e.to_string());
         let answer = match &verdict {
             Err(why) => routes::signature_failure(why, &request_id),
+            Ok(()) if routes::is_iam_projects(&method, &target) => {
+                routes::iam_projects(&target, &self.iam_projects)
+            }
             Ok(()) => routes::route(
                 &method,
                 &target,

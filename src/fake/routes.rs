@@ -68,6 +68,30 @@ enum Flavour {
     Native,
 }
 
+/// Whether this is IAM's project listing, `GET /v3/projects?...`.
+pub fn is_iam_projects(method: &str, target: &str) -> bool {
+    method == "GET" && target.split_once('?').map_or(target, |(p, _)| p) == "/v3/projects"
+}
+
+/// IAM's answer to `GET /v3/projects?name={name}`: each of `ids`, named
+/// as asked.
+pub fn iam_projects(target: &str, ids: &[String]) -> Answer {
+    let name = target
+        .split_once('?')
+        .map_or("", |(_, q)| q)
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("name="))
+        .unwrap_or_default();
+    let projects: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"id": id, "name": name, "domain_id": "fake-domain", "enabled": true}))
+        .collect();
+    Answer::json(
+        200,
+        json!({"projects": projects, "links": {"self": format!("https://iam.example{target}")}}),
+    )
+}
+
 /// Routes a verified request against the fleet.
 pub fn route(
     method: &str,

@@ -52,6 +52,9 @@ pub enum VerifyError {
     SignedHeaderProblem(String),
     /// The recomputed signature differs.
     SignatureMismatch,
+    /// The access key is temporary and `X-Security-Token` is missing or is
+    /// not the token issued with it.
+    SecurityTokenMismatch,
 }
 
 impl fmt::Display for VerifyError {
@@ -69,6 +72,9 @@ impl fmt::Display for VerifyError {
             ),
             VerifyError::SignedHeaderProblem(why) => write!(f, "signed header problem: {why}"),
             VerifyError::SignatureMismatch => f.write_str("signature mismatch"),
+            VerifyError::SecurityTokenMismatch => {
+                f.write_str("missing or wrong X-Security-Token for a temporary access key")
+            }
         }
     }
 }
@@ -131,7 +137,9 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
     })
 }
 
-/// Verifies a received request against `credentials` as of `now`.
+/// Verifies a received request against `credentials` as of `now`. When
+/// `credentials` carry a security token, the request must send that token
+/// in `X-Security-Token`.
 ///
 /// `request` carries the method, the request target exactly as received,
 /// every received header (including `Host`, `X-Sdk-Date` and
@@ -204,6 +212,12 @@ pub fn verify(
     let key = hmac::Key::new(hmac::HMAC_SHA256, credentials.secret_key().as_bytes());
     hmac::verify(&key, string_to_sign.as_bytes(), &claimed)
         .map_err(|_| VerifyError::SignatureMismatch)?;
+    // A temporary access key is valid only with the token issued with it.
+    if let Some(expected) = credentials.security_token() {
+        if lookup("x-security-token").as_slice() != [expected] {
+            return Err(VerifyError::SecurityTokenMismatch);
+        }
+    }
     Ok(auth)
 }
 

@@ -21,8 +21,10 @@ Commands:
 
 Credentials come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and, for temporary
 credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN, else from the credentials file
-($HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials, section [basic]);
-never from the command line.
+(--profile-file, $HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials,
+section [basic]), else, inside an ECS with an agency, from the ECS metadata
+service; never from the command line. The project id, when not given, comes
+from the credentials file, the ECS metadata or an IAM lookup by region.
 Exit codes: 0 success, 1 an API or transport failure, 2 usage or configuration error.
 Run `hwcloud-ecs <COMMAND> --help` for a command's options.";
 
@@ -33,6 +35,9 @@ macro_rules! shared_options {
       --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
       --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
       --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
+      --profile-file PATH
+                         credentials file [env: HUAWEICLOUD_SDK_CREDENTIALS_FILE,
+                         default: ~/.huaweicloud/credentials]
       --json             print one JSON report instead of lines
       --proxy URL        proxy for every request [default: HTTPS_PROXY etc. from the environment]
       --no-proxy         no proxy, whatever the environment says
@@ -125,6 +130,7 @@ pub struct Target {
     pub ca_file: Option<String>,
     pub ca_only: bool,
     pub danger_accept_invalid_certs: bool,
+    pub profile_file: Option<String>,
 }
 
 /// What `clear-password` works on, besides the shared options.
@@ -199,7 +205,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
 }
 
 /// The long options both password commands take.
-const SHARED: [&str; 10] = [
+const SHARED: [&str; 11] = [
     "api",
     "region",
     "project-id",
@@ -210,6 +216,7 @@ const SHARED: [&str; 10] = [
     "ca-file",
     "ca-only",
     "danger-accept-invalid-certs",
+    "profile-file",
 ];
 
 /// Parses one of the [`SHARED`] options.
@@ -228,6 +235,7 @@ fn shared_option(
         "ca-file" => target.ca_file = Some(parser.value()?.string()?),
         "ca-only" => target.ca_only = true,
         "danger-accept-invalid-certs" => target.danger_accept_invalid_certs = true,
+        "profile-file" => target.profile_file = Some(parser.value()?.string()?),
         _ => target.json = true,
     }
     Ok(())

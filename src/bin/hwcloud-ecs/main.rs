@@ -94,12 +94,18 @@ fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
     verdict(password::show(&client, show, key.as_deref(), target.json))
 }
 
+/// Prints the configuration a client would be built with. The discovery
+/// steps (ECS metadata, IAM) run as for a real call; when they fail, what
+/// is known is printed, then the error, and the exit code is 2.
 fn config_command(target: &args::Target) -> ExitCode {
     let builder = match password::builder(target) {
         Ok(builder) => builder,
         Err(e) => return usage_error(&e),
     };
-    let settings = builder.settings();
+    let (settings, failure) = match builder.clone().build() {
+        Ok(client) => (client.settings(), None),
+        Err(e) => (builder.settings(), Some(e)),
+    };
     let origin = |o: &str| o.replace("explicit", "command line");
     if target.json {
         let rows: Vec<serde_json::Value> = settings
@@ -112,5 +118,8 @@ fn config_command(target: &args::Target) -> ExitCode {
             println!("{:<15} {:<40} {}", s.name, s.value, origin(&s.origin));
         }
     }
-    ExitCode::SUCCESS
+    match failure {
+        None => ExitCode::SUCCESS,
+        Some(e) => usage_error(&e),
+    }
 }

@@ -1,6 +1,6 @@
 //! `show-password`, and the client both password commands build.
 
-use hwcloud_ecs::{Client, ClientBuilder, Error, WaitOptions};
+use hwcloud_ecs::{env, Client, ClientBuilder, Error, WaitOptions};
 use serde_json::json;
 
 use crate::args::{Show, Target};
@@ -13,7 +13,14 @@ pub fn client(target: &Target) -> Result<Client, Error> {
 
 /// The builder: the environment and credentials file, then the flags.
 pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
-    let mut builder = ClientBuilder::from_env()?.api(target.api);
+    let profile_file = target.profile_file.clone();
+    let mut builder = ClientBuilder::from_env_with(|name| {
+        if name == env::CREDENTIALS_FILE && profile_file.is_some() {
+            return profile_file.clone();
+        }
+        std::env::var(name).ok()
+    })?
+    .api(target.api);
     if let Some(project) = &target.project_id {
         builder = builder.project_id(project);
     }

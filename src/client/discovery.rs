@@ -1,0 +1,118 @@
+//! The project id from IAM: the project named after the region, looked up
+//! with a signed `GET /v3/projects?name={region}` and cached for the process.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::lock;
+
+use super::exchange::Prepared;
+use super::Caller;
+
+/// A project id and where it came from.
+pub(crate) struct Found {
+    pub project_id: String,
+    pub origin: String,
+}
+
+/// Lookups that found exactly one project, keyed by IAM endpoint, access
+/// key and region: the answer does not change while the process runs.
+type Cache = Mutex<HashMap<(String, String, String), String>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Cache::default)
+}
+
+/// IAM's endpoint: the override (`HUAWEICLOUD_SDK_IAM_ENDPOINT`), else
+/// `https://iam.{region}.myhuaweicloud.com`.
+pub(crate) fn iam_endpoint(override_url: Option<&str>, region: &str) -> Result<Endpoint, Error> {
+    match override_url {
+        Some(url) => Endpoint::parse(url)
+            .map_err(|e| Error::Config(format!("{}: {e}", crate::client::env::IAM_ENDPOINT))),
+        None => {
+            check_region(region)?;
+            Endpoint::parse(&format!("https://iam.{region}.myhuaweicloud.com"))
+        }
+    }
+}
+
+/// The id of the one project named `region`, from the cache or from IAM.
+///
+/// # Errors
+/// [`Error::ProjectLookup`] when IAM lists no project or several; the
+/// call's own error when IAM cannot be asked.
+pub(crate) fn project_by_region(
+    caller: &Caller,
+    iam: &Endpoint,
+    region: &str,
+) -> Result<Found, Error> {
+    check_region(region)?;
+    let credentials = caller.credentials.current()?;
+    let key = (
+        iam.url(),
+        credentials.access_key().to_owned(),
+        region.to_owned(),
+    );
+    let url = format!("{}/v3/projects?name={region}", iam.url());
+    if let Some(id) = lock(cache()).get(&key) {
+        return Ok(Found {
+            project_id: id.clone(),
+            origin: format!("IAM {url} (cached)"),
+        });
+    }
+    let response = caller.send(&Prepared {
+        method: "GET",
+        endpoint: iam,
+        target: format!("/v3/projects?name={region}"),
+        headers: vec![("Content-Type", "application/json")],
+        body: &[],
+    })?;
+    let value = response.json()?;
+    let found: Vec<String> = value
+        .get("projects")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| Error::InvalidResponse {
+            status: response.status,
+            reason: "the IAM answer has no projects list".into(),
+            snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
+        })?
+        .iter()
+        .filter_map(|p| p.get("id").and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
+        .collect();
+    match found.as_slice() {
+        [one] => {
+            lock(cache()).insert(key, one.clone());
+            log::debug!("IAM names project {one} for region {region}");
+            Ok(Found {
+                project_id: one.clone(),
+                origin: format!("IAM {url}"),
+            })
+        }
+        _ => Err(Error::ProjectLookup {
+            region: region.to_owned(),
+            found,
+            request_id: response.request_id,
+        }),
+    }
+}
+
+/// A region goes into a host name and a query: only `a-z 0-9 -`.
+fn check_region(region: &str) -> Result<(), Error> {
+    let fine = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if fine {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "region",
+            format!("{region:?}: only lowercase letters, digits and '-' are allowed"),
+        ))
+    }
+}

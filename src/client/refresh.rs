@@ -1,0 +1,154 @@
+//! The credentials a client signs with: fixed ones, or the ECS agency's
+//! temporary ones, refreshed from the metadata service before they expire.
+//!
+//! Many threads share one client, so a refresh is single-flight: while the
+//! current set is still valid, the one thread that wins the refresh lock
+//! fetches a new set and every other thread keeps signing with the current
+//! one; once the set is (nearly) expired, the others wait for that one fetch
+//! instead of each starting their own.
+
+use std::sync::{Arc, Mutex, RwLock, TryLockError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::lock;
+use crate::metadata::{MetadataService, TemporaryCredentials};
+
+/// Refresh once less than this is left of the set's life.
+pub(crate) const REFRESH_BEFORE: Duration = Duration::from_secs(10 * 60);
+/// A set closer than this to its expiry is not used at all: a request
+/// signed now must still be valid when the gateway checks it.
+pub(crate) const MIN_REMAINING: Duration = Duration::from_secs(60);
+/// After a refresh attempt, how long a still-valid set is used before the
+/// next attempt: a metadata service that is down, or hands out short-lived
+/// sets, is not asked on every call.
+const RETRY_GAP: Duration = Duration::from_secs(5);
+
+/// Where a client's signing credentials come from.
+#[derive(Clone, Debug)]
+pub(crate) enum CredentialProvider {
+    /// Given, or read once from the environment or a file.
+    Fixed(Arc<Credentials>),
+    /// The agency's temporary credentials, refreshed as they age.
+    Metadata(Arc<Refreshing>),
+}
+
+impl CredentialProvider {
+    /// The credentials to sign the next request with.
+    pub(crate) fn current(&self) -> Result<Arc<Credentials>, Error> {
+        match self {
+            CredentialProvider::Fixed(credentials) => Ok(Arc::clone(credentials)),
+            CredentialProvider::Metadata(refreshing) => refreshing.current(),
+        }
+    }
+
+    /// The credentials as they are now, without refreshing (for display).
+    pub(crate) fn peek(&self) -> Arc<Credentials> {
+        match self {
+            CredentialProvider::Fixed(credentials) => Arc::clone(credentials),
+            CredentialProvider::Metadata(refreshing) => {
+                Arc::clone(&lock_read(&refreshing.set).credentials)
+            }
+        }
+    }
+}
+
+/// Temporary credentials and the service that renews them.
+#[derive(Debug)]
+pub(crate) struct Refreshing {
+    service: MetadataService,
+    set: RwLock<Arc<Set>>,
+    /// Held by the one thread fetching a new set.
+    refresh: Mutex<Option<Instant>>,
+}
+
+#[derive(Debug)]
+struct Set {
+    credentials: Arc<Credentials>,
+    expires_at: SystemTime,
+}
+
+impl Refreshing {
+    /// Starts from a set already fetched from `service`.
+    pub(crate) fn new(service: MetadataService, first: TemporaryCredentials) -> Self {
+        Refreshing {
+            service,
+            set: RwLock::new(Arc::new(Set::from(first))),
+            refresh: Mutex::new(None),
+        }
+    }
+
+    fn current(&self) -> Result<Arc<Credentials>, Error> {
+        let set = Arc::clone(&lock_read(&self.set));
+        let now = SystemTime::now();
+        let left = set.expires_at.duration_since(now).unwrap_or_default();
+        if left > REFRESH_BEFORE {
+            return Ok(Arc::clone(&set.credentials));
+        }
+        if left > MIN_REMAINING {
+            // Still valid: refresh only if no other thread is at it, and
+            // keep the current set whatever happens.
+            let mut last = match self.refresh.try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => return Ok(Arc::clone(&set.credentials)),
+            };
+            let latest = Arc::clone(&lock_read(&self.set));
+            if !Arc::ptr_eq(&latest, &set) || last.is_some_and(|at| at.elapsed() < RETRY_GAP) {
+                return Ok(Arc::clone(&latest.credentials));
+            }
+            *last = Some(Instant::now());
+            return match self.fetch() {
+                Ok(fresh) => Ok(fresh),
+                Err(e) => {
+                    log::warn!("could not refresh the temporary credentials, still using the current set ({left:?} left): {e}");
+                    Ok(Arc::clone(&set.credentials))
+                }
+            };
+        }
+        // Expired or about to: wait for the one fetch, then use its result.
+        let mut last = lock(&self.refresh);
+        let latest = Arc::clone(&lock_read(&self.set));
+        if !Arc::ptr_eq(&latest, &set) && usable(&latest) {
+            return Ok(Arc::clone(&latest.credentials));
+        }
+        *last = Some(Instant::now());
+        self.fetch().map_err(|e| {
+            Error::Metadata(format!(
+                "the temporary credentials expire in {left:?} and could not be refreshed: {e}"
+            ))
+        })
+    }
+
+    /// Fetches a new set and makes it current.
+    fn fetch(&self) -> Result<Arc<Credentials>, Error> {
+        let fresh = Set::from(self.service.security_key()?);
+        let credentials = Arc::clone(&fresh.credentials);
+        log::debug!(
+            "refreshed the temporary credentials from {}",
+            self.service.base()
+        );
+        *self.set.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        Ok(credentials)
+    }
+}
+
+impl From<TemporaryCredentials> for Set {
+    fn from(temp: TemporaryCredentials) -> Self {
+        Set {
+            credentials: Arc::new(temp.credentials),
+            expires_at: temp.expires_at,
+        }
+    }
+}
+
+fn usable(set: &Set) -> bool {
+    set.expires_at
+        .duration_since(SystemTime::now())
+        .is_ok_and(|left| left > MIN_REMAINING)
+}
+
+fn lock_read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}

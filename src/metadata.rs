@@ -1,0 +1,325 @@
+//! The ECS metadata service at `http://169.254.169.254`: temporary
+//! credentials of the server's agency (`securitykey`) and the instance's
+//! region and project (`meta_data.json`).
+//!
+//! The service exists only inside an ECS, so every call has short timeouts
+//! (off ECS the address simply does not answer) and never goes through a
+//! proxy (a proxy would ask its own network's metadata, or nobody's).
+
+use std::time::{Duration, SystemTime};
+
+use zeroize::Zeroize;
+
+use crate::credentials::Credentials;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::sign::SdkDate;
+
+/// The metadata service's address inside every ECS.
+pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
+
+/// Time allowed to connect: the address does not exist off ECS, so the
+/// answer to "are we inside an ECS?" must come fast.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Time allowed for an answer once connected; the service is local.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+/// Lifetime asked for the session token (6 hours, the service's maximum).
+const TOKEN_TTL_SECONDS: &str = "21600";
+/// Largest answer read; the documents are a few kilobytes.
+const MAX_ANSWER: u64 = 256 * 1024;
+
+/// Temporary credentials from the metadata service, with their expiry.
+#[derive(Clone, Debug)]
+pub(crate) struct TemporaryCredentials {
+    pub credentials: Credentials,
+    pub expires_at: SystemTime,
+}
+
+/// What `meta_data.json` says about the instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct InstanceInfo {
+    pub region_id: Option<String>,
+    pub project_id: Option<String>,
+}
+
+/// A client of one metadata service.
+#[derive(Clone)]
+pub(crate) struct MetadataService {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for MetadataService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetadataService")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+impl MetadataService {
+    /// The service at `base`: [`DEFAULT_METADATA_URL`], or, for tests, a
+    /// plain-http loopback address of a local fake.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for any other address: the override exists
+    /// so that tests never reach a real network, not to redirect the
+    /// credentials elsewhere.
+    pub(crate) fn new(base: Option<&str>) -> Result<Self, Error> {
+        let base = match base {
+            None => DEFAULT_METADATA_URL.to_owned(),
+            Some(url) => {
+                let endpoint = Endpoint::parse(url)?;
+                // Endpoint::parse allows plain http only to loopback hosts.
+                if !endpoint.url().starts_with("http://") {
+                    return Err(Error::invalid(
+                        "metadata URL",
+                        format!("{url:?}: only a plain-http loopback address (a local fake) may replace the metadata service"),
+                    ));
+                }
+                endpoint.url()
+            }
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(ANSWER_TIMEOUT))
+            .timeout_per_read(Some(ANSWER_TIMEOUT))
+            .timeout_per_write(Some(ANSWER_TIMEOUT))
+            .build();
+        Ok(MetadataService {
+            base,
+            agent: ureq::Agent::new_with_config(config),
+        })
+    }
+
+    /// The service's base URL.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The agency's temporary credentials.
+    pub(crate) fn security_key(&self) -> Result<TemporaryCredentials, Error> {
+        let token = self.session_token()?;
+        let mut body = self.get("/openstack/latest/securitykey", token.as_deref())?;
+        let parsed = parse_security_key(&body);
+        body.zeroize();
+        parsed.map_err(|why| self.failed(format!("securitykey: {why}")))
+    }
+
+    /// The instance's region and project.
+    pub(crate) fn instance_info(&self) -> Result<InstanceInfo, Error> {
+        let token = self.session_token()?;
+        let body = self.get("/openstack/latest/meta_data.json", token.as_deref())?;
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| self.failed(format!("meta_data.json is not JSON: {e}")))?;
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(InstanceInfo {
+            region_id: field("region_id"),
+            project_id: field("project_id"),
+        })
+    }
+
+    /// A session token, or `None` when the service does not issue them
+    /// (404 or 405: older services answer without one).
+    fn session_token(&self) -> Result<Option<String>, Error> {
+        let request = ureq::http::Request::builder()
+            .method("PUT")
+            .uri(format!("{}/meta-data/latest/api/token", self.base))
+            .header("X-Metadata-Token-Ttl-Seconds", TOKEN_TTL_SECONDS)
+            // An empty body with a length, not a chunked one: the service
+            // need not understand chunked uploads.
+            .body(&[][..])
+            .map_err(|e| self.failed(e.to_string()))?;
+        let (status, body) = self.run(request)?;
+        match status {
+            200..=299 => {
+                let token = String::from_utf8(body)
+                    .map_err(|_| self.failed("the session token is not text".into()))?;
+                let token = token.trim();
+                if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
+                    return Err(self.failed("the session token is empty or not printable".into()));
+                }
+                Ok(Some(token.to_owned()))
+            }
+            404 | 405 => Ok(None),
+            other => Err(self.failed(format!("the session token request answered {other}"))),
+        }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> Result<Vec<u8>, Error> {
+        let mut builder = ureq::http::Request::builder()
+            .method("GET")
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            builder = builder.header("X-Metadata-Token", token);
+        }
+        let request = builder.body(()).map_err(|e| self.failed(e.to_string()))?;
+        match self.run(request)? {
+            (200..=299, body) => Ok(body),
+            (status, _) => Err(self.failed(format!("{path} answered {status}"))),
+        }
+    }
+
+    fn run(
+        &self,
+        request: ureq::http::Request<impl ureq::AsSendBody>,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let mut response = self.agent.run(request).map_err(|e| {
+            let timed_out = matches!(e, ureq::Error::Timeout(_));
+            self.failed(if timed_out {
+                format!("no answer within {CONNECT_TIMEOUT:?} to connect or {ANSWER_TIMEOUT:?} to answer: not running inside an ECS?")
+            } else {
+                format!("{e}: not running inside an ECS?")
+            })
+        })?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(|e| self.failed(format!("reading the answer: {e}")))?;
+        Ok((status, body))
+    }
+
+    fn failed(&self, why: String) -> Error {
+        Error::Metadata(format!("ECS metadata service at {}: {why}", self.base))
+    }
+}
+
+/// Reads `{"credential":{"access","secret","securitytoken","expires_at"}}`.
+fn parse_security_key(body: &[u8]) -> Result<TemporaryCredentials, String> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| "the answer is not JSON".to_owned())?;
+    let mut take = |name: &str| -> Result<String, String> {
+        match value.get_mut("credential").and_then(|c| c.get_mut(name)) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(std::mem::take(s)),
+            _ => Err(format!("credential.{name} is missing")),
+        }
+    };
+    let access = take("access")?;
+    let mut secret = take("secret")?;
+    let mut token = take("securitytoken")?;
+    let expires_text = take("expires_at")?;
+    let credentials = Credentials::new(access, secret.clone())
+        .and_then(|c| c.with_security_token(token.clone()))
+        .map_err(|e| e.to_string());
+    secret.zeroize();
+    token.zeroize();
+    let expires_at = parse_timestamp(&expires_text)
+        .ok_or_else(|| format!("credential.expires_at {expires_text:?} is not a UTC timestamp"))?;
+    Ok(TemporaryCredentials {
+        credentials: credentials?,
+        expires_at,
+    })
+}
+
+/// Parses an RFC 3339 timestamp such as `2026-11-28T05:00:00.000000Z` or
+/// `2026-11-28T13:00:00+08:00`; fractions of a second are dropped.
+pub(crate) fn parse_timestamp(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    let (date_time, rest) = (text.get(..19)?, text.get(19..)?);
+    let b = date_time.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let compact = format!(
+        "{}{}{}T{}{}{}Z",
+        &date_time[0..4],
+        &date_time[5..7],
+        &date_time[8..10],
+        &date_time[11..13],
+        &date_time[14..16],
+        &date_time[17..19]
+    );
+    let base = SdkDate::parse(&compact)?.to_system_time();
+    let rest = match rest.strip_prefix('.') {
+        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
+    };
+    match rest {
+        "Z" | "z" => Some(base),
+        offset if offset.len() == 6 && offset.as_bytes()[3] == b':' => {
+            let hours: u64 = offset.get(1..3)?.parse().ok()?;
+            let minutes: u64 = offset.get(4..6)?.parse().ok()?;
+            let shift = Duration::from_secs(hours * 3600 + minutes * 60);
+            // 13:00+08:00 is 05:00 UTC: a positive offset is subtracted.
+            match &offset[..1] {
+                "+" => base.checked_sub(shift),
+                "-" => base.checked_add(shift),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(compact: &str) -> SystemTime {
+        SdkDate::parse(compact).unwrap().to_system_time()
+    }
+
+    #[test]
+    fn parses_the_timestamps_the_service_writes() {
+        let five = at("20261128T050000Z");
+        assert_eq!(parse_timestamp("2026-11-28T05:00:00.000000Z"), Some(five));
+        assert_eq!(parse_timestamp("2026-11-28T05:00:00Z"), Some(five));
+        assert_eq!(parse_timestamp("2026-11-28T13:00:00+08:00"), Some(five));
+        assert_eq!(parse_timestamp("2026-11-28T01:30:00.5-03:30"), Some(five));
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-11-28T05:00:00",
+            "2026-11-28T05:00:00+0800",
+            "2026/11/28T05:00:00Z",
+            "2026-13-28T05:00:00Z",
+            "2026-11-28T05:00:00.Zjunk",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_a_security_key_and_refuses_incomplete_ones() {
+        let body = br#"{"credential":{"access":"TMPAK","secret":"tmp-secret","securitytoken":"tmp-token","expires_at":"2026-11-28T05:00:00.000000Z"}}"#;
+        let temp = parse_security_key(body).unwrap();
+        assert_eq!(temp.credentials.access_key(), "TMPAK");
+        assert_eq!(temp.credentials.secret_key(), "tmp-secret");
+        assert_eq!(temp.credentials.security_token(), Some("tmp-token"));
+        assert_eq!(temp.expires_at, at("20261128T050000Z"));
+
+        let missing = br#"{"credential":{"access":"TMPAK","secret":"tmp-secret","expires_at":"2026-11-28T05:00:00Z"}}"#;
+        let err = parse_security_key(missing).unwrap_err();
+        assert!(err.contains("securitytoken"), "{err}");
+        assert!(!err.contains("tmp-secret"), "{err}");
+        assert!(parse_security_key(b"<html>").is_err());
+    }
+
+    #[test]
+    fn only_loopback_may_replace_the_service() {
+        assert!(MetadataService::new(None).is_ok());
+        assert_eq!(
+            MetadataService::new(Some("http://127.0.0.1:9"))
+                .unwrap()
+                .base(),
+            "http://127.0.0.1:9"
+        );
+        assert!(MetadataService::new(Some("http://10.0.0.1")).is_err());
+        assert!(MetadataService::new(Some("https://127.0.0.1:9")).is_err());
+    }
+}
