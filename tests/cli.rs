@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeServer};
+use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
 
 const AK: &str = "AKCLITEST00000000000";
@@ -581,6 +581,99 @@ fn config_prints_each_value_with_its_origin_and_no_secret() {
         out.lines()
             .any(|l| l.starts_with("region") && l.ends_with("command line")),
         "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_shows_values_found_in_the_ecs_metadata_and_iam() {
+    let metadata = FakeMetadata::builder()
+        .region("eu-west-101")
+        .start()
+        .unwrap();
+    let gateway = FakeGateway::builder(Credentials::new("AKNOBODY", "x").unwrap(), PROJECT)
+        .accept_metadata_credentials(&metadata)
+        .start()
+        .unwrap();
+    // Dead proxies in the environment: the metadata service must be asked
+    // directly (--no-proxy covers only the API calls).
+    let mut cmd = bin();
+    for proxy in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env(proxy, NOTHING_LISTENS);
+    }
+    let (code, out, err) = run(cmd
+        .env("HWCLOUD_ECS_TEST_METADATA_URL", metadata.url())
+        .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", gateway.endpoint())
+        .args(["config", "--json", "--no-proxy"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        !out.contains("tmp-secret") && !out.contains("tmp-token"),
+        "{out}"
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(
+        row("access key")["value"],
+        FakeMetadata::access_key(1).as_str()
+    );
+    assert!(row("access key")["origin"]
+        .as_str()
+        .unwrap()
+        .starts_with("ECS metadata"));
+    assert_eq!(row("security token")["value"], "<redacted>");
+    assert_eq!(row("region")["value"], "eu-west-101");
+    assert_eq!(row("region")["origin"], "ECS metadata meta_data.json");
+    assert_eq!(row("project id")["value"], PROJECT);
+    assert!(
+        row("project id")["origin"]
+            .as_str()
+            .unwrap()
+            .starts_with("IAM "),
+        "{out}"
+    );
+    assert!(metadata.requests().iter().all(|r| !r.via_proxy));
+}
+
+#[test]
+fn profile_file_flag_names_the_credentials_file() {
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-profile-flag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("my-credentials");
+    std::fs::write(
+        &file,
+        format!("[basiccredentials]\nak = AKFLAGFILE\nsk = {SK}\nproject_id = {PROJECT}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = run(bin().args([
+        "config",
+        "--region",
+        "cn-north-4",
+        "--profile-file",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let access = out.lines().find(|l| l.starts_with("access key")).unwrap();
+    assert!(access.contains("AKFLAGFILE"), "{out}");
+    assert!(
+        access.ends_with(&format!("credentials file {}", file.display())),
+        "{out}"
+    );
+
+    // Nothing anywhere: the values known are printed, then what was tried.
+    let (code, out, err) = run(bin().args(["config", "--region", "cn-north-4"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("access key"), "{out}");
+    assert!(err.contains("no credentials found; tried:"), "{err}");
+    assert!(
+        err.contains("ECS metadata service at http://127.0.0.1:1"),
+        "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
