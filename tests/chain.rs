@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use hwcloud_ecs::{ClientBuilder, CredentialSource, Credentials, Error};
 
+mod common;
+use common::never_the_real_services;
+
 const PROJECT_ENV: &str = "0123456789abcdef0123456789abcdef";
 const PROJECT_FILE: &str = "fedcba9876543210fedcba9876543210";
 
@@ -20,16 +23,6 @@ impl Env {
                 .or_else(|| never_the_real_services(name))
         }
     }
-}
-
-/// Unless a test sets them, the metadata service and IAM are a loopback
-/// port where nothing listens: no test reaches 169.254.169.254 or a real IAM.
-fn never_the_real_services(name: &str) -> Option<String> {
-    matches!(
-        name,
-        "HWCLOUD_ECS_TEST_METADATA_URL" | "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-    )
-    .then(|| "http://127.0.0.1:1".to_owned())
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {

@@ -7,6 +7,9 @@ use std::process::{Command, Output, Stdio};
 use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
 
+mod common;
+use common::NOTHING_LISTENS;
+
 const AK: &str = "AKCLITEST00000000000";
 const SK: &str = "SKcliCanarySecretValue0000000000000000";
 const TOKEN: &str = "TOKENcliCanaryValue";
@@ -30,9 +33,6 @@ fn bin() -> Command {
     cmd.env("HUAWEICLOUD_SDK_IAM_ENDPOINT", NOTHING_LISTENS);
     cmd
 }
-
-/// A loopback address that refuses connections (port 1 is never served here).
-const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
 
 fn with_account(mut cmd: Command) -> Command {
     cmd.env("HUAWEICLOUD_SDK_AK", AK)

@@ -5,6 +5,8 @@
 use hwcloud_ecs::fake::{FakeGateway, Verdict};
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, ClientBuilder, Credentials, Error};
 
+mod common;
+
 const AK: &str = "AKTESTEXAMPLE0000000";
 const SK: &str = "SKtestSecretKeyNOTREAL0000000000000000000";
 const TOKEN: &str = "TOKENtestSecurityTokenNOTREAL";
@@ -261,15 +263,7 @@ fn environment_variables_configure_the_client() {
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
-                // No test reaches the real metadata service or IAM: a
-                // loopback port where nothing listens stands in for both.
-                .or_else(|| {
-                    matches!(
-                        name,
-                        "HWCLOUD_ECS_TEST_METADATA_URL" | "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-                    )
-                    .then(|| "http://127.0.0.1:1".to_owned())
-                })
+                .or_else(|| common::never_the_real_services(name))
         }
     };
     let client = ClientBuilder::from_env_with(vars(&[

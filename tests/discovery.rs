@@ -7,28 +7,14 @@
 use hwcloud_ecs::fake::{FakeGateway, FakeMetadata};
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error};
 
+mod common;
+use common::env;
+
 const AK: &str = "AKDISCOVERY000000000";
 const SK: &str = "SKdiscoverySecret000000000000000000000";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const OTHER: &str = "fedcba9876543210fedcba9876543210";
 const SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
-const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
-
-fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-    move |name| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| {
-                matches!(
-                    name,
-                    "HWCLOUD_ECS_TEST_METADATA_URL" | "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-                )
-                .then(|| NOTHING_LISTENS.to_owned())
-            })
-    }
-}
 
 /// Credentials in the environment, plus `more`.
 fn account(more: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {

@@ -10,27 +10,11 @@ use std::time::{Duration, Instant};
 use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, TokenSupport, Verdict};
 use hwcloud_ecs::{Client, ClientBuilder, CredentialSource, Credentials, Error};
 
+mod common;
+use common::env;
+
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
-const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
-
-/// An environment with only the given variables; the metadata service and
-/// IAM default to a loopback port where nothing listens.
-fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-    move |name| {
-        pairs
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| {
-                matches!(
-                    name,
-                    "HWCLOUD_ECS_TEST_METADATA_URL" | "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-                )
-                .then(|| NOTHING_LISTENS.to_owned())
-            })
-    }
-}
 
 fn gateway(metadata: &FakeMetadata) -> FakeGateway {
     FakeGateway::builder(Credentials::new("AKNOBODY", "unused").unwrap(), PROJECT)
