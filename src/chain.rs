@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::client::env;
+use crate::client::metadata::MetadataService;
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::metadata::MetadataService;
 use crate::profile::{self, Profile};
 
 /// Where a client's credentials came from.

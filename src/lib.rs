@@ -37,7 +37,6 @@ pub mod fake;
 mod fleet;
 mod ids;
 mod lifecycle;
-mod metadata;
 mod password;
 pub mod profile;
 mod request;

@@ -301,6 +301,8 @@ fn environment_variables_configure_the_client() {
 }
 
 #[test]
+// The test signs by hand, at the real time, as a client would.
+#[allow(clippy::disallowed_methods)]
 fn the_gateway_keeps_a_plain_http_1_1_connection_alive_for_other_clients() {
     use hwcloud_ecs::sign::{self, SignableRequest};
     use std::io::{Read, Write};

@@ -92,6 +92,8 @@ fn throttled_with_retry_after_seconds_waits_and_re_signs() {
 }
 
 #[test]
+// The test plays the gateway, which reads its own clock.
+#[allow(clippy::disallowed_methods)]
 fn throttled_with_retry_after_http_date_waits_until_then() {
     let gateway = gateway();
     // The gateway's own clock is what the HTTP-date is measured against.

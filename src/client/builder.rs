@@ -10,9 +10,9 @@ use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
-use crate::metadata::{InstanceInfo, MetadataService};
 
 use super::discovery::{self, Found};
+use super::metadata::{InstanceInfo, MetadataService};
 use super::refresh::{CredentialProvider, Refreshing};
 use super::settings::{self, Origins, Setting};
 use super::transport::{ProxySetting, TransportOptions};

@@ -8,6 +8,7 @@ mod builder;
 mod clock;
 mod discovery;
 mod exchange;
+pub(crate) mod metadata;
 mod refresh;
 mod retry;
 mod settings;

@@ -10,10 +10,11 @@
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::clock::SkewClock;
+use super::metadata::{MetadataService, TemporaryCredentials};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::lock;
-use crate::metadata::{MetadataService, TemporaryCredentials};
 
 /// Refresh once less than this is left of the set's life.
 pub(crate) const REFRESH_BEFORE: Duration = Duration::from_secs(10 * 60);
@@ -81,7 +82,7 @@ impl Refreshing {
 
     fn current(&self) -> Result<Arc<Credentials>, Error> {
         let set = Arc::clone(&lock_read(&self.set));
-        let now = SystemTime::now();
+        let now = SkewClock::local_now();
         let left = set.expires_at.duration_since(now).unwrap_or_default();
         if left > REFRESH_BEFORE {
             return Ok(Arc::clone(&set.credentials));
@@ -145,7 +146,7 @@ impl From<TemporaryCredentials> for Set {
 
 fn usable(set: &Set) -> bool {
     set.expires_at
-        .duration_since(SystemTime::now())
+        .duration_since(SkewClock::local_now())
         .is_ok_and(|left| left > MIN_REMAINING)
 }
 
