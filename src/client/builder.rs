@@ -11,7 +11,7 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
 
-use super::discovery::{self, Found};
+use super::discovery;
 use super::metadata::{InstanceInfo, MetadataService};
 use super::refresh::{CredentialProvider, Refreshing};
 use super::settings::{self, Origins, Setting};
@@ -275,68 +275,26 @@ impl ClientBuilder {
     /// [`Error::ProjectLookup`] when IAM does not name exactly one project.
     pub fn build(mut self) -> Result<Client, Error> {
         let discovery = self.discovery.take();
-        let mut instance: Option<Result<InstanceInfo, String>> = None;
-        let mut instance_info = |discovery: &Discovery| {
-            instance
-                .get_or_insert_with(|| {
-                    discovery
-                        .metadata
-                        .as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|m| m.instance_info().map_err(|e| e.to_string()))
-                })
-                .clone()
-        };
-
-        if self.credentials.is_none() {
-            if let Some(discovery) = &discovery {
-                match discovery
-                    .metadata
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|m| {
-                        m.security_key()
-                            .map(|first| (m.clone(), first))
-                            .map_err(|e| e.to_string())
-                    }) {
-                    Ok((service, first)) => {
-                        self.origins.credentials = Some(format!(
-                            "ECS metadata {} (temporary, refreshed before they expire)",
-                            service.base()
-                        ));
-                        self.credentials = Some(CredentialProvider::Metadata(Arc::new(
-                            Refreshing::new(service, first),
-                        )));
-                    }
-                    Err(why) => self.credentials_tried.push(why),
-                }
-            }
+        if let (None, Some(discovery)) = (&self.credentials, &discovery) {
+            self.credentials_from_metadata(discovery);
         }
-        let Some(credentials) = self.credentials.clone() else {
-            return Err(if self.credentials_tried.is_empty() {
-                Error::Config(format!(
-                    "no credentials: pass them to the builder or set {} and {}",
-                    env::AK,
-                    env::SK
-                ))
-            } else {
-                chain::nothing_found(&self.credentials_tried)
-            });
-        };
+        let credentials = self
+            .credentials
+            .clone()
+            .ok_or_else(|| self.no_credentials())?;
 
-        let mut instance_failure = None;
+        let mut instance = discovery.as_ref().map(Instance::new);
+        // Why the metadata did not give a value, for the error if nothing else does.
+        let mut metadata_said = None;
         let region_needed = self.endpoint.is_none() || self.project_id.is_none();
-        if let (None, true, Some(discovery)) = (&self.region, region_needed, &discovery) {
-            match instance_info(discovery) {
-                Ok(InstanceInfo {
-                    region_id: Some(region),
-                    ..
-                }) => {
-                    self.origins.region = Some("ECS metadata meta_data.json".into());
+        if let (None, true, Some(instance)) = (&self.region, region_needed, &mut instance) {
+            match instance.get().map(|info| info.region_id) {
+                Ok(Some(region)) => {
+                    self.origins.region = Some(META_DATA_JSON.into());
                     self.region = Some(region);
                 }
-                Ok(_) => instance_failure = Some("meta_data.json has no region_id".to_owned()),
-                Err(why) => instance_failure = Some(why),
+                Ok(None) => metadata_said = Some("meta_data.json has no region_id".into()),
+                Err(why) => metadata_said = Some(why),
             }
         }
         let endpoint = match (&self.endpoint, &self.region) {
@@ -346,51 +304,16 @@ impl ClientBuilder {
                 return Err(Error::Config(format!(
                     "no region or endpoint: set {} or pass an endpoint{}",
                     env::REGION,
-                    tried_metadata(instance_failure.as_deref())
+                    tried_metadata(metadata_said.as_deref())
                 )))
             }
         };
 
         let caller = Caller::new(&self, credentials)?;
-        if self.project_id.is_none() {
-            if let Some(discovery) = &discovery {
-                match instance_info(discovery) {
-                    Ok(InstanceInfo {
-                        project_id: Some(id),
-                        ..
-                    }) => {
-                        self.origins.project_id = Some("ECS metadata meta_data.json".into());
-                        self.project_id = Some(id);
-                    }
-                    Ok(_) => instance_failure = Some("meta_data.json has no project_id".into()),
-                    Err(why) => instance_failure = Some(why),
-                }
-                if self.project_id.is_none() {
-                    let region = self.region.as_deref().ok_or_else(|| {
-                        Error::Config(format!(
-                            "no project id, and no region to look it up by in IAM: set {} or {}{}",
-                            env::PROJECT_ID,
-                            env::REGION,
-                            tried_metadata(instance_failure.as_deref())
-                        ))
-                    })?;
-                    let iam = discovery::iam_endpoint(discovery.iam_endpoint.as_deref(), region)?;
-                    let Found { project_id, origin } =
-                        discovery::project_by_region(&caller, &iam, region).map_err(|e| {
-                            match e {
-                                Error::ProjectLookup { .. } | Error::InvalidInput { .. } => e,
-                                other => Error::Config(format!(
-                                    "no project id, and looking it up in IAM at {} failed: {other}; set {} or project_id in the credentials file{}",
-                                    iam.url(),
-                                    env::PROJECT_ID,
-                                    tried_metadata(instance_failure.as_deref())
-                                )),
-                            }
-                        })?;
-                    self.origins.project_id = Some(origin);
-                    self.project_id = Some(project_id);
-                }
-            }
+        if let (None, Some(discovery), Some(instance)) =
+            (&self.project_id, &discovery, &mut instance)
+        {
+            self.discover_project(discovery, instance, &caller)?;
         }
         let project_id = ProjectId::new(self.project_id.clone().ok_or_else(|| {
             Error::Config(format!(
@@ -408,6 +331,107 @@ impl ClientBuilder {
                 settings,
             }),
         })
+    }
+
+    /// The fourth link of the chain: the agency's temporary credentials,
+    /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
+    fn credentials_from_metadata(&mut self, discovery: &Discovery) {
+        let fetched = discovery.metadata.clone().and_then(|service| {
+            let first = service.security_key().map_err(|e| e.to_string())?;
+            Ok((service, first))
+        });
+        match fetched {
+            Ok((service, first)) => {
+                self.origins.credentials = Some(format!(
+                    "ECS metadata {} (temporary, refreshed before they expire)",
+                    service.base()
+                ));
+                self.credentials = Some(CredentialProvider::Metadata(Arc::new(Refreshing::new(
+                    service, first,
+                ))));
+            }
+            Err(why) => self.credentials_tried.push(why),
+        }
+    }
+
+    fn no_credentials(&self) -> Error {
+        if self.credentials_tried.is_empty() {
+            Error::Config(format!(
+                "no credentials: pass them to the builder or set {} and {}",
+                env::AK,
+                env::SK
+            ))
+        } else {
+            chain::nothing_found(&self.credentials_tried)
+        }
+    }
+
+    /// The project id from `meta_data.json`, else from IAM by region.
+    fn discover_project(
+        &mut self,
+        discovery: &Discovery,
+        instance: &mut Instance<'_>,
+        caller: &Caller,
+    ) -> Result<(), Error> {
+        let metadata_said = match instance.get().map(|info| info.project_id) {
+            Ok(Some(id)) => {
+                self.origins.project_id = Some(META_DATA_JSON.into());
+                self.project_id = Some(id);
+                return Ok(());
+            }
+            Ok(None) => Some("meta_data.json has no project_id".to_owned()),
+            Err(why) => Some(why),
+        };
+        let Some(region) = self.region.as_deref() else {
+            return Err(Error::Config(format!(
+                "no project id, and no region to look it up by in IAM: set {} or {}{}",
+                env::PROJECT_ID,
+                env::REGION,
+                tried_metadata(metadata_said.as_deref())
+            )));
+        };
+        let iam = discovery::iam_endpoint(discovery.iam_endpoint.as_deref(), region)?;
+        let found = discovery::project_by_region(caller, &iam, region).map_err(|e| match e {
+            Error::ProjectLookup { .. } | Error::InvalidInput { .. } => e,
+            // IAM could not be asked (down, refused, no permission): say
+            // what was being done and what to set instead.
+            other => Error::Config(format!(
+                "no project id, and looking it up in IAM at {} failed: {other}; set {} or project_id in the credentials file{}",
+                iam.url(),
+                env::PROJECT_ID,
+                tried_metadata(metadata_said.as_deref())
+            )),
+        })?;
+        self.origins.project_id = Some(found.origin);
+        self.project_id = Some(found.project_id);
+        Ok(())
+    }
+}
+
+const META_DATA_JSON: &str = "ECS metadata meta_data.json";
+
+/// The instance's `meta_data.json`, asked at most once per build.
+struct Instance<'a> {
+    discovery: &'a Discovery,
+    answer: Option<Result<InstanceInfo, String>>,
+}
+
+impl<'a> Instance<'a> {
+    fn new(discovery: &'a Discovery) -> Self {
+        Instance {
+            discovery,
+            answer: None,
+        }
+    }
+
+    fn get(&mut self) -> Result<InstanceInfo, String> {
+        let discovery = self.discovery;
+        self.answer
+            .get_or_insert_with(|| {
+                let service = discovery.metadata.as_ref().map_err(Clone::clone)?;
+                service.instance_info().map_err(|e| e.to_string())
+            })
+            .clone()
     }
 }
 
