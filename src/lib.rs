@@ -3,6 +3,10 @@
 //! generated password.
 //!
 //! - [`sign`]: the signer and verifier, pure functions with no I/O.
+//! - [`ClientBuilder::from_env`]: the configuration chain (explicit,
+//!   environment, credentials file, ECS metadata with refreshed temporary
+//!   credentials, IAM project lookup); [`Client::settings`] says where each
+//!   value came from.
 //! - [`Client`]: the blocking client (one connection pool, cheap to clone,
 //!   retries that re-sign, clock-skew healing); the password calls, the
 //!   server listing and bulk clearing live on it.
@@ -16,7 +20,8 @@
 //! ```no_run
 //! use hwcloud_ecs::Client;
 //!
-//! // HUAWEICLOUD_SDK_AK, _SK, _PROJECT_ID and _REGION from the environment.
+//! // Credentials, region and project id the way the official SDKs find them
+//! // (environment, credentials file), then from the ECS metadata and IAM.
 //! let client = Client::from_env()?;
 //! client.clear_password("8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00")?;
 //! # Ok::<(), hwcloud_ecs::Error>(())
