@@ -340,3 +340,52 @@ fn a_failed_refresh_keeps_the_valid_set_and_an_expired_one_fails_clearly() {
         "nothing is sent with expired credentials"
     );
 }
+
+#[test]
+fn refused_temporary_credentials_are_replaced_once_for_all_threads() {
+    let metadata = FakeMetadata::builder().start().unwrap();
+    let gateway = gateway(&metadata);
+    let client = client(&metadata, &gateway);
+    client.clear_password(SERVER).unwrap();
+    metadata.revoke_issued();
+
+    let start = Barrier::new(16);
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| {
+                start.wait();
+                client.clear_password(SERVER).unwrap();
+            });
+        }
+    });
+    assert_eq!(metadata.fetches(), 2, "one new set for all 16 threads");
+    let requests = gateway.requests();
+    let refused = requests
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Rejected(_)))
+        .count();
+    let accepted: Vec<_> = requests
+        .iter()
+        .filter(|r| r.verdict == Verdict::Accepted)
+        .map(|r| {
+            hwcloud_ecs::sign::parse_authorization(r.header("authorization").unwrap())
+                .unwrap()
+                .access_key
+        })
+        .collect();
+    assert!((1..=16).contains(&refused), "{refused}");
+    assert_eq!(accepted.len(), 17);
+    assert_eq!(
+        accepted
+            .iter()
+            .filter(|k| **k == FakeMetadata::access_key(2))
+            .count(),
+        16
+    );
+
+    // Refused again right after renewing: the call fails instead of looping.
+    metadata.revoke_issued();
+    metadata.set_available(false);
+    let err = client.clear_password(SERVER).unwrap_err();
+    assert_eq!(err.api().map(|a| a.status), Some(401), "{err:?}");
+}

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
@@ -248,6 +249,7 @@ impl Caller {
         let deadline = Instant::now() + policy.call_deadline();
         let mut attempt = 0;
         let mut skew_healed = false;
+        let mut renewed = false;
         loop {
             attempt += 1;
             let limits = Limits {
@@ -267,7 +269,12 @@ impl Caller {
                 skew_healed = true;
                 continue;
             }
-            if !is_retryable(&error) || attempt >= policy.attempts() + u32::from(skew_healed) {
+            if !renewed && self.renew_refused(&error, &credentials) {
+                renewed = true;
+                continue;
+            }
+            let free = u32::from(skew_healed) + u32::from(renewed);
+            if !is_retryable(&error) || attempt >= policy.attempts() + free {
                 return Err(error);
             }
             let wait = failure
@@ -285,6 +292,23 @@ impl Caller {
             log::debug!("attempt {attempt} failed ({error}); retrying in {wait:?}");
             thread::sleep(wait);
         }
+    }
+
+    /// When the gateway refuses temporary credentials (revoked, or expired
+    /// earlier than this machine's clock says), fetches a new set once;
+    /// true when the call should be signed again with it.
+    fn renew_refused(&self, error: &Error, used: &Arc<Credentials>) -> bool {
+        let refused = error
+            .api()
+            .is_some_and(|api| api.status == 401 && api.is_signature_failure());
+        let CredentialProvider::Metadata(refreshing) = &self.credentials else {
+            return false;
+        };
+        if !refused {
+            return false;
+        }
+        log::warn!("the gateway refused the temporary credentials; fetching a new set from the ECS metadata service");
+        refreshing.renew(used)
     }
 
     /// When a 401 signature failure looks like clock skew (the gateway says

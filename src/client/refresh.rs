@@ -122,6 +122,23 @@ impl Refreshing {
         })
     }
 
+    /// Replaces `used`, a set the gateway refused, unless another thread
+    /// already has; true when a different set is now current.
+    pub(crate) fn renew(&self, used: &Arc<Credentials>) -> bool {
+        let mut last = lock(&self.refresh);
+        if !Arc::ptr_eq(&lock_read(&self.set).credentials, used) {
+            return true;
+        }
+        *last = Some(Instant::now());
+        match self.fetch() {
+            Ok(_) => true,
+            Err(e) => {
+                log::warn!("could not fetch new temporary credentials: {e}");
+                false
+            }
+        }
+    }
+
     /// Fetches a new set and makes it current.
     fn fetch(&self) -> Result<Arc<Credentials>, Error> {
         let fresh = Set::from(self.service.security_key()?);

@@ -63,6 +63,10 @@ impl KeyRing {
     fn add(&self, credentials: Credentials) {
         lock(&self.0).push(credentials);
     }
+
+    fn clear(&self) {
+        lock(&self.0).clear();
+    }
 }
 
 /// One request as the fake received it.
@@ -211,6 +215,12 @@ impl FakeMetadata {
     /// Changes the lifetime of the sets handed out from now on.
     pub fn set_lifetime(&self, lifetime: Duration) {
         *lock(&self.state.lifetime) = lifetime;
+    }
+
+    /// Revokes every set handed out so far: a gateway that accepts them
+    /// refuses them from now on (401 `APIGW.0301`), as after an agency change.
+    pub fn revoke_issued(&self) {
+        self.state.keys.clear();
     }
 
     /// When false, every request is answered 503, as a broken service would.
