@@ -361,3 +361,31 @@ fn a_builder_without_from_env_discovers_nothing() {
     assert!(err.to_string().contains("no project id"), "{err}");
     assert!(err.to_string().contains("ClientBuilder::from_env"), "{err}");
 }
+
+#[test]
+fn explicit_values_win_over_the_environment_and_the_metadata() {
+    let metadata = FakeMetadata::builder()
+        .region("ap-southeast-3")
+        .project_id(OTHER)
+        .start()
+        .unwrap();
+    let client = ClientBuilder::from_env_with(account(vec![
+        ("HWCLOUD_ECS_TEST_METADATA_URL", metadata.url().to_owned()),
+        ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", OTHER.into()),
+    ]))
+    .unwrap()
+    .region("af-south-1")
+    .project_id(PROJECT)
+    .build()
+    .unwrap();
+    assert_eq!(
+        setting(&client, "region"),
+        ("af-south-1".into(), "explicit".into())
+    );
+    assert_eq!(
+        setting(&client, "project id"),
+        (PROJECT.into(), "explicit".into())
+    );
+    assert!(metadata.requests().is_empty());
+}
