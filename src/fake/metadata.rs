@@ -80,8 +80,6 @@ pub struct MetadataRequest {
     pub had_token: bool,
     /// The `X-Metadata-Token-Ttl-Seconds` it asked for, if any.
     pub token_ttl: Option<String>,
-    /// Whether it came through a proxy (absolute-form request target).
-    pub via_proxy: bool,
 }
 
 /// Configures a [`FakeMetadata`].
@@ -264,7 +262,6 @@ impl State {
             path: request.target.clone(),
             had_token: token.is_some(),
             token_ttl: ttl.clone(),
-            via_proxy: request.target.starts_with("http://"),
         });
         if !self.available.load(Ordering::SeqCst) {
             return text(503, "service unavailable");
