@@ -30,10 +30,10 @@ pub enum CredentialSource {
     },
 }
 
-/// What the first two links of the chain found (the metadata service is
-/// asked later, only when they found nothing): credentials (when a complete
-/// set was found), the profile file read on the way (its `project_id` is the next source of the
-/// project id), and, when nothing was found, what was tried.
+/// What the environment and the credentials file gave (the metadata service
+/// is asked later, only when they gave nothing): credentials, when a
+/// complete set was found; the profile file read on the way (its
+/// `project_id` is the next source of the project id); and what was tried.
 #[derive(Debug, Default)]
 pub(crate) struct ChainResult {
     pub credentials: Option<(Credentials, CredentialSource)>,

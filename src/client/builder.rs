@@ -58,7 +58,8 @@ pub struct ClientBuilder {
 /// The sources consulted at build time for what is still missing.
 #[derive(Clone, Debug)]
 struct Discovery {
-    metadata: Result<MetadataService, String>,
+    /// The stand-in for the metadata service's address (tests only).
+    metadata_url: Option<String>,
     iam_endpoint: Option<String>,
 }
 
@@ -131,8 +132,6 @@ impl ClientBuilder {
         let region_origin = region
             .as_ref()
             .map(|_| format!("environment {}", env::REGION));
-        let metadata = MetadataService::new(get(env::METADATA_URL_FOR_TESTS).as_deref())
-            .map_err(|e| e.to_string());
         Ok(ClientBuilder {
             credentials: found
                 .credentials
@@ -146,7 +145,7 @@ impl ClientBuilder {
                 region: region_origin,
             },
             discovery: Some(Discovery {
-                metadata,
+                metadata_url: get(env::METADATA_URL_FOR_TESTS),
                 iam_endpoint: get(env::IAM_ENDPOINT),
             }),
             ..ClientBuilder::default()
@@ -336,7 +335,7 @@ impl ClientBuilder {
     /// The fourth link of the chain: the agency's temporary credentials,
     /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
     fn credentials_from_metadata(&mut self, discovery: &Discovery) {
-        let fetched = discovery.metadata.clone().and_then(|service| {
+        let fetched = discovery.metadata().and_then(|service| {
             let first = service.security_key().map_err(|e| e.to_string())?;
             Ok((service, first))
         });
@@ -410,6 +409,13 @@ impl ClientBuilder {
 
 const META_DATA_JSON: &str = "ECS metadata meta_data.json";
 
+impl Discovery {
+    /// A client of the metadata service, made only when a step needs it.
+    fn metadata(&self) -> Result<MetadataService, String> {
+        MetadataService::new(self.metadata_url.as_deref()).map_err(|e| e.to_string())
+    }
+}
+
 /// The instance's `meta_data.json`, asked at most once per build.
 struct Instance<'a> {
     discovery: &'a Discovery,
@@ -428,7 +434,7 @@ impl<'a> Instance<'a> {
         let discovery = self.discovery;
         self.answer
             .get_or_insert_with(|| {
-                let service = discovery.metadata.as_ref().map_err(Clone::clone)?;
+                let service = discovery.metadata()?;
                 service.instance_info().map_err(|e| e.to_string())
             })
             .clone()
