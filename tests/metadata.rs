@@ -389,3 +389,35 @@ fn refused_temporary_credentials_are_replaced_once_for_all_threads() {
     let err = client.clear_password(SERVER).unwrap_err();
     assert_eq!(err.api().map(|a| a.status), Some(401), "{err:?}");
 }
+
+#[test]
+fn bad_input_is_refused_before_the_metadata_service_is_asked() {
+    let metadata = FakeMetadata::builder()
+        .region("cn-north-4")
+        .start()
+        .unwrap();
+    let builder = || {
+        ClientBuilder::from_env_with(env(vec![(
+            "HWCLOUD_ECS_TEST_METADATA_URL",
+            metadata.url().to_owned(),
+        )]))
+        .unwrap()
+    };
+    let errors = [
+        builder().project_id("a/b").build().unwrap_err(),
+        builder().region("mars-north-1").build().unwrap_err(),
+        builder()
+            .endpoint("http://example.com")
+            .build()
+            .unwrap_err(),
+        builder().proxy("ftp://proxy").build().unwrap_err(),
+        builder()
+            .add_root_certificates("not pem")
+            .build()
+            .unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    }
+    assert!(metadata.requests().is_empty(), "{:?}", metadata.requests());
+}

@@ -273,6 +273,7 @@ impl ClientBuilder {
     /// was tried); [`Error::InvalidInput`] when a value is malformed;
     /// [`Error::ProjectLookup`] when IAM does not name exactly one project.
     pub fn build(mut self) -> Result<Client, Error> {
+        self.check_given()?;
         let discovery = self.discovery.take();
         if let (None, Some(discovery)) = (&self.credentials, &discovery) {
             self.credentials_from_metadata(discovery);
@@ -330,6 +331,22 @@ impl ClientBuilder {
                 settings,
             }),
         })
+    }
+
+    /// Checks every value already given, so that bad input is an error
+    /// before a discovery step sends anything.
+    fn check_given(&self) -> Result<(), Error> {
+        if let Some(id) = &self.project_id {
+            ProjectId::new(id.clone())?;
+        }
+        match (&self.endpoint, &self.region) {
+            (Some(url), _) => drop(Endpoint::parse(url)?),
+            (None, Some(region)) => drop(Endpoint::for_region(region)?),
+            (None, None) => {}
+        }
+        self.transport.proxy()?;
+        self.transport.tls()?;
+        Ok(())
     }
 
     /// The fourth link of the chain: the agency's temporary credentials,
