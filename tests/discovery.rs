@@ -26,6 +26,15 @@ fn account(more: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String>
     env(pairs)
 }
 
+/// A metadata service for an instance in `region` of `project`.
+fn instance(region: &str, project: &str) -> FakeMetadata {
+    FakeMetadata::builder()
+        .region(region)
+        .project_id(project)
+        .start()
+        .unwrap()
+}
+
 fn gateway(iam_projects: &[&str]) -> FakeGateway {
     FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
         .server(SERVER, "")
@@ -54,11 +63,7 @@ fn iam_lookups(gateway: &FakeGateway) -> Vec<String> {
 
 #[test]
 fn region_and_project_come_from_meta_data_json_inside_an_ecs() {
-    let metadata = FakeMetadata::builder()
-        .region("ap-southeast-3")
-        .project_id(PROJECT)
-        .start()
-        .unwrap();
+    let metadata = instance("ap-southeast-3", PROJECT);
     let client = ClientBuilder::from_env_with(account(vec![(
         "HWCLOUD_ECS_TEST_METADATA_URL",
         metadata.url().to_owned(),
@@ -95,11 +100,7 @@ fn region_and_project_come_from_meta_data_json_inside_an_ecs() {
 
 #[test]
 fn the_environment_wins_over_meta_data_json() {
-    let metadata = FakeMetadata::builder()
-        .region("ap-southeast-3")
-        .project_id(OTHER)
-        .start()
-        .unwrap();
+    let metadata = instance("ap-southeast-3", OTHER);
     let client = ClientBuilder::from_env_with(account(vec![
         ("HWCLOUD_ECS_TEST_METADATA_URL", metadata.url().to_owned()),
         ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),
@@ -121,11 +122,7 @@ fn the_environment_wins_over_meta_data_json() {
 
 #[test]
 fn the_profile_files_project_wins_over_meta_data_json() {
-    let metadata = FakeMetadata::builder()
-        .region("ap-southeast-3")
-        .project_id(OTHER)
-        .start()
-        .unwrap();
+    let metadata = instance("ap-southeast-3", OTHER);
     let dir = std::env::temp_dir().join(format!("hwcloud-ecs-discovery-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("credentials");
@@ -259,11 +256,7 @@ fn iam_with_several_projects_of_that_name_lists_them_and_caches_nothing() {
 #[test]
 fn meta_data_json_wins_over_iam_and_iam_is_asked_when_it_has_no_project() {
     let gateway = gateway(&[PROJECT]);
-    let with_project = FakeMetadata::builder()
-        .region("cn-south-4")
-        .project_id(OTHER)
-        .start()
-        .unwrap();
+    let with_project = instance("cn-south-4", OTHER);
     let vars = |metadata: &FakeMetadata| {
         account(vec![
             ("HWCLOUD_ECS_TEST_METADATA_URL", metadata.url().to_owned()),
@@ -364,11 +357,7 @@ fn a_builder_without_from_env_discovers_nothing() {
 
 #[test]
 fn explicit_values_win_over_the_environment_and_the_metadata() {
-    let metadata = FakeMetadata::builder()
-        .region("ap-southeast-3")
-        .project_id(OTHER)
-        .start()
-        .unwrap();
+    let metadata = instance("ap-southeast-3", OTHER);
     let client = ClientBuilder::from_env_with(account(vec![
         ("HWCLOUD_ECS_TEST_METADATA_URL", metadata.url().to_owned()),
         ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, TokenSupport, Verdict};
+use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 use hwcloud_ecs::{Client, ClientBuilder, CredentialSource, Credentials, Error};
 
 mod common;
@@ -37,16 +37,22 @@ fn client(metadata: &FakeMetadata, gateway: &FakeGateway) -> Client {
     .unwrap()
 }
 
+/// The access key a request was signed with.
+fn signer(request: &RecordedRequest) -> String {
+    let auth = request.header("authorization").unwrap();
+    hwcloud_ecs::sign::parse_authorization(auth)
+        .unwrap()
+        .access_key
+}
+
+/// The signers of every request, all of which must have been accepted.
 fn accepted_access_keys(gateway: &FakeGateway) -> Vec<String> {
     gateway
         .requests()
         .iter()
         .map(|r| {
             assert_eq!(r.verdict, Verdict::Accepted, "{r:?}");
-            let auth = r.header("authorization").unwrap();
-            hwcloud_ecs::sign::parse_authorization(auth)
-                .unwrap()
-                .access_key
+            signer(r)
         })
         .collect()
 }
@@ -367,11 +373,7 @@ fn refused_temporary_credentials_are_replaced_once_for_all_threads() {
     let accepted: Vec<_> = requests
         .iter()
         .filter(|r| r.verdict == Verdict::Accepted)
-        .map(|r| {
-            hwcloud_ecs::sign::parse_authorization(r.header("authorization").unwrap())
-                .unwrap()
-                .access_key
-        })
+        .map(signer)
         .collect();
     assert!((1..=16).contains(&refused), "{refused}");
     assert_eq!(accepted.len(), 17);
