@@ -57,6 +57,19 @@ fn accepted_access_keys(gateway: &FakeGateway) -> Vec<String> {
         .collect()
 }
 
+/// 16 threads released together, each clearing the password once.
+fn clear_from_16_threads_at_once(client: &Client) {
+    let start = Barrier::new(16);
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| {
+                start.wait();
+                client.clear_password(SERVER).unwrap();
+            });
+        }
+    });
+}
+
 #[test]
 fn temporary_credentials_sign_a_call_the_gateway_accepts() {
     let metadata = FakeMetadata::builder().start().unwrap();
@@ -249,15 +262,7 @@ fn sixteen_threads_wait_for_one_refresh_of_expired_credentials() {
     metadata.set_lifetime(Duration::from_secs(3600));
     assert_eq!(metadata.fetches(), 1);
 
-    let start = Barrier::new(16);
-    std::thread::scope(|scope| {
-        for _ in 0..16 {
-            scope.spawn(|| {
-                start.wait();
-                client.clear_password(SERVER).unwrap();
-            });
-        }
-    });
+    clear_from_16_threads_at_once(&client);
     assert_eq!(metadata.fetches(), 2, "one refresh for all 16 threads");
     assert_eq!(metadata.max_concurrent_fetches(), 1);
     let keys = accepted_access_keys(&gateway);
@@ -355,15 +360,7 @@ fn refused_temporary_credentials_are_replaced_once_for_all_threads() {
     client.clear_password(SERVER).unwrap();
     metadata.revoke_issued();
 
-    let start = Barrier::new(16);
-    std::thread::scope(|scope| {
-        for _ in 0..16 {
-            scope.spawn(|| {
-                start.wait();
-                client.clear_password(SERVER).unwrap();
-            });
-        }
-    });
+    clear_from_16_threads_at_once(&client);
     assert_eq!(metadata.fetches(), 2, "one new set for all 16 threads");
     let requests = gateway.requests();
     let refused = requests
