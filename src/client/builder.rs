@@ -119,7 +119,10 @@ impl ClientBuilder {
         let credentials_origin = found.credentials.as_ref().map(|(_, source)| match source {
             CredentialSource::Environment => format!("environment {} / {}", env::AK, env::SK),
             CredentialSource::ProfileFile(path) => file(path),
-            other => format!("{other:?}"),
+            // The environment and the file are all `chain::run` reads; the
+            // metadata step comes later, in `build`.
+            CredentialSource::Explicit => "explicit".to_owned(),
+            CredentialSource::EcsMetadata { .. } => "ECS metadata".to_owned(),
         });
         let (project_id, project_origin) = match (get(env::PROJECT_ID), &found.profile) {
             (Some(id), _) => (Some(id), Some(format!("environment {}", env::PROJECT_ID))),
