@@ -70,7 +70,11 @@ impl Credentials {
             return Ok(found);
         }
         let metadata_url = lookup(env::METADATA_URL_FOR_TESTS).filter(|v| !v.is_empty());
-        match MetadataService::new(metadata_url.as_deref()).and_then(|m| m.security_key()) {
+        match MetadataService::new(metadata_url.as_deref()).and_then(|m| {
+            m.security_key(crate::bounds::instant_after(
+                crate::client::metadata::METADATA_BUDGET,
+            ))
+        }) {
             Ok(temp) => Ok((
                 temp.credentials,
                 CredentialSource::EcsMetadata {

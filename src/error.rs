@@ -200,6 +200,9 @@ pub struct ApiError {
     pub snippet: Option<String>,
     /// How many attempts were made; this answer ended the last one.
     pub attempts: u32,
+    /// The wait the server asked for (`Retry-After`) when it reached past
+    /// the call's deadline, so that the call ended instead of sleeping.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -224,7 +227,15 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
-        f.write_str(&after(self.attempts))
+        f.write_str(&after(self.attempts))?;
+        if let Some(wait) = self.retry_after {
+            write!(
+                f,
+                "; the server asked to retry after {} s, past the call's deadline",
+                wait.as_secs()
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Fleet operations: list a project's servers, and clear many passwords at
 //! once with a bounded number of worker threads.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -11,8 +12,15 @@ use crate::error::Error;
 use crate::password::PasswordCleared;
 use crate::request::ApiRequest;
 
-/// Servers asked for per listing page.
-pub const LIST_PAGE_SIZE: usize = 100;
+/// Servers asked for per listing page: the API's maximum, so that 1,500
+/// servers take two requests.
+pub const LIST_PAGE_SIZE: usize = 1000;
+/// The most servers [`Client::list_servers`] reads before it calls the
+/// listing broken: far above any ECS quota.
+pub const MAX_LISTED: usize = 100_000;
+/// The largest listing page read: a page of 1,000 servers with every field
+/// ECS returns runs to a few megabytes.
+const MAX_LISTING_BODY: u64 = 16 * 1024 * 1024;
 /// Worker threads used by [`Client::clear_passwords`] unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -53,41 +61,83 @@ pub struct Progress {
 
 impl Client {
     /// Every server of the project, following `GET /v1/{project_id}/cloudservers/detail`
-    /// page by page (`offset` is a page number from 1) until `count` servers are read.
+    /// page by page ([`LIST_PAGE_SIZE`] a page; `offset` is a page number
+    /// from 1) until `count` servers are read.
+    ///
+    /// The walk always ends: an empty page ends it (the fleet shrank), and
+    /// a listing that claims more than [`MAX_LISTED`] servers, needs more
+    /// than `ceil(count / page size) + 1` pages, or sends a page holding
+    /// only servers already listed (it ignores `offset`) is an
+    /// [`Error::InvalidResponse`]. A server listed twice (the fleet changed
+    /// between pages) is kept once.
     ///
     /// # Errors
     /// As [`Client::send`], plus [`Error::InvalidResponse`] for a page that is
-    /// not the documented shape.
+    /// not the documented shape or a listing that breaks the bounds above.
     pub fn list_servers(&self) -> Result<Vec<Server>, Error> {
         let path = format!("/v1/{}/cloudservers/detail", self.project_id());
         let mut servers = Vec::new();
-        let mut page = 1usize;
+        let mut seen = HashSet::new();
+        let mut page = 1u64;
+        let mut last_page = u64::MAX;
         loop {
-            let request = ApiRequest::new("GET", path.as_str())
+            let mut request = ApiRequest::new("GET", path.as_str())
                 .query("limit", LIST_PAGE_SIZE.to_string())
                 .query("offset", page.to_string());
+            request.success_limit = MAX_LISTING_BODY;
             let response = self.send(&request)?;
             let json = response.json()?;
-            let bad = |reason: &str| Error::InvalidResponse {
+            let bad = |reason: String| Error::InvalidResponse {
                 status: response.status,
-                reason: reason.to_owned(),
+                reason,
                 snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
             };
             let count = json
                 .get("count")
                 .and_then(Value::as_u64)
-                .ok_or_else(|| bad("no \"count\" number in the server list"))?;
+                .ok_or_else(|| bad("no \"count\" number in the server list".into()))?;
+            if count > MAX_LISTED as u64 {
+                return Err(bad(format!(
+                    "the listing claims {count} servers, more than the {MAX_LISTED} this client reads"
+                )));
+            }
             let items = json
                 .get("servers")
                 .and_then(Value::as_array)
-                .ok_or_else(|| bad("no \"servers\" array in the server list"))?;
-            for item in items {
-                servers.push(parse_server(item).ok_or_else(|| bad("a server without an \"id\""))?);
-            }
-            // An empty page ends the walk even if `count` promised more, so
-            // that a shrinking fleet cannot loop us for ever.
-            if items.is_empty() || servers.len() as u64 >= count {
+                .ok_or_else(|| bad("no \"servers\" array in the server list".into()))?;
+            // Ends an empty page even if `count` promised more, so that a
+            // shrinking fleet cannot loop us for ever.
+            if items.is_empty() {
                 return Ok(servers);
+            }
+            let before = servers.len();
+            for item in items {
+                let server =
+                    parse_server(item).ok_or_else(|| bad("a server without an \"id\"".into()))?;
+                if seen.insert(server.id.clone()) {
+                    servers.push(server);
+                }
+            }
+            if servers.len() == before {
+                return Err(bad(format!(
+                    "page {page} lists only servers already listed: the service ignores offset"
+                )));
+            }
+            if servers.len() > MAX_LISTED {
+                return Err(bad(format!(
+                    "the listing holds more than {MAX_LISTED} servers"
+                )));
+            }
+            if servers.len() as u64 >= count {
+                return Ok(servers);
+            }
+            // The first page's count fixes how many pages there may be.
+            last_page = last_page.min(count.div_ceil(LIST_PAGE_SIZE as u64) + 1);
+            if page >= last_page {
+                return Err(bad(format!(
+                    "{} servers after {page} pages, where count said {count}: the listing does not end",
+                    servers.len()
+                )));
             }
             page += 1;
         }

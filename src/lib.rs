@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bounds;
 mod chain;
 mod client;
 mod credentials;
@@ -56,7 +57,7 @@ pub use credentials::Credentials;
 pub use decrypt::decrypt_password;
 pub use endpoint::{Endpoint, REGIONS};
 pub use error::{ApiError, Error};
-pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE};
+pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE, MAX_LISTED};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
 pub use password::{EncryptedPassword, PasswordCleared};

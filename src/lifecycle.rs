@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bounds::{check_duration, instant_after};
 use crate::client::Client;
 use crate::error::Error;
 use crate::password::EncryptedPassword;
@@ -51,15 +52,20 @@ impl Client {
     /// `options.timeout` has passed; the last poll happens at the deadline.
     ///
     /// # Errors
-    /// [`Error::WaitTimedOut`] when none appeared in time; any error of
-    /// [`Client::get_password`] (after its own retries) ends the wait at once.
+    /// [`Error::InvalidInput`] before anything is sent when a duration of
+    /// `options` is longer than a year; [`Error::WaitTimedOut`] when none
+    /// appeared in time; any error of [`Client::get_password`] (after its
+    /// own retries) ends the wait at once.
     pub fn wait_for_password(
         &self,
         server_id: &str,
         options: WaitOptions,
     ) -> Result<EncryptedPassword, Error> {
+        check_duration("wait timeout", options.timeout)?;
+        check_duration("wait interval", options.first_interval)?;
+        check_duration("wait interval", options.max_interval)?;
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = instant_after(options.timeout);
         let mut pause = options.first_interval;
         loop {
             let password = self.get_password(server_id)?;
@@ -74,8 +80,8 @@ impl Client {
                 });
             }
             log::debug!("no password stored yet for {server_id}; polling again in {pause:?}");
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause + pause / 2).min(options.max_interval);
+            std::thread::sleep(pause.min(deadline.saturating_duration_since(now)));
+            pause = pause.saturating_add(pause / 2).min(options.max_interval);
         }
     }
 }

@@ -38,6 +38,9 @@ pub struct ApiRequest {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// The largest success body read; the listing's pages are larger than
+    /// any other answer.
+    pub(crate) success_limit: u64,
 }
 
 impl ApiRequest {
@@ -51,6 +54,7 @@ impl ApiRequest {
             query: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
+            success_limit: crate::client::MAX_SUCCESS_BODY,
         }
     }
 

@@ -41,23 +41,80 @@ fn fleet(n: usize, latency: Duration) -> FakeGateway {
 }
 
 #[test]
-fn listing_follows_every_page() {
-    let gateway = fleet(250, Duration::ZERO);
+fn listing_follows_every_page_a_thousand_at_a_time() {
+    let gateway = fleet(1500, Duration::ZERO);
     let servers = client(&gateway).list_servers().unwrap();
-    assert_eq!(servers.len(), 250);
+    assert_eq!(servers.len(), 1500);
     assert_eq!(servers[0].id, "srv-0000");
-    assert_eq!(servers[249].id, "srv-0249");
+    assert_eq!(servers[1499].id, "srv-1499");
     assert_eq!(servers[5].name, "host-5");
     assert_eq!(servers[5].status, "ACTIVE");
-    assert_eq!(servers.iter().filter(|s| s.is_windows()).count(), 250 - 62);
+    assert_eq!(
+        servers.iter().filter(|s| s.is_windows()).count(),
+        1500 - 375
+    );
     let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(pages.len(), 3);
+    assert_eq!(pages.len(), 2, "{pages:?}");
     assert!(
-        pages[0].ends_with("/cloudservers/detail?limit=100&offset=1"),
+        pages[0].ends_with("/cloudservers/detail?limit=1000&offset=1"),
         "{}",
         pages[0]
     );
-    assert!(pages[2].ends_with("offset=3"));
+    assert!(pages[1].ends_with("limit=1000&offset=2"), "{}", pages[1]);
+}
+
+#[test]
+fn a_listing_that_ignores_offset_ends_with_an_invalid_response() {
+    for claimed in [5_000u64, u64::MAX] {
+        let mut builder = FakeGateway::builder(creds(), PROJECT)
+            .listing_ignores_offset()
+            .listing_count(claimed);
+        for i in 0..1000 {
+            builder = builder.server(format!("srv-{i:04}"), "");
+        }
+        let gateway = builder.start().unwrap();
+        let started = Instant::now();
+        let err = client(&gateway).list_servers().unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidResponse { .. }),
+            "{claimed}: {err:?}"
+        );
+        let pages = gateway.requests().len();
+        if claimed == u64::MAX {
+            // More than anyone's quota: refused on the first page.
+            assert_eq!(pages, 1, "{err}");
+            assert!(err.to_string().contains("claims"), "{err}");
+        } else {
+            assert_eq!(pages, 2, "{err}");
+            assert!(err.to_string().contains("ignores offset"), "{err}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+}
+
+fn thousand(builder: hwcloud_ecs::fake::FakeGatewayBuilder) -> FakeGateway {
+    (0..1000)
+        .fold(builder, |b, i| b.server(format!("srv-{i:04}"), ""))
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn a_listing_that_shrank_ends_on_its_empty_page() {
+    // count promises 1,500 but only 1,000 exist: page 2 is empty.
+    let gateway = thousand(FakeGateway::builder(creds(), PROJECT).listing_count(1500));
+    assert_eq!(client(&gateway).list_servers().unwrap().len(), 1000);
+    assert_eq!(gateway.requests().len(), 2);
+}
+
+#[test]
+fn a_listing_that_does_not_end_within_its_promised_pages_is_invalid() {
+    // Pages of 100 where 1,000 were asked: count 1,000 allows ceil(1000/1000) + 1 = 2 pages.
+    let gateway = thousand(FakeGateway::builder(creds(), PROJECT).listing_page_cap(100));
+    let err = client(&gateway).list_servers().unwrap_err();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
+    assert!(err.to_string().contains("does not end"), "{err}");
+    assert_eq!(gateway.requests().len(), 2);
 }
 
 #[test]

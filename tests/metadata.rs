@@ -251,9 +251,10 @@ fn the_metadata_service_is_never_reached_through_the_proxy() {
 
 #[test]
 fn sixteen_threads_wait_for_one_refresh_of_expired_credentials() {
-    // The first set is within a minute of expiry: no thread may use it.
+    // The first set is usable at build time and within a minute of
+    // expiry 3 s later: no thread may use it then.
     let metadata = FakeMetadata::builder()
-        .lifetime(Duration::from_secs(30))
+        .lifetime(Duration::from_secs(62))
         .fetch_delay(Duration::from_millis(200))
         .start()
         .unwrap();
@@ -261,6 +262,7 @@ fn sixteen_threads_wait_for_one_refresh_of_expired_credentials() {
     let client = client(&metadata, &gateway);
     metadata.set_lifetime(Duration::from_secs(3600));
     assert_eq!(metadata.fetches(), 1);
+    std::thread::sleep(Duration::from_secs(3));
 
     clear_from_16_threads_at_once(&client);
     assert_eq!(metadata.fetches(), 2, "one refresh for all 16 threads");
@@ -337,12 +339,13 @@ fn a_failed_refresh_keeps_the_valid_set_and_an_expired_one_fails_clearly() {
     );
 
     let expiring = FakeMetadata::builder()
-        .lifetime(Duration::from_secs(10))
+        .lifetime(Duration::from_secs(62))
         .start()
         .unwrap();
     let gateway = self::gateway(&expiring);
     let client = self::client(&expiring, &gateway);
     expiring.set_available(false);
+    std::thread::sleep(Duration::from_secs(3));
     let err = client.clear_password(SERVER).unwrap_err();
     assert!(matches!(err, Error::Metadata(_)), "{err:?}");
     assert!(err.to_string().contains("could not be refreshed"), "{err}");
@@ -419,4 +422,74 @@ fn bad_input_is_refused_before_the_metadata_service_is_asked() {
         assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     }
     assert!(metadata.requests().is_empty(), "{:?}", metadata.requests());
+}
+
+#[test]
+fn credentials_handed_out_expired_are_never_used_to_sign() {
+    // At build time: a set with 30 s left is refused, naming its expiry.
+    let metadata = FakeMetadata::builder()
+        .lifetime(Duration::from_secs(30))
+        .start()
+        .unwrap();
+    let gateway = gateway(&metadata);
+    let err = ClientBuilder::from_env_with(env(vec![(
+        "HWCLOUD_ECS_TEST_METADATA_URL",
+        metadata.url().to_owned(),
+    )]))
+    .unwrap()
+    .project_id(PROJECT)
+    .endpoint(gateway.endpoint())
+    .build()
+    .unwrap_err();
+    assert!(err.to_string().contains("expire at"), "{err}");
+    assert_eq!(metadata.fetches(), 1);
+
+    // Later: the service starts handing out expired sets while the one in
+    // use runs out. 20 servers: no request signed, a bounded number of fetches.
+    let metadata = FakeMetadata::builder()
+        .lifetime(Duration::from_secs(62))
+        .start()
+        .unwrap();
+    let gateway = self::gateway(&metadata);
+    let client = self::client(&metadata, &gateway);
+    metadata.set_lifetime(Duration::ZERO);
+    std::thread::sleep(Duration::from_secs(3));
+    let servers: Vec<String> = (0..20).map(|_| SERVER.to_owned()).collect();
+    for result in client.clear_passwords(&servers, 4) {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Metadata(_)), "{err:?}");
+        assert!(err.to_string().contains("expire at"), "{err}");
+    }
+    assert!(
+        gateway.requests().is_empty(),
+        "signed with expired credentials"
+    );
+    assert!(metadata.fetches() <= 1 + 2 * 20, "{}", metadata.fetches());
+}
+
+#[test]
+fn a_trickling_metadata_service_cannot_hold_the_build() {
+    let metadata = FakeMetadata::builder()
+        .trickle(Duration::from_millis(500))
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    let err = ClientBuilder::from_env_with(env(vec![(
+        "HWCLOUD_ECS_TEST_METADATA_URL",
+        metadata.url().to_owned(),
+    )]))
+    .unwrap()
+    .project_id(PROJECT)
+    .region("cn-north-4")
+    .build()
+    .unwrap_err();
+    let took = started.elapsed();
+    // The budget is 3 s for every metadata step together; 9 s of margin
+    // for a loaded machine, far below the minutes a trickle would take.
+    assert!(
+        took >= Duration::from_secs(2),
+        "gave up too early: {took:?}"
+    );
+    assert!(took < Duration::from_secs(12), "{took:?}: {err}");
+    assert!(err.to_string().contains("within 3 s"), "{err}");
 }

@@ -176,3 +176,115 @@ fn no_proxy_goes_direct() {
     client.clear_password("s1").unwrap();
     assert!(seen.lock().unwrap().is_empty());
 }
+
+/// A proxy that answers every CONNECT with `status_line` and counts them.
+fn start_refusing_proxy(status_line: &'static str) -> (String, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(Mutex::new(0));
+    let seen = Arc::clone(&count);
+    thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                if client.read_exact(&mut byte).is_err() {
+                    break;
+                }
+                head.push(byte[0]);
+            }
+            *seen.lock().unwrap() += 1;
+            let _ = write!(
+                client,
+                "{status_line}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (format!("127.0.0.1:{}", addr.port()), count)
+}
+
+#[test]
+fn a_certificate_that_does_not_verify_ends_the_call_at_once_naming_the_host() {
+    let gateway = https_gateway();
+    let client = builder(&gateway)
+        .retry(RetryPolicy::default().max_attempts(5))
+        .build()
+        .unwrap();
+    let err = client.get_password("s1").unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert_eq!(gateway.connections(), 1, "retried a TLS failure: {err}");
+    let host = gateway.endpoint().trim_start_matches("https://");
+    assert!(err.to_string().contains(host), "{err}");
+}
+
+#[test]
+fn a_proxy_that_refuses_ends_the_call_at_once_naming_host_and_proxy() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .start()
+        .unwrap();
+    for status in [
+        "HTTP/1.1 407 Proxy Authentication Required",
+        "HTTP/1.1 403 Forbidden",
+    ] {
+        let (proxy, count) = start_refusing_proxy(status);
+        let client = builder(&gateway)
+            .proxy(format!("http://alice:pw-secret@{proxy}"))
+            .retry(RetryPolicy::default().max_attempts(5))
+            .build()
+            .unwrap();
+        let err = client.clear_password("s1").unwrap_err();
+        assert_eq!(*count.lock().unwrap(), 1, "{status}: retried: {err}");
+        let shown = err.to_string();
+        let host = gateway.endpoint().trim_start_matches("http://");
+        assert!(shown.contains(host), "{shown}");
+        assert!(
+            shown.contains(&format!("via proxy http://{proxy}")),
+            "{shown}"
+        );
+        assert!(!shown.contains("pw-secret"), "{shown}");
+    }
+    assert!(gateway.requests().is_empty());
+}
+
+#[test]
+fn socks_and_tls_proxies_are_refused_before_anything_is_sent() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .start()
+        .unwrap();
+    for url in [
+        "socks5://u:sekrit@127.0.0.1:1080",
+        "socks4://127.0.0.1:1080",
+        "socks5h://127.0.0.1:1080",
+        "https://u:sekrit@127.0.0.1:3128",
+    ] {
+        let err = builder(&gateway).proxy(url).build().unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput { field: "proxy", .. }),
+            "{url}: {err:?}"
+        );
+        assert!(!err.to_string().contains("sekrit"), "{err}");
+    }
+    assert!(gateway.requests().is_empty());
+}
+
+#[test]
+fn a_proxy_without_a_scheme_is_used_as_http() {
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server("s1", "Q0lQSEVS")
+        .start()
+        .unwrap();
+    let (proxy, seen) = start_proxy();
+    let client = builder(&gateway)
+        .proxy(format!("alice:pw-secret@{proxy}"))
+        .build()
+        .unwrap();
+    client.clear_password("s1").unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    for setting in client.settings() {
+        assert!(!setting.value.contains("pw-secret"), "{setting:?}");
+    }
+}

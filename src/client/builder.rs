@@ -3,8 +3,9 @@
 //! when the client is built.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use crate::bounds::{check_duration, instant_after};
 use crate::chain::{self, CredentialSource};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
@@ -12,7 +13,7 @@ use crate::error::Error;
 use crate::ids::ProjectId;
 
 use super::discovery;
-use super::metadata::{InstanceInfo, MetadataService};
+use super::metadata::{InstanceInfo, MetadataService, METADATA_BUDGET};
 use super::refresh::{CredentialProvider, Refreshing};
 use super::settings::{self, Origins, Setting};
 use super::transport::{ProxySetting, TransportOptions};
@@ -22,7 +23,7 @@ use super::{env, ApiVersion, Caller, Client, Inner, RetryPolicy};
 ///
 /// ```
 /// use hwcloud_ecs::{ApiVersion, Client, Credentials};
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 ///
 /// let client = Client::builder()
 ///     .credentials(Credentials::new("AK", "SK")?)
@@ -61,6 +62,8 @@ struct Discovery {
     /// The stand-in for the metadata service's address (tests only).
     metadata_url: Option<String>,
     iam_endpoint: Option<String>,
+    /// When the metadata steps of the build under way must be done.
+    metadata_deadline: Option<Instant>,
 }
 
 impl Default for ClientBuilder {
@@ -150,6 +153,7 @@ impl ClientBuilder {
             discovery: Some(Discovery {
                 metadata_url: get(env::METADATA_URL_FOR_TESTS),
                 iam_endpoint: get(env::IAM_ENDPOINT),
+                metadata_deadline: None,
             }),
             ..ClientBuilder::default()
         })
@@ -277,7 +281,11 @@ impl ClientBuilder {
     /// [`Error::ProjectLookup`] when IAM does not name exactly one project.
     pub fn build(mut self) -> Result<Client, Error> {
         self.check_given()?;
-        let discovery = self.discovery.take();
+        let mut discovery = self.discovery.take();
+        // One deadline over every metadata step of this build.
+        if let Some(discovery) = &mut discovery {
+            discovery.metadata_deadline = Some(instant_after(METADATA_BUDGET));
+        }
         if let (None, Some(discovery)) = (&self.credentials, &discovery) {
             self.credentials_from_metadata(discovery);
         }
@@ -339,6 +347,10 @@ impl ClientBuilder {
     /// Checks every value already given, so that bad input is an error
     /// before a discovery step sends anything.
     fn check_given(&self) -> Result<(), Error> {
+        check_duration("connect timeout", self.timeout_connect)?;
+        check_duration("timeout", self.timeout)?;
+        check_duration("retry deadline", self.retry.call_deadline())?;
+        check_duration("retry backoff", self.retry.backoff_cap())?;
         if let Some(id) = &self.project_id {
             ProjectId::new(id.clone())?;
         }
@@ -356,7 +368,9 @@ impl ClientBuilder {
     /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
     fn credentials_from_metadata(&mut self, discovery: &Discovery) {
         let fetched = discovery.metadata().and_then(|service| {
-            let first = service.security_key().map_err(|e| e.to_string())?;
+            let first = service
+                .security_key(discovery.deadline())
+                .map_err(|e| e.to_string())?;
             Ok((service, first))
         });
         match fetched {
@@ -430,6 +444,12 @@ impl ClientBuilder {
 const META_DATA_JSON: &str = "ECS metadata meta_data.json";
 
 impl Discovery {
+    /// The deadline of the build's metadata steps.
+    fn deadline(&self) -> Instant {
+        self.metadata_deadline
+            .unwrap_or_else(|| instant_after(METADATA_BUDGET))
+    }
+
     /// A client of the metadata service, made only when a step needs it.
     fn metadata(&self) -> Result<MetadataService, String> {
         MetadataService::new(self.metadata_url.as_deref()).map_err(|e| e.to_string())
@@ -455,7 +475,9 @@ impl<'a> Instance<'a> {
         self.answer
             .get_or_insert_with(|| {
                 let service = discovery.metadata()?;
-                service.instance_info().map_err(|e| e.to_string())
+                service
+                    .instance_info(discovery.deadline())
+                    .map_err(|e| e.to_string())
             })
             .clone()
     }

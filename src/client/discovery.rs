@@ -69,6 +69,7 @@ pub(crate) fn project_by_region(
         target: format!("/v3/projects?name={region}"),
         headers: vec![("Content-Type", "application/json")],
         body: &[],
+        success_limit: super::MAX_SUCCESS_BODY,
     })?;
     let value = response.json()?;
     let found: Vec<String> = value

@@ -26,6 +26,8 @@ pub(super) struct Prepared<'a> {
     /// Headers to send and sign, besides those the signer adds.
     pub headers: Vec<(&'a str, &'a str)>,
     pub body: &'a [u8],
+    /// The largest success body read.
+    pub success_limit: u64,
 }
 
 /// A failed attempt, with what the retry logic needs from the answer.
@@ -35,6 +37,9 @@ pub(super) struct Failure {
     pub retry_after: Option<String>,
     /// The gateway's `Date`, when the answer had one.
     pub server_date: Option<SystemTime>,
+    /// A failure that another attempt cannot mend (TLS verification, the
+    /// proxy refusing us, no such host).
+    pub permanent: bool,
 }
 
 impl From<Error> for Failure {
@@ -43,6 +48,7 @@ impl From<Error> for Failure {
             error,
             retry_after: None,
             server_date: None,
+            permanent: false,
         }
     }
 }
@@ -57,6 +63,7 @@ pub(super) struct Limits {
 
 pub(super) fn exchange(
     agent: &ureq::Agent,
+    proxy: Option<&ureq::Proxy>,
     credentials: &Credentials,
     prepared: &Prepared<'_>,
     sign_time: SystemTime,
@@ -108,7 +115,7 @@ pub(super) fn exchange(
     };
     let mut response = sent
         .map_err(|e| Error::invalid("request", e.to_string()))?
-        .map_err(transport_error)?;
+        .map_err(|e| transport_failure(e, prepared, proxy))?;
 
     let status = response.status().as_u16();
     let header = |name: &str| {
@@ -123,7 +130,7 @@ pub(super) fn exchange(
     let server_date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
     let success = (200..300).contains(&status);
     let limit = if success {
-        MAX_SUCCESS_BODY
+        prepared.success_limit
     } else {
         MAX_ERROR_BODY
     };
@@ -161,9 +168,11 @@ pub(super) fn exchange(
             request_id: request_id.or(parsed.request_id),
             snippet: parsed.snippet,
             attempts: 1,
+            retry_after: None,
         })),
         retry_after,
         server_date,
+        permanent: false,
     })
 }
 
@@ -188,7 +197,11 @@ fn run<B: ureq::AsSendBody>(
 
 /// Reads at most `limit` bytes, failing with a timeout once `deadline`
 /// passes, so that a body trickled byte by byte cannot hold the call forever.
-fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
+pub(super) fn read_bounded(
+    mut reader: impl Read,
+    limit: u64,
+    deadline: Instant,
+) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     let mut chunk = [0u8; 8192];
     while (body.len() as u64) < limit {
@@ -207,6 +220,59 @@ fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<
         }
     }
     Ok(body)
+}
+
+/// A transport error naming the host (and the proxy, when one was in the
+/// way), and whether another attempt could mend it.
+fn transport_failure(
+    error: ureq::Error,
+    prepared: &Prepared<'_>,
+    proxy: Option<&ureq::Proxy>,
+) -> Failure {
+    let permanent = is_permanent(&error);
+    let mut error = transport_error(error);
+    if let Error::Transport { message, .. } | Error::Timeout { message, .. } = &mut error {
+        let host = prepared.endpoint.authority();
+        *message = match proxy_in_the_way(proxy, prepared.endpoint) {
+            Some(via) => format!("{host} via proxy {via}: {message}"),
+            None => format!("{host}: {message}"),
+        };
+    }
+    Failure {
+        permanent,
+        ..Failure::from(error)
+    }
+}
+
+/// The proxy a request to `endpoint` goes through, shown without its
+/// credentials.
+fn proxy_in_the_way(proxy: Option<&ureq::Proxy>, endpoint: &Endpoint) -> Option<String> {
+    let proxy = proxy?;
+    let uri: http::Uri = endpoint.url().parse().ok()?;
+    (!proxy.is_no_proxy(&uri)).then(|| format!("http://{}:{}", proxy.host(), proxy.port()))
+}
+
+/// Failures that come out the same however often they are tried: the
+/// certificate does not verify, the proxy refuses the tunnel (407, 403),
+/// the name does not resolve, the URL or the proxy URL is malformed.
+fn is_permanent(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_)
+        | ureq::Error::Pem(_)
+        | ureq::Error::HostNotFound
+        | ureq::Error::BadUri(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::Http(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::TlsRequired => true,
+        // "proxy server responded 407/...": a refusal; "did not respond" may pass.
+        ureq::Error::ConnectProxyFailed(why) => why.contains("responded"),
+        // rustls reports a certificate or handshake it refuses as an I/O
+        // error of kind InvalidData; a socket never does.
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
 }
 
 fn transport_error(error: ureq::Error) -> Error {

@@ -6,10 +6,13 @@
 //! (off ECS the address simply does not answer) and never goes through a
 //! proxy (a proxy would ask its own network's metadata, or nobody's).
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use zeroize::Zeroize;
 
+use super::clock::SkewClock;
+use super::exchange::read_bounded;
+use super::refresh::MIN_REMAINING;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -23,6 +26,11 @@ pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Time allowed for an answer once connected; the service is local.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+/// The bound on one whole use of the service (a session token, then one
+/// document; at build time all the discovery steps together), trickled
+/// answers included: off ECS, or against a service that answers one byte a
+/// second, `build()` gives up after this.
+pub(crate) const METADATA_BUDGET: Duration = Duration::from_secs(3);
 /// Lifetime asked for the session token (6 hours, the service's maximum).
 const TOKEN_TTL_SECONDS: &str = "21600";
 /// Largest answer read; the documents are a few kilobytes.
@@ -100,19 +108,41 @@ impl MetadataService {
         &self.base
     }
 
-    /// The agency's temporary credentials.
-    pub(crate) fn security_key(&self) -> Result<TemporaryCredentials, Error> {
-        let token = self.session_token()?;
-        let mut body = self.get("/openstack/latest/securitykey", token.as_deref())?;
+    /// The agency's temporary credentials, asked and read by `deadline`.
+    ///
+    /// # Errors
+    /// [`Error::Metadata`] when the service cannot be asked, answers
+    /// something unreadable, or hands out a set that has expired or is
+    /// within [`MIN_REMAINING`] of expiry (it is never used to sign).
+    pub(crate) fn security_key(&self, deadline: Instant) -> Result<TemporaryCredentials, Error> {
+        let token = self.session_token(deadline)?;
+        let mut body = self.get("/openstack/latest/securitykey", token.as_deref(), deadline)?;
         let parsed = parse_security_key(&body);
         body.zeroize();
-        parsed.map_err(|why| self.failed(format!("securitykey: {why}")))
+        let temp = parsed.map_err(|why| self.failed(format!("securitykey: {why}")))?;
+        let left = temp
+            .expires_at
+            .duration_since(SkewClock::local_now())
+            .unwrap_or_default();
+        if left <= MIN_REMAINING {
+            return Err(self.failed(format!(
+                "securitykey handed out credentials that expire at {} ({} s from now by this machine's clock, less than the {} s a request needs): not used",
+                SdkDate::from_system_time(temp.expires_at),
+                left.as_secs(),
+                MIN_REMAINING.as_secs()
+            )));
+        }
+        Ok(temp)
     }
 
-    /// The instance's region and project.
-    pub(crate) fn instance_info(&self) -> Result<InstanceInfo, Error> {
-        let token = self.session_token()?;
-        let body = self.get("/openstack/latest/meta_data.json", token.as_deref())?;
+    /// The instance's region and project, asked and read by `deadline`.
+    pub(crate) fn instance_info(&self, deadline: Instant) -> Result<InstanceInfo, Error> {
+        let token = self.session_token(deadline)?;
+        let body = self.get(
+            "/openstack/latest/meta_data.json",
+            token.as_deref(),
+            deadline,
+        )?;
         let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| self.failed(format!("meta_data.json is not JSON: {e}")))?;
         let field = |name: &str| {
@@ -130,7 +160,7 @@ impl MetadataService {
 
     /// A session token, or `None` when the service does not issue them
     /// (404 or 405: older services answer without one).
-    fn session_token(&self) -> Result<Option<String>, Error> {
+    fn session_token(&self, deadline: Instant) -> Result<Option<String>, Error> {
         let request = ureq::http::Request::builder()
             .method("PUT")
             .uri(format!("{}/meta-data/latest/api/token", self.base))
@@ -139,7 +169,7 @@ impl MetadataService {
             // need not understand chunked uploads.
             .body(&[][..])
             .map_err(|e| self.failed(e.to_string()))?;
-        let (status, body) = self.run(request)?;
+        let (status, body) = self.run(request, deadline)?;
         match status {
             200..=299 => {
                 let token = String::from_utf8(body)
@@ -155,7 +185,7 @@ impl MetadataService {
         }
     }
 
-    fn get(&self, path: &str, token: Option<&str>) -> Result<Vec<u8>, Error> {
+    fn get(&self, path: &str, token: Option<&str>, deadline: Instant) -> Result<Vec<u8>, Error> {
         let mut builder = ureq::http::Request::builder()
             .method("GET")
             .uri(format!("{}{path}", self.base));
@@ -163,32 +193,53 @@ impl MetadataService {
             builder = builder.header("X-Metadata-Token", token);
         }
         let request = builder.body(()).map_err(|e| self.failed(e.to_string()))?;
-        match self.run(request)? {
+        match self.run(request, deadline)? {
             (200..=299, body) => Ok(body),
             (status, _) => Err(self.failed(format!("{path} answered {status}"))),
         }
     }
 
+    /// Sends `request` and reads its answer, all of it by `deadline`.
     fn run(
         &self,
         request: ureq::http::Request<impl ureq::AsSendBody>,
+        deadline: Instant,
     ) -> Result<(u16, Vec<u8>), Error> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(self.out_of_time());
+        }
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
+            .build();
         let mut response = self.agent.run(request).map_err(|e| {
-            let timed_out = matches!(e, ureq::Error::Timeout(_));
-            self.failed(if timed_out {
-                format!("no answer within {CONNECT_TIMEOUT:?} to connect or {ANSWER_TIMEOUT:?} to answer: not running inside an ECS?")
+            if matches!(e, ureq::Error::Timeout(_)) {
+                self.out_of_time()
             } else {
-                format!("{e}: not running inside an ECS?")
-            })
+                self.failed(format!("{e}: not running inside an ECS?"))
+            }
         })?;
         let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER)
-            .read_to_vec()
-            .map_err(|e| self.failed(format!("reading the answer: {e}")))?;
+        let reader = response.body_mut().with_config().limit(u64::MAX).reader();
+        let body = read_bounded(reader, MAX_ANSWER + 1, deadline).map_err(|e| match e {
+            Error::Timeout { .. } => self.out_of_time(),
+            other => self.failed(format!("reading the answer: {other}")),
+        })?;
+        if body.len() as u64 > MAX_ANSWER {
+            return Err(self.failed(format!("an answer longer than {MAX_ANSWER} bytes")));
+        }
         Ok((status, body))
+    }
+
+    fn out_of_time(&self) -> Error {
+        self.failed(format!(
+            "no complete answer within {} s (connect {} s): not running inside an ECS?",
+            METADATA_BUDGET.as_secs(),
+            CONNECT_TIMEOUT.as_secs()
+        ))
     }
 
     fn failed(&self, why: String) -> Error {

@@ -105,6 +105,8 @@ struct Inner {
 /// uses it before the client exists.
 struct Caller {
     agent: ureq::Agent,
+    /// The proxy the agent uses, to name it in transport errors.
+    proxy: Option<ureq::Proxy>,
     credentials: CredentialProvider,
     timeout: Duration,
     retry: RetryPolicy,
@@ -200,6 +202,7 @@ impl Client {
             target: request.target(),
             headers,
             body: &request.body,
+            success_limit: request.success_limit,
         };
         self.inner.caller.send(&prepared)
     }
@@ -216,6 +219,7 @@ impl Client {
 impl Caller {
     /// The agent for `builder`'s transport settings, around `credentials`.
     fn new(builder: &ClientBuilder, credentials: CredentialProvider) -> Result<Self, Error> {
+        let proxy = builder.transport.proxy()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -231,11 +235,12 @@ impl Caller {
             .timeout_per_write(Some(builder.timeout))
             .timeout_per_read(Some(builder.timeout))
             .timeout_recv_response(Some(builder.timeout))
-            .proxy(builder.transport.proxy()?)
+            .proxy(proxy.clone())
             .tls_config(builder.transport.tls()?)
             .build();
         Ok(Caller {
             agent: ureq::Agent::new_with_config(config),
+            proxy,
             credentials,
             timeout: builder.timeout,
             retry: builder.retry,
@@ -246,7 +251,7 @@ impl Caller {
     /// Signs and sends `prepared`, retrying as the policy says.
     fn send(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
         let policy = self.retry;
-        let deadline = Instant::now() + policy.call_deadline();
+        let deadline = crate::bounds::instant_after(policy.call_deadline());
         let mut attempt = 0;
         let mut skew_healed = false;
         let mut renewed = false;
@@ -260,11 +265,18 @@ impl Caller {
             // current temporary credentials, when they are refreshed).
             let credentials = self.credentials.current()?;
             let sign_time = self.clock.now();
-            let failure = match exchange(&self.agent, &credentials, prepared, sign_time, limits) {
+            let failure = match exchange(
+                &self.agent,
+                self.proxy.as_ref(),
+                &credentials,
+                prepared,
+                sign_time,
+                limits,
+            ) {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
             };
-            let error = failure.error.with_attempts(attempt);
+            let mut error = failure.error.with_attempts(attempt);
             if !skew_healed && self.heal_skew(&error, failure.server_date) {
                 skew_healed = true;
                 continue;
@@ -274,19 +286,25 @@ impl Caller {
                 continue;
             }
             let free = u32::from(skew_healed) + u32::from(renewed);
-            if !is_retryable(&error) || attempt >= policy.attempts() + free {
+            let retryable = !failure.permanent && is_retryable(&error);
+            if !retryable || attempt >= policy.attempts().saturating_add(free) {
                 return Err(error);
             }
-            let wait = failure
+            let asked = failure
                 .retry_after
                 .as_deref()
-                .and_then(|v| retry_after_wait(v, failure.server_date, SkewClock::local_now()))
-                .unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt)));
-            if Instant::now() + wait >= deadline {
+                .and_then(|v| retry_after_wait(v, failure.server_date, SkewClock::local_now()));
+            let wait = asked.unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt)));
+            // Compared as durations: an absurd Retry-After never reaches an
+            // Instant addition, and never a sleep.
+            if wait >= deadline.saturating_duration_since(Instant::now()) {
                 log::debug!(
                     "not waiting {wait:?} for attempt {}: past the call's deadline",
                     attempt + 1
                 );
+                if let (Some(asked), Error::Api(api)) = (asked, &mut error) {
+                    api.retry_after = Some(asked);
+                }
                 return Err(error);
             }
             log::debug!("attempt {attempt} failed ({error}); retrying in {wait:?}");
@@ -311,27 +329,31 @@ impl Caller {
         refreshing.renew(used)
     }
 
-    /// When a 401 signature failure looks like clock skew (the gateway says
-    /// the signature expired, or its `Date` is more than 5 minutes from our
-    /// clock), learns the offset from that `Date`; true when the call should
-    /// be signed again with the corrected time.
+    /// When the gateway refuses a signature as expired (a 401 signature
+    /// failure whose message says so) and its `Date` is within
+    /// [`clock::MAX_SKEW`] of ours, learns the offset from that `Date`; true
+    /// when the call should be signed again with the corrected time. Any
+    /// other `Date` leaves the shared clock alone: one hostile or broken
+    /// answer must not make every later request of the process fail.
     fn heal_skew(&self, error: &Error, server_date: Option<SystemTime>) -> bool {
         let (Some(api), Some(server_date)) = (error.api(), server_date) else {
             return false;
         };
-        if api.status != 401 || !api.is_signature_failure() {
-            return false;
-        }
         let says_expired = api
             .message
             .as_deref()
             .is_some_and(|m| m.to_ascii_lowercase().contains("expired"));
-        let ours = self.clock.now();
-        let apart = clock::millis_between(ours, server_date).unsigned_abs();
-        if !says_expired && apart <= clock::SKEW_SUSPECT.as_millis() as u64 {
+        if api.status != 401 || !api.is_signature_failure() || !says_expired {
             return false;
         }
-        let offset = self.clock.correct(server_date, SkewClock::local_now());
+        let Some(offset) = self.clock.correct(server_date, SkewClock::local_now()) else {
+            log::warn!(
+                "the gateway refused the signature as expired, but its Date is {} s from this machine's clock, more than {} hours: not trusted, the clock is left as it was",
+                clock::millis_between(SkewClock::local_now(), server_date) / 1000,
+                clock::MAX_SKEW.as_secs() / 3600
+            );
+            return false;
+        };
         log::warn!(
             "the gateway refused the signature as expired; its clock is {:+.1} s from this machine's: signing with the corrected time from now on",
             offset as f64 / 1000.0

@@ -141,7 +141,8 @@ impl Refreshing {
 
     /// Fetches a new set and makes it current.
     fn fetch(&self) -> Result<Arc<Credentials>, Error> {
-        let fresh = Set::from(self.service.security_key()?);
+        let deadline = crate::bounds::instant_after(super::metadata::METADATA_BUDGET);
+        let fresh = Set::from(self.service.security_key(deadline)?);
         let credentials = Arc::clone(&fresh.credentials);
         log::debug!(
             "refreshed the temporary credentials from {}",

@@ -80,6 +80,11 @@ impl RetryPolicy {
         self.deadline
     }
 
+    /// The longest random wait.
+    pub(crate) fn backoff_cap(&self) -> Duration {
+        self.cap
+    }
+
     /// The upper end of the random wait before retry number `retry` (1-based).
     pub(crate) fn backoff_ceiling(&self, retry: u32) -> Duration {
         let factor = 1u32
@@ -139,6 +144,7 @@ mod tests {
             request_id: None,
             snippet: None,
             attempts: 1,
+            retry_after: None,
         }))
     }
 

@@ -52,23 +52,94 @@ impl fmt::Debug for TransportOptions {
     }
 }
 
-/// `scheme://user:password@host` -> `scheme://<redacted>@host`.
+/// `scheme://user:password@host` -> `scheme://<redacted>@host`, and the
+/// same without a scheme (`user:password@host:port`).
 pub(crate) fn redact_userinfo(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, _)), Some(at)) => format!("{scheme}://<redacted>@{}", &url[at + 1..]),
-        _ => url.to_owned(),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    // The last `@` ends the user information, whatever the password holds.
+    let shown = match rest.rfind('@') {
+        Some(at) => format!("<redacted>@{}", &rest[at + 1..]),
+        None => rest.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{shown}"),
+        None => shown,
     }
+}
+
+/// The environment variables ureq reads a proxy from, in its order.
+const PROXY_VARIABLES: [&str; 6] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+
+/// `url` as an `http://` proxy URL: without a scheme, `http://` is meant
+/// (as curl reads it). The transport tunnels through HTTP proxies only:
+/// SOCKS and TLS-to-the-proxy are refused here, before anything is sent,
+/// instead of failing inside the transport.
+fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
+    let url = url.trim();
+    let normalized = match url.split_once("://") {
+        None => format!("http://{url}"),
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("http") => url.to_owned(),
+        Some((scheme, _)) => {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{}: the {scheme:?} scheme is not supported; use an http:// proxy (the connection to the endpoint is TLS through it either way)",
+                    redact_userinfo(url)
+                ),
+            ))
+        }
+    };
+    Ok(normalized)
 }
 
 impl TransportOptions {
     /// The proxy for ureq: `None` for none at all.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a proxy URL, given or from the
+    /// environment, that is not an `http://` proxy; the password is never
+    /// part of the message.
     pub(crate) fn proxy(&self) -> Result<Option<ureq::Proxy>, Error> {
         match &self.proxy {
-            ProxySetting::FromEnvironment => Ok(ureq::Proxy::try_from_env()),
+            ProxySetting::FromEnvironment => {
+                let first = PROXY_VARIABLES
+                    .iter()
+                    .find_map(|name| Some((*name, std::env::var(name).ok()?)));
+                if let Some((name, value)) = first {
+                    // ureq takes the first of these variables that parses;
+                    // one it would take but cannot use is refused here.
+                    let scheme = value.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+                    if matches!(scheme.as_deref(), Some(s) if s != "http") {
+                        http_proxy_url("proxy", &value).map_err(|e| match e {
+                            Error::InvalidInput { reason, .. } => {
+                                Error::invalid(
+                                    "proxy",
+                                    format!("{name}={reason}; or set no proxy (--no-proxy, ClientBuilder::no_proxy) to ignore it"),
+                                )
+                            }
+                            other => other,
+                        })?;
+                    }
+                }
+                Ok(ureq::Proxy::try_from_env())
+            }
             ProxySetting::Off => Ok(None),
-            ProxySetting::Url(url) => ureq::Proxy::new(url)
-                .map(Some)
-                .map_err(|e| Error::invalid("proxy", format!("{}: {e}", redact_userinfo(url)))),
+            ProxySetting::Url(url) => {
+                let normalized = http_proxy_url("proxy", url)?;
+                ureq::Proxy::new(&normalized)
+                    .map(Some)
+                    .map_err(|e| Error::invalid("proxy", format!("{}: {e}", redact_userinfo(url))))
+            }
         }
     }
 
@@ -129,13 +200,42 @@ mod tests {
             shown.contains("http://<redacted>@proxy.example:3128") && !shown.contains("s3cret"),
             "{shown}"
         );
-        let bad = TransportOptions {
-            proxy: ProxySetting::Url("ftp://alice:s3cret@proxy".into()),
-            ..TransportOptions::default()
-        };
-        if let Err(e) = bad.proxy() {
+        for bad in [
+            "ftp://alice:s3cret@proxy",
+            "socks5://alice:s3cret@proxy:1080",
+            "socks://alice:s3cret@proxy",
+            "https://alice:s3cret@proxy",
+        ] {
+            let options = TransportOptions {
+                proxy: ProxySetting::Url(bad.into()),
+                ..TransportOptions::default()
+            };
+            let e = options.proxy().unwrap_err();
+            assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e}");
             assert!(!e.to_string().contains("s3cret"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_proxy_without_a_scheme_is_http_and_its_password_is_redacted() {
+        let options = TransportOptions {
+            proxy: ProxySetting::Url("alice:s3cret@proxy.example:3128".into()),
+            ..TransportOptions::default()
+        };
+        let proxy = options.proxy().unwrap().unwrap();
+        assert_eq!(proxy.protocol(), ureq::ProxyProtocol::Http);
+        assert_eq!(proxy.host(), "proxy.example");
+        assert_eq!(proxy.password(), Some("s3cret"));
+        let shown = format!("{options:?}");
+        assert!(
+            shown.contains("<redacted>@proxy.example:3128") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_userinfo("a:p/w@d@h:1"),
+            "<redacted>@h:1",
+            "the last @ ends the user information"
+        );
     }
 
     #[test]

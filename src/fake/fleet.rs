@@ -80,6 +80,11 @@ pub(crate) struct Fleet {
     order: Vec<String>,
     by_id: HashMap<String, FakeServer>,
     started: Option<Instant>,
+    /// Listing quirks: a `count` that is not the fleet's size, pages that
+    /// are always the first one, pages shorter than the `limit` asked.
+    pub(crate) claimed_count: Option<u64>,
+    pub(crate) ignores_offset: bool,
+    pub(crate) page_cap: Option<usize>,
 }
 
 impl Fleet {

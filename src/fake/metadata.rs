@@ -90,9 +90,17 @@ pub struct FakeMetadataBuilder {
     region: Option<String>,
     project_id: Option<String>,
     delay: Duration,
+    trickle: Option<Duration>,
 }
 
 impl FakeMetadataBuilder {
+    /// Sends every answer's body one byte every `interval`, as a broken or
+    /// hostile service could. Defaults to whole answers.
+    pub fn trickle(mut self, interval: Duration) -> Self {
+        self.trickle = Some(interval);
+        self
+    }
+
     /// How session tokens are handled. Defaults to [`TokenSupport::Required`].
     pub fn tokens(mut self, tokens: TokenSupport) -> Self {
         self.tokens = tokens;
@@ -144,9 +152,16 @@ impl FakeMetadataBuilder {
             requests: Mutex::new(Vec::new()),
         });
         let handler_state = Arc::clone(&state);
+        let trickle = self.trickle;
         let server = HttpServer::start(
             "127.0.0.1:0",
-            Arc::new(move |request| Reply::Respond(handler_state.handle(request))),
+            Arc::new(move |request| {
+                let answer = handler_state.handle(request);
+                match trickle {
+                    Some(interval) => Reply::Trickle(answer, interval),
+                    None => Reply::Respond(answer),
+                }
+            }),
             None,
         )?;
         Ok(FakeMetadata {
@@ -182,6 +197,7 @@ impl FakeMetadata {
             region: None,
             project_id: None,
             delay: Duration::from_millis(50),
+            trickle: None,
         }
     }
 

@@ -245,6 +245,27 @@ impl FakeGatewayBuilder {
         self
     }
 
+    /// The server listing's `count` claims `count` servers, whatever the
+    /// fleet holds. Defaults to the fleet's size.
+    pub fn listing_count(mut self, count: u64) -> Self {
+        self.fleet.claimed_count = Some(count);
+        self
+    }
+
+    /// The server listing ignores `offset`: every page is the first one,
+    /// as a broken or hostile service could answer. Defaults to off.
+    pub fn listing_ignores_offset(mut self) -> Self {
+        self.fleet.ignores_offset = true;
+        self
+    }
+
+    /// The server listing serves at most `cap` servers a page, whatever
+    /// `limit` asks. Defaults to the API's 1,000.
+    pub fn listing_page_cap(mut self, cap: usize) -> Self {
+        self.fleet.page_cap = Some(cap.max(1));
+        self
+    }
+
     /// Shifts the gateway's clock (for skew tests). Defaults to 0.
     pub fn clock_offset(mut self, seconds: i64) -> Self {
         self.clock_offset_secs = seconds;

@@ -148,10 +148,17 @@ fn list(fleet: &Fleet, query: &str) -> Answer {
             .find(|(k, _)| k == name)
             .and_then(|(_, v)| v.parse::<usize>().ok())
     };
-    let limit = param("limit").unwrap_or(25).clamp(1, 1000);
-    let page = param("offset").unwrap_or(1).max(1);
+    let limit = param("limit")
+        .unwrap_or(25)
+        .clamp(1, fleet.page_cap.unwrap_or(1000).min(1000));
+    let page = if fleet.ignores_offset {
+        1
+    } else {
+        param("offset").unwrap_or(1).max(1)
+    };
+    let count = fleet.claimed_count.unwrap_or(fleet.len() as u64);
     let servers: Vec<serde_json::Value> = fleet
-        .page((page - 1) * limit, limit)
+        .page((page - 1).saturating_mul(limit), limit)
         .map(|s| {
             json!({
                 "id": s.id,
@@ -161,7 +168,7 @@ fn list(fleet: &Fleet, query: &str) -> Answer {
             })
         })
         .collect();
-    Answer::json(200, json!({"count": fleet.len(), "servers": servers}))
+    Answer::json(200, json!({"count": count, "servers": servers}))
 }
 
 fn not_found(flavour: Flavour, server_id: &str) -> Answer {

@@ -1,0 +1,44 @@
+//! Bounds on what comes from outside: durations a user gives, and instants
+//! computed from them, so that no addition of times can overflow.
+
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// The longest duration the crate accepts from a user (a timeout, a
+/// deadline, a wait): one year. Longer ones are an [`Error::InvalidInput`],
+/// so that `now + duration` always exists.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// `duration` when it is at most [`MAX_DURATION`].
+pub(crate) fn check_duration(field: &'static str, duration: Duration) -> Result<Duration, Error> {
+    if duration > MAX_DURATION {
+        return Err(Error::invalid(
+            field,
+            format!("{duration:?} is longer than the largest accepted, one year"),
+        ));
+    }
+    Ok(duration)
+}
+
+/// `now + duration`, saturating at a year from now instead of overflowing.
+pub(crate) fn instant_after(duration: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(duration.min(MAX_DURATION))
+        .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_past_a_year_are_refused_and_instants_saturate() {
+        assert!(check_duration("timeout", MAX_DURATION).is_ok());
+        let err = check_duration("timeout", Duration::MAX).unwrap_err();
+        assert!(err.to_string().contains("invalid timeout"), "{err}");
+        assert!(instant_after(Duration::MAX) > Instant::now() + Duration::from_secs(3600));
+        assert!(instant_after(Duration::ZERO) <= Instant::now());
+    }
+}
