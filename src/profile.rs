@@ -49,22 +49,41 @@ pub fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> 
     })
 }
 
+/// The largest credentials file read; real ones are a few hundred bytes.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
 /// Reads `path`; `Ok(None)` when the file does not exist.
 ///
+/// Only a regular file of at most [`MAX_FILE_SIZE`] bytes is read: a FIFO
+/// would block for ever, and `/dev/zero` would never end.
+///
 /// # Errors
-/// [`Error::Config`] when it exists but cannot be read or has no `[basic]`
-/// or `[basiccredentials]` section.
+/// [`Error::Config`] naming the path when it exists but is not a regular
+/// file, is too large, cannot be read, or has no `[basic]` or
+/// `[basiccredentials]` section.
 pub fn read(path: &Path) -> Result<Option<Profile>, Error> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::Config(format!(
-                "cannot read {}: {e}",
-                path.display()
+    use std::io::Read;
+    let refuse = |why: String| Error::Config(format!("credentials file {}: {why}", path.display()));
+    // Checked before opening: opening a FIFO for reading already blocks.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(refuse("not a regular file".into())),
+        Ok(meta) if meta.len() > MAX_FILE_SIZE => {
+            return Err(refuse(format!(
+                "{} bytes, more than the {MAX_FILE_SIZE} read",
+                meta.len()
             )))
         }
-    };
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refuse(format!("cannot be read: {e}"))),
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_string(&mut text))
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if text.len() as u64 > MAX_FILE_SIZE {
+        return Err(refuse(format!("more than the {MAX_FILE_SIZE} bytes read")));
+    }
     parse(&text, path).map(Some)
 }
 

@@ -71,9 +71,20 @@ impl ApiRequest {
         self
     }
 
-    /// Adds a header; it is signed like the client's own.
+    /// Sets a header; it is signed like the client's own. A name already
+    /// set (in any case) has its value replaced, as the official SDK's
+    /// header map does: a header listed twice would be signed twice, and
+    /// the gateway, which keeps one value, would refuse the signature.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        let (name, value) = (name.into(), value.into());
+        match self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
+            Some(existing) => *existing = (name, value),
+            None => self.headers.push((name, value)),
+        }
         self
     }
 
@@ -234,6 +245,21 @@ mod tests {
         assert!(validate_header("Authorization", "x").is_err());
         assert!(validate_header("x-sdk-date", "x").is_err());
         assert!(validate_header("HOST", "x").is_err());
+    }
+
+    #[test]
+    fn a_header_set_twice_in_any_case_keeps_the_last_value_once() {
+        let r = ApiRequest::new("GET", "/")
+            .header("X-Custom", "1")
+            .header("x-other", "a")
+            .header("x-CUSTOM", "2");
+        assert_eq!(
+            r.headers,
+            [
+                ("x-CUSTOM".to_owned(), "2".to_owned()),
+                ("x-other".to_owned(), "a".to_owned())
+            ]
+        );
     }
 
     #[test]

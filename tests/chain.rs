@@ -163,3 +163,38 @@ fn nothing_found_lists_what_was_tried() {
         .to_string()
         .contains("tried: environment"));
 }
+
+#[test]
+fn a_credentials_file_that_is_not_a_small_regular_file_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-chain-{}-odd", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let big = dir.join("big");
+    std::fs::write(&big, vec![b'#'; 2 * 1024 * 1024]).unwrap();
+    for (path, why) in [
+        (fifo, "not a regular file"),
+        (PathBuf::from("/dev/zero"), "not a regular file"),
+        (dir.clone(), "not a regular file"),
+        (big, "more than the 1048576"),
+    ] {
+        // AK/SK in the environment: the file is still read for the project id.
+        let env = Env(vec![
+            ("HUAWEICLOUD_SDK_AK", "AKENV".into()),
+            ("HUAWEICLOUD_SDK_SK", "SKENV".into()),
+            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", path.display().to_string()),
+        ]);
+        let started = std::time::Instant::now();
+        let err = ClientBuilder::from_env_with(env.lookup()).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        let shown = err.to_string();
+        assert!(shown.contains(&path.display().to_string()), "{shown}");
+        assert!(shown.contains(why), "{shown}");
+    }
+}

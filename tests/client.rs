@@ -350,3 +350,43 @@ fn the_gateway_keeps_a_plain_http_1_1_connection_alive_for_other_clients() {
     assert_eq!(gateway.connections(), 1, "both requests on one connection");
     assert_eq!(gateway.password(SERVER).as_deref(), Some(""));
 }
+
+#[test]
+fn a_header_given_twice_is_signed_once_and_accepted() {
+    let gateway = gateway_for(creds());
+    let client = client(&gateway, creds(), ApiVersion::V2_1);
+    let request = ApiRequest::new("GET", format!("/v2.1/{PROJECT}/servers/{SERVER}/os-server-password"))
+        .header("X-Custom", "first")
+        .header("x-custom", "second");
+    client.send(&request).unwrap();
+    let seen = &gateway.requests()[0];
+    assert_eq!(seen.verdict, Verdict::Accepted);
+    let custom: Vec<_> = seen
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("x-custom"))
+        .collect();
+    assert_eq!(custom.len(), 1, "{custom:?}");
+    assert_eq!(custom[0].1, "second");
+    let auth = seen.header("authorization").unwrap();
+    assert_eq!(auth.matches("x-custom").count(), 1, "{auth}");
+}
+
+#[test]
+fn an_empty_post_or_put_goes_with_a_zero_length_not_chunked() {
+    let gateway = gateway_for(creds());
+    let client = client(&gateway, creds(), ApiVersion::V2_1);
+    for method in ["POST", "PUT"] {
+        // An unknown route: the gateway answers 404 APIGW.0101 after verifying.
+        let err = client
+            .send(&ApiRequest::new(method, format!("/v2.1/{PROJECT}/os-nothing")))
+            .unwrap_err();
+        assert_eq!(err.api().unwrap().code.as_deref(), Some("APIGW.0101"));
+    }
+    for seen in gateway.requests() {
+        assert_eq!(seen.verdict, Verdict::Accepted, "{seen:?}");
+        assert_eq!(seen.header("content-length"), Some("0"), "{seen:?}");
+        assert_eq!(seen.header("transfer-encoding"), None, "{seen:?}");
+    }
+    assert_eq!(gateway.requests().len(), 2);
+}

@@ -104,13 +104,17 @@ pub(super) fn exchange(
     // call's deadline is set on this request only.
     let bound = limits.timeout.min(limits.remaining);
     let started = Instant::now();
-    let sent = if prepared.body.is_empty() {
+    // A bodiless GET or DELETE goes without a length; an empty POST or PUT
+    // goes with `Content-Length: 0`, as the official SDK sends it, not as
+    // a chunked upload of nothing.
+    let no_body = prepared.body.is_empty() && matches!(prepared.method, "GET" | "DELETE" | "HEAD");
+    let sent = if no_body {
         builder
             .body(())
             .map(|r| run(agent, r, bound < limits.timeout, bound))
     } else {
         builder
-            .body(prepared.body.to_vec())
+            .body(prepared.body)
             .map(|r| run(agent, r, bound < limits.timeout, bound))
     };
     let mut response = sent
