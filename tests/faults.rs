@@ -289,3 +289,141 @@ fn not_found_is_not_retried_on_either_api() {
         assert_eq!(gateway.requests().len(), 1);
     }
 }
+
+#[test]
+fn an_absurd_retry_after_ends_the_call_at_once_without_a_panic() {
+    for (status, value) in [
+        (429, "18446744073709551615".to_owned()),
+        (503, "18446744073709551615".to_owned()),
+        (429, "Fri, 31 Dec 9999 23:59:59 GMT".to_owned()),
+        (503, "99999999999999999999999999".to_owned()),
+    ] {
+        let gateway = gateway();
+        gateway.fail_next(
+            usize::MAX,
+            Fault::Status {
+                status,
+                body: r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#.into(),
+                retry_after: Some(value.clone()),
+            },
+        );
+        let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+        let err = result.unwrap_err();
+        assert_eq!(err.api().unwrap().status, status, "{value}: {err}");
+        assert!(took < Duration::from_secs(5), "{value}: {took:?}");
+        if value.starts_with("9999999") {
+            // Not a number ureq's u64 holds, not a date: the random backoff is used.
+            assert_eq!(gateway.requests().len(), 3, "{value}: {err}");
+        } else {
+            assert_eq!(gateway.requests().len(), 1, "{value}: {err}");
+            assert!(
+                err.api().unwrap().retry_after.is_some()
+                    && err.to_string().contains("the server asked to retry after"),
+                "{value}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_expired_signature_with_an_absurd_date_leaves_the_clock_alone() {
+    for date in [
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "Mon, 01 Jan 2100 00:00:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
+        let gateway = gateway();
+        gateway.fail_next(1, Fault::expired_signature(date));
+        let client = client(&gateway);
+        let err = client.clear_password(SERVER).unwrap_err();
+        assert_eq!(err.api().unwrap().status, 401, "{date}: {err}");
+        assert_eq!(client.clock_offset_ms(), 0, "{date}: the clock moved");
+        assert_eq!(gateway.requests().len(), 1, "{date}: re-signed");
+        // The next call is signed with the right time and accepted.
+        client.clear_password(SERVER).unwrap();
+        assert_eq!(gateway.requests().len(), 2);
+    }
+}
+
+#[test]
+fn a_signature_refused_for_another_reason_never_moves_the_clock() {
+    // A 401 whose Date is 20 minutes off but which does not say "expired".
+    let gateway = gateway();
+    gateway.set_clock_offset(20 * 60);
+    let other = Fault::Answer {
+        status: 401,
+        body: r#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail"}"#.into(),
+        headers: vec![],
+    };
+    gateway.fail_next(1, other);
+    let client = client(&gateway);
+    let err = client.clear_password(SERVER).unwrap_err();
+    assert_eq!(err.api().unwrap().status, 401);
+    assert_eq!(client.clock_offset_ms(), 0);
+    assert_eq!(gateway.requests().len(), 1);
+}
+
+#[test]
+fn a_plausible_expired_date_is_learned_and_the_call_re_signed() {
+    let gateway = gateway();
+    gateway.set_clock_offset(-(2 * 60 * 60));
+    let client = client(&gateway);
+    client.clear_password(SERVER).unwrap();
+    let learned = client.clock_offset_ms() / 1000;
+    assert!((-7205..=-7195).contains(&learned), "{learned}");
+    assert_eq!(gateway.requests().len(), 2);
+}
+
+#[test]
+fn durations_that_cannot_be_represented_are_invalid_input_before_sending() {
+    let gateway = gateway();
+    for policy in [
+        policy().deadline(Duration::MAX),
+        policy().backoff(Duration::from_millis(1), Duration::MAX),
+    ] {
+        let err = Client::builder()
+            .credentials(creds())
+            .project_id(PROJECT)
+            .endpoint(gateway.endpoint())
+            .retry(policy)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    }
+    for builder in [
+        Client::builder().timeout(Duration::MAX),
+        Client::builder().timeout_connect(Duration::MAX),
+    ] {
+        let err = builder
+            .credentials(creds())
+            .project_id(PROJECT)
+            .endpoint(gateway.endpoint())
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    }
+    let err = client(&gateway)
+        .wait_for_password(SERVER, hwcloud_ecs::WaitOptions::timeout(Duration::MAX))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(gateway.requests().is_empty());
+}
+
+#[test]
+// The test plays the gateway, which reads its own clock.
+#[allow(clippy::disallowed_methods)]
+fn a_retry_after_date_is_measured_on_the_gateways_clock_not_ours() {
+    // The gateway's clock is an hour behind ours; its Retry-After date is 2 s
+    // after its own Date. Measured on our clock that date is long past (no
+    // wait); measured on the gateway's, it is a 2 s wait.
+    let gateway = gateway();
+    gateway.set_clock_offset(-3600);
+    let at = httpdate::fmt_http_date(
+        SystemTime::now() - Duration::from_secs(3600) + Duration::from_secs(2),
+    );
+    gateway.fail_next(1, Fault::throttled(at));
+    let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
+    assert!(result.is_ok(), "{result:?}");
+    assert!(took >= Duration::from_millis(1000), "did not wait: {took:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
+}

@@ -93,6 +93,16 @@ pub enum Fault {
         /// `Retry-After` header value, if any.
         retry_after: Option<String>,
     },
+    /// Answer with this status and body, and these headers in place of
+    /// the gateway's own of the same name (e.g. a `Date` of its choosing).
+    Answer {
+        /// HTTP status.
+        status: u16,
+        /// Body, sent as is (JSON).
+        body: String,
+        /// Headers to send, replacing the defaults of the same name.
+        headers: Vec<(String, String)>,
+    },
     /// Close the connection without answering.
     Reset,
     /// Accept the request and never answer.
@@ -129,6 +139,18 @@ impl Fault {
             status: 429,
             body: routes::gateway_error_body(429),
             retry_after: Some(retry_after.into()),
+        }
+    }
+
+    /// 401 `APIGW.0301` saying the signature expired, with the gateway's
+    /// `Date` set to `date` (an HTTP-date, sensible or not).
+    pub fn expired_signature(date: impl Into<String>) -> Self {
+        Fault::Answer {
+            status: 401,
+            body: routes::signature_failure("the signature expired", "fault")
+                .body
+                .unwrap_or_default(),
+            headers: vec![("Date".to_owned(), date.into())],
         }
     }
 
@@ -549,6 +571,25 @@ fn fault_reply(fault: Fault, request_id: &str, now: SystemTime) -> Reply {
             );
             if let Some(value) = retry_after {
                 out.headers.push(("Retry-After".to_owned(), value));
+            }
+            Reply::Respond(out)
+        }
+        Fault::Answer {
+            status,
+            body,
+            headers,
+        } => {
+            let mut out = to_response(
+                Answer {
+                    status,
+                    body: Some(body),
+                },
+                request_id,
+                now,
+            );
+            for (name, value) in headers {
+                out.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                out.headers.push((name, value));
             }
             Reply::Respond(out)
         }
