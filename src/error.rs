@@ -65,6 +65,13 @@ pub enum Error {
     MalformedCiphertext(String),
     /// The ciphertext does not decrypt with this key: it belongs to another key pair.
     WrongKey,
+    /// A bulk run stopped before this server's call was sent: the gateway
+    /// refused the credentials or the project, or the caller stopped it.
+    /// Nothing was sent for this server.
+    NotAttempted {
+        /// Why the run stopped, in words.
+        reason: String,
+    },
     /// A 2xx response whose body could not be understood.
     InvalidResponse {
         /// HTTP status of the response.
@@ -92,9 +99,27 @@ impl Error {
         }
     }
 
-    /// True when the service said the resource does not exist (HTTP 404).
+    /// True when the service said the resource does not exist: HTTP 404,
+    /// except the gateway's `APIGW.0101` ("the API does not exist"), which
+    /// means a wrong project id, region or endpoint, not a missing server.
     pub fn is_not_found(&self) -> bool {
-        self.api().is_some_and(|a| a.status == 404)
+        self.api()
+            .is_some_and(|a| a.status == 404 && !a.is_unknown_api())
+    }
+
+    /// True when every further call with this configuration would fail
+    /// the same way, so a bulk run should stop sending: the gateway refused
+    /// the credentials (401, or 403 with a gateway code) or does not know
+    /// the API (`APIGW.0101`: wrong project id, region or endpoint). On the
+    /// real gateway, repeated signature failures lock the AK.
+    pub fn stops_bulk_run(&self) -> bool {
+        self.api().is_some_and(|a| {
+            let gateway_code = a
+                .code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("APIGW.") || c.starts_with("APIG."));
+            a.status == 401 || (a.status == 403 && gateway_code) || a.is_unknown_api()
+        })
     }
 
     /// How many attempts were made before this error (0 when nothing was sent).
@@ -160,6 +185,7 @@ impl fmt::Display for Error {
             Error::WrongKey => f.write_str(
                 "the password does not decrypt with this private key: use the key pair the server was created with",
             ),
+            Error::NotAttempted { reason } => write!(f, "not attempted: {reason}"),
             Error::InvalidResponse {
                 status,
                 reason,
@@ -209,6 +235,12 @@ impl ApiError {
     /// True for the gateway's signature failure (`APIGW.0301` / `APIG.0301`).
     pub fn is_signature_failure(&self) -> bool {
         matches!(self.code.as_deref(), Some("APIGW.0301" | "APIG.0301"))
+    }
+
+    /// True for the gateway's "the API does not exist" (`APIGW.0101`):
+    /// the path names a project or route it does not serve.
+    pub fn is_unknown_api(&self) -> bool {
+        matches!(self.code.as_deref(), Some("APIGW.0101" | "APIG.0101"))
     }
 }
 

@@ -2,7 +2,7 @@
 //! once with a bounded number of worker threads.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -51,12 +51,42 @@ impl Server {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
-    /// Servers finished (either way).
+    /// Servers finished (either way), not-attempted ones included.
     pub done: usize,
     /// Servers in the run.
     pub total: usize,
-    /// Servers that failed so far.
+    /// Servers that failed for any reason other than not found or not
+    /// attempted; `cleared + not_found + not_attempted + failed == done`.
     pub failed: usize,
+    /// Servers whose password record was deleted.
+    pub cleared: usize,
+    /// Servers the service said do not exist.
+    pub not_found: usize,
+    /// Servers for which nothing was sent, because the run stopped.
+    pub not_attempted: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress {
+            done: 0,
+            total,
+            failed: 0,
+            cleared: 0,
+            not_found: 0,
+            not_attempted: 0,
+        }
+    }
+
+    fn count(&mut self, result: &Result<PasswordCleared, Error>) {
+        self.done += 1;
+        match result {
+            Ok(_) => self.cleared += 1,
+            Err(e) if e.is_not_found() => self.not_found += 1,
+            Err(Error::NotAttempted { .. }) => self.not_attempted += 1,
+            Err(_) => self.failed += 1,
+        }
+    }
 }
 
 impl Client {
@@ -145,8 +175,14 @@ impl Client {
 
     /// Clears the password of every server in `server_ids` with at most
     /// `workers` threads sharing this client (its connection pool, retry
-    /// and clock-skew state). One failure never stops the others; the
-    /// results come back in input order.
+    /// and clock-skew state). Results come back in input order.
+    ///
+    /// A failure of one server does not stop the others, except one that
+    /// every later call would repeat ([`Error::stops_bulk_run`]: refused
+    /// credentials, an unknown project or endpoint): then no new server is
+    /// sent, the calls in flight finish, and every server not sent is
+    /// [`Error::NotAttempted`] with the reason. On the real gateway, a burst
+    /// of refused signatures locks the AK.
     ///
     /// ```
     /// use hwcloud_ecs::fake::FakeGateway;
@@ -178,41 +214,106 @@ impl Client {
         S: AsRef<str> + Sync,
         F: Fn(Progress) + Sync,
     {
+        let never = AtomicBool::new(false);
+        self.clear_passwords_until(server_ids, workers, &never, |_, _, progress| {
+            on_progress(progress)
+        })
+    }
+
+    /// [`Client::clear_passwords`] that a caller can stop, reporting each
+    /// server as soon as its result is known.
+    ///
+    /// Once `stop` is true (a signal handler, a closed output), no new
+    /// server is sent; the calls in flight finish within their deadline,
+    /// and every server not sent is [`Error::NotAttempted`].
+    /// `on_result(index, result, progress)` is called once per server, one
+    /// call at a time: first as each finishes, then, in input order, for
+    /// the servers not attempted.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use hwcloud_ecs::fake::FakeGateway;
+    /// use hwcloud_ecs::{Client, Credentials, Error};
+    ///
+    /// let creds = Credentials::new("AK", "SK")?;
+    /// let gateway = FakeGateway::builder(creds.clone(), "p1").server("a", "X").server("b", "Y").start()?;
+    /// let client = Client::builder().credentials(creds).project_id("p1").endpoint(gateway.endpoint()).build()?;
+    /// let stop = AtomicBool::new(false);
+    /// let results = client.clear_passwords_until(&["a", "b"], 1, &stop, |index, result, _| {
+    ///     // Stop after the first server, as a Ctrl-C handler would.
+    ///     assert!(index == 0 && result.is_ok() || index == 1);
+    ///     stop.store(true, Ordering::SeqCst);
+    /// });
+    /// assert!(results[0].is_ok());
+    /// assert!(matches!(results[1], Err(Error::NotAttempted { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_passwords_until<S, F>(
+        &self,
+        server_ids: &[S],
+        workers: usize,
+        stop: &AtomicBool,
+        on_result: F,
+    ) -> Vec<Result<PasswordCleared, Error>>
+    where
+        S: AsRef<str> + Sync,
+        F: Fn(usize, &Result<PasswordCleared, Error>, Progress) + Sync,
+    {
         let total = server_ids.len();
         let next = AtomicUsize::new(0);
-        let counters = Mutex::new((0usize, 0usize));
-        let results: Vec<Mutex<Option<Result<PasswordCleared, Error>>>> =
+        // Why the run stopped by itself, set by the first answer that says so.
+        let refused: Mutex<Option<String>> = Mutex::new(None);
+        let progress = Mutex::new(Progress::new(total));
+        let slots: Vec<Mutex<Option<Result<PasswordCleared, Error>>>> =
             server_ids.iter().map(|_| Mutex::new(None)).collect();
+        let stopped = || stop.load(Ordering::SeqCst) || crate::lock(&refused).is_some();
         std::thread::scope(|scope| {
             for _ in 0..workers.clamp(1, total.max(1)) {
                 scope.spawn(|| loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(id) = server_ids.get(index) else {
+                    if stopped() {
+                        break;
+                    }
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let (Some(id), Some(slot)) = (server_ids.get(index), slots.get(index)) else {
                         break;
                     };
                     let result = self.clear_password(id.as_ref());
-                    let failed = result.is_err();
-                    *crate::lock(&results[index]) = Some(result);
-                    let progress = {
-                        let mut c = crate::lock(&counters);
-                        c.0 += 1;
-                        c.1 += usize::from(failed);
-                        Progress {
-                            done: c.0,
-                            total,
-                            failed: c.1,
+                    if let Err(e) = &result {
+                        if e.stops_bulk_run() {
+                            crate::lock(&refused).get_or_insert_with(|| {
+                                format!(
+                                    "the run stopped when server {} was refused: {e}",
+                                    id.as_ref()
+                                )
+                            });
                         }
-                    };
-                    on_progress(progress);
+                    }
+                    {
+                        let mut progress = crate::lock(&progress);
+                        progress.count(&result);
+                        on_result(index, &result, *progress);
+                    }
+                    *crate::lock(slot) = Some(result);
                 });
             }
         });
-        results
+        let reason = crate::lock(&refused)
+            .take()
+            .unwrap_or_else(|| "the run was stopped before this server was sent".to_owned());
+        slots
             .into_iter()
-            .map(|slot| {
-                slot.into_inner()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .unwrap_or_else(|| Err(Error::Config("a worker thread panicked".into())))
+            .enumerate()
+            .map(|(index, slot)| {
+                let taken = slot.into_inner().unwrap_or_else(|p| p.into_inner());
+                taken.unwrap_or_else(|| {
+                    let result = Err(Error::NotAttempted {
+                        reason: reason.clone(),
+                    });
+                    let mut progress = crate::lock(&progress);
+                    progress.count(&result);
+                    on_result(index, &result, *progress);
+                    result
+                })
             })
             .collect()
     }

@@ -187,7 +187,10 @@ fn a_credentials_file_that_is_not_a_small_regular_file_is_a_clear_error() {
         let env = Env(vec![
             ("HUAWEICLOUD_SDK_AK", "AKENV".into()),
             ("HUAWEICLOUD_SDK_SK", "SKENV".into()),
-            ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", path.display().to_string()),
+            (
+                "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+                path.display().to_string(),
+            ),
         ]);
         let started = std::time::Instant::now();
         let err = ClientBuilder::from_env_with(env.lookup()).unwrap_err();

@@ -133,9 +133,9 @@ fn a_failed_server_gives_exit_one_and_a_json_report() {
         gateway.endpoint(),
     ]));
     assert_eq!(code, 1);
-    assert!(out.contains("not found ghost"), "{out}");
+    assert!(out.contains("not found     ghost"), "{out}");
     assert!(
-        err.contains("summary: cleared 1, not found 1, failed 0"),
+        err.contains("summary: cleared 1, not found 1, failed 0, not attempted 0 (of 2)"),
         "{err}"
     );
 
@@ -148,13 +148,43 @@ fn a_failed_server_gives_exit_one_and_a_json_report() {
         gateway.endpoint(),
     ]));
     assert_eq!(code, 1);
-    let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
-    assert_eq!(report["failed"], 1);
-    assert_eq!(report["results"][0]["server_id"], "ghost");
-    assert_eq!(report["results"][0]["error"]["code"], "itemNotFound");
-    assert_eq!(report["results"][0]["error"]["kind"], "not_found");
-    assert_eq!(report["results"][1]["ok"], true);
-    assert_eq!(report["results"][1]["status"], 204);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "{out}");
+    let by_id = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == "result" && l["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let ghost = by_id("ghost");
+    assert_eq!(ghost["schema"], 1);
+    assert_eq!(ghost["command"], "clear-password");
+    assert_eq!(ghost["outcome"], "not_found");
+    assert_eq!(ghost["status"], 404);
+    assert_eq!(ghost["code"], "itemNotFound");
+    assert!(ghost["message"].as_str().unwrap().contains("ghost"));
+    assert!(ghost["request_id"].is_string());
+    assert_eq!(ghost["name"], serde_json::Value::Null);
+    let cleared = by_id("srv-2");
+    assert_eq!(cleared["outcome"], "cleared");
+    assert_eq!(cleared["status"], 204);
+    assert_eq!(cleared["code"], serde_json::Value::Null);
+    let summary = &lines[2];
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["total"], 2);
+    assert_eq!(summary["cleared"], 1);
+    assert_eq!(summary["not_found"], 1);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["not_attempted"], 0);
+    assert_eq!(summary["interrupted"], false);
+}
+
+/// Each line of `out` as JSON: JSON Lines.
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
 }
 
 #[test]
@@ -308,9 +338,14 @@ fn dry_run_lists_every_windows_server_and_sends_no_delete() {
         gateway.endpoint(),
     ]));
     assert_eq!(code, 0);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(report["dry_run"], true);
-    assert_eq!(report["servers"].as_array().unwrap().len(), 150);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 151);
+    assert!(lines[..150]
+        .iter()
+        .all(|l| l["type"] == "result" && l["outcome"] == "would_clear" && l["name"].is_string()));
+    assert_eq!(lines[150]["type"], "summary");
+    assert_eq!(lines[150]["dry_run"], true);
+    assert_eq!(lines[150]["total"], 150);
     assert_eq!(deletes(&gateway), 0);
 }
 
@@ -322,23 +357,23 @@ fn all_windows_clears_the_fleet_and_reports_failures() {
         "--all-windows",
         "--concurrency",
         "16",
+        "--yes",
         "--json",
         "--endpoint",
         gateway.endpoint(),
     ]));
     assert_eq!(code, 1, "the broken servers fail the run: {err}");
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(report["summary"]["cleared"], 144);
-    assert_eq!(report["summary"]["failed"], 6);
-    assert_eq!(report["summary"]["not_found"], 0);
-    let results = report["results"].as_array().unwrap();
+    let lines = json_lines(&out);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["cleared"], 144);
+    assert_eq!(summary["failed"], 6);
+    assert_eq!(summary["not_found"], 0);
+    let results: Vec<_> = lines.iter().filter(|l| l["type"] == "result").collect();
     assert_eq!(results.len(), 150);
-    let broken = results
-        .iter()
-        .find(|r| r["server_id"] == "srv-024")
-        .unwrap();
-    assert_eq!(broken["ok"], false);
-    assert_eq!(broken["error"]["status"], 500);
+    let broken = results.iter().find(|r| r["id"] == "srv-024").unwrap();
+    assert_eq!(broken["outcome"], "failed");
+    assert_eq!(broken["status"], 500);
+    assert_eq!(broken["name"], "srv-024");
     assert_eq!(gateway.password("srv-000").as_deref(), Some(""));
     assert!(
         gateway
@@ -495,7 +530,7 @@ fn credentials_and_project_can_come_from_the_profile_file() {
         gateway.endpoint(),
     ]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("cleared   srv-1"), "{out}");
+    assert!(out.starts_with("cleared       srv-1"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -355,9 +355,12 @@ fn the_gateway_keeps_a_plain_http_1_1_connection_alive_for_other_clients() {
 fn a_header_given_twice_is_signed_once_and_accepted() {
     let gateway = gateway_for(creds());
     let client = client(&gateway, creds(), ApiVersion::V2_1);
-    let request = ApiRequest::new("GET", format!("/v2.1/{PROJECT}/servers/{SERVER}/os-server-password"))
-        .header("X-Custom", "first")
-        .header("x-custom", "second");
+    let request = ApiRequest::new(
+        "GET",
+        format!("/v2.1/{PROJECT}/servers/{SERVER}/os-server-password"),
+    )
+    .header("X-Custom", "first")
+    .header("x-custom", "second");
     client.send(&request).unwrap();
     let seen = &gateway.requests()[0];
     assert_eq!(seen.verdict, Verdict::Accepted);
@@ -379,7 +382,10 @@ fn an_empty_post_or_put_goes_with_a_zero_length_not_chunked() {
     for method in ["POST", "PUT"] {
         // An unknown route: the gateway answers 404 APIGW.0101 after verifying.
         let err = client
-            .send(&ApiRequest::new(method, format!("/v2.1/{PROJECT}/os-nothing")))
+            .send(&ApiRequest::new(
+                method,
+                format!("/v2.1/{PROJECT}/os-nothing"),
+            ))
             .unwrap_err();
         assert_eq!(err.api().unwrap().code.as_deref(), Some("APIGW.0101"));
     }

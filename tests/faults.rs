@@ -424,6 +424,9 @@ fn a_retry_after_date_is_measured_on_the_gateways_clock_not_ours() {
     gateway.fail_next(1, Fault::throttled(at));
     let (result, took) = timed(|| client(&gateway).clear_password(SERVER));
     assert!(result.is_ok(), "{result:?}");
-    assert!(took >= Duration::from_millis(1000), "did not wait: {took:?}");
+    assert!(
+        took >= Duration::from_millis(1000),
+        "did not wait: {took:?}"
+    );
     assert!(took < Duration::from_secs(8), "{took:?}");
 }

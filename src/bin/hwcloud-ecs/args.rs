@@ -38,7 +38,7 @@ macro_rules! shared_options {
       --profile-file PATH
                          credentials file [env: HUAWEICLOUD_SDK_CREDENTIALS_FILE,
                          default: ~/.huaweicloud/credentials]
-      --json             print one JSON report instead of lines
+      --json             print JSON Lines: one object per server, then a summary
       --proxy URL        proxy for every request [default: HTTPS_PROXY etc. from the environment]
       --no-proxy         no proxy, whatever the environment says
       --ca-file PATH     also trust the CA certificates in this PEM file (private clouds)
@@ -64,6 +64,7 @@ Servers (any mix; duplicates are cleared once):
 
 Options:
       --dry-run          list what would be cleared; send no DELETE
+  -y, --yes              clear --all-windows without asking (needed without a terminal)
       --concurrency N    parallel requests [default: 8]
 ",
     shared_options!()
@@ -140,6 +141,7 @@ pub struct Clear {
     pub all_windows: bool,
     pub from_file: Option<String>,
     pub dry_run: bool,
+    pub yes: bool,
     pub concurrency: usize,
 }
 
@@ -256,6 +258,7 @@ fn clear_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
             Short('h') | Long("help") => return Ok(Command::Help(CLEAR_HELP)),
             Long("all-windows") => clear.all_windows = true,
             Long("dry-run") => clear.dry_run = true,
+            Short('y') | Long("yes") => clear.yes = true,
             Long("from-file") => clear.from_file = Some(parser.value()?.string()?),
             Long("concurrency") => {
                 let text = parser.value()?.string()?;
@@ -318,21 +321,30 @@ fn show_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     Ok(Command::Show(show, target))
 }
 
-/// `90`, `90s`, `500ms`, `10m`, `1h`.
+/// `90`, `90s`, `500ms`, `10m`, `1h`; at most a year.
 pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
     let bad = || UsageError(format!("{text:?} is not a duration like 90s, 10m or 1h"));
     let (number, unit) = text
         .find(|c: char| !c.is_ascii_digit())
         .map_or((text, ""), |i| text.split_at(i));
     let n: u64 = number.parse().map_err(|_| bad())?;
-    Ok(match unit {
+    let duration = match unit {
         "" | "s" => Duration::from_secs(n),
         "ms" => Duration::from_millis(n),
         "m" => Duration::from_secs(n.saturating_mul(60)),
         "h" => Duration::from_secs(n.saturating_mul(3600)),
         _ => return Err(bad()),
-    })
+    };
+    if duration > MAX_DURATION {
+        return Err(UsageError(format!(
+            "{text:?} is longer than the largest accepted duration, a year"
+        )));
+    }
+    Ok(duration)
 }
+
+/// The longest `--wait`: the library refuses longer durations too.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 fn gateway_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
     let mut listen = "127.0.0.1:0".to_owned();
@@ -422,7 +434,15 @@ mod tests {
         assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
-        for bad in ["", "m", "5x", "-1s", "1.5m"] {
+        for bad in [
+            "",
+            "m",
+            "5x",
+            "-1s",
+            "1.5m",
+            "18446744073709551615s",
+            "9000h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }

@@ -4,6 +4,7 @@ use hwcloud_ecs::fake::{FakeGateway, RecordedRequest, Verdict};
 use hwcloud_ecs::{Client, Credentials, Error};
 
 use crate::gateway::{DEFAULT_PROJECT, DEFAULT_SERVER, FAKE_CIPHERTEXT};
+use crate::out;
 
 // Demo credentials: fake, and shown nowhere in the output.
 const DEMO_AK: &str = "AKDEMO00000000000000";
@@ -16,14 +17,15 @@ pub fn run() -> Result<(), Error> {
         .server(DEFAULT_SERVER, FAKE_CIPHERTEXT)
         .start()
         .map_err(|e| Error::Config(format!("cannot start the fake gateway: {e}")))?;
-    println!("hwcloud-ecs demo: no account, no network.");
-    println!(
+    out::line("hwcloud-ecs demo: no account, no network.");
+    out::line(format_args!(
         "A fake API gateway listens on {} and verifies every signature",
         gateway.endpoint()
-    );
-    println!(
-        "as the real one does. Temporary credentials (AK {DEMO_AK}, SK and token redacted).\n"
-    );
+    ));
+    out::line(format_args!(
+        "as the real one does. Temporary credentials (AK {DEMO_AK}, SK and token redacted)."
+    ));
+    out::line("");
 
     let client = Client::builder()
         .credentials(credentials)
@@ -51,16 +53,20 @@ pub fn run() -> Result<(), Error> {
     })?;
 
     let wrong = Client::builder()
-        .credentials(Credentials::new(DEMO_AK, "not-the-secret-key")?)
+        // Only the secret key differs: the refusal is the signature's.
+        .credentials(
+            Credentials::new(DEMO_AK, "not-the-secret-key")?.with_security_token(DEMO_TOKEN)?,
+        )
         .project_id(DEFAULT_PROJECT)
         .endpoint(gateway.endpoint())
         .build()?;
-    println!("4. the same call signed with a wrong secret key");
+    out::line("4. the same call signed with a wrong secret key");
     match wrong.clear_password(DEFAULT_SERVER) {
         Ok(_) => return Err(Error::Config("the gateway accepted a wrong key".into())),
         Err(e) => {
             print_last_request(&gateway);
-            println!("   client error: {e}\n");
+            out::line(format_args!("   client error: {e}"));
+            out::line("");
         }
     }
     let accepted = gateway
@@ -68,11 +74,11 @@ pub fn run() -> Result<(), Error> {
         .iter()
         .filter(|r| r.verdict == Verdict::Accepted)
         .count();
-    println!(
+    out::line(format_args!(
         "{} requests sent, {accepted} accepted, over {} connection(s).",
         gateway.requests().len(),
         gateway.connections()
-    );
+    ));
     Ok(())
 }
 
@@ -81,10 +87,11 @@ fn step(
     title: &str,
     call: impl FnOnce() -> Result<String, Error>,
 ) -> Result<(), Error> {
-    println!("{title}");
+    out::line(title);
     let outcome = call()?;
     print_last_request(gateway);
-    println!("   result: {outcome}\n");
+    out::line(format_args!("   result: {outcome}"));
+    out::line("");
     Ok(())
 }
 
@@ -100,14 +107,14 @@ fn print_last_request(gateway: &FakeGateway) {
         status,
         ..
     } = request;
-    println!("   > {method} {target}");
+    out::line(format_args!("   > {method} {target}"));
     for (name, value) in headers {
-        println!("   > {name}: {value}");
+        out::line(format_args!("   > {name}: {value}"));
     }
     let verdict = match verdict {
         Verdict::Accepted => "signature accepted".to_owned(),
         Verdict::Rejected(why) => format!("signature refused: {why}"),
         _ => "answered by an injected fault".to_owned(),
     };
-    println!("   gateway: {verdict}; answered {status}");
+    out::line(format_args!("   gateway: {verdict}; answered {status}"));
 }

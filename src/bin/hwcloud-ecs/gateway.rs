@@ -1,7 +1,5 @@
 //! The `fake-gateway` command: serve until killed.
 
-use std::io::Write;
-
 use hwcloud_ecs::fake::FakeGateway;
 use hwcloud_ecs::{env, Credentials, Error};
 
@@ -38,8 +36,7 @@ pub fn run(listen: &str, servers: &[String], project_id: Option<String>) -> Resu
     let gateway = builder
         .start_on(listen)
         .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
-    println!("{}", gateway.endpoint());
-    let _ = std::io::stdout().flush();
+    crate::out::line(gateway.endpoint());
     loop {
         std::thread::park();
     }

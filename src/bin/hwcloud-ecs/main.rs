@@ -5,36 +5,44 @@ mod args;
 mod clear;
 mod demo;
 mod gateway;
+mod out;
 mod password;
 mod report;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use args::{Command, UsageError};
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// 128 + SIGINT, as shells report a run stopped by Ctrl-C.
+const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(command) => command,
         Err(UsageError(message)) => {
-            eprintln!("error: {message}\nRun `hwcloud-ecs --help` for usage.");
+            out::err(format_args!("error: {message}"));
+            out::err("Run `hwcloud-ecs --help` for usage.");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     match command {
         Command::Help(text) => {
-            println!("{text}");
+            out::raw(&format!("{text}\n"));
             ExitCode::SUCCESS
         }
         Command::Clear(clear, target) => clear_command(&clear, &target),
         Command::Show(show, target) => show_command(&show, &target),
         Command::Config(target) => config_command(&target),
         Command::Demo => match demo::run() {
+            Ok(()) if out::stdout_closed() => ExitCode::from(EXIT_FAILURE),
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("demo failed: {e}");
+                out::err(format_args!("demo failed: {e}"));
                 ExitCode::from(EXIT_FAILURE)
             }
         },
@@ -44,16 +52,13 @@ fn main() -> ExitCode {
             project_id,
         } => match gateway::run(&listen, &servers, project_id) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(EXIT_USAGE)
-            }
+            Err(e) => usage_error(&e),
         },
     }
 }
 
 fn usage_error(e: &hwcloud_ecs::Error) -> ExitCode {
-    eprintln!("error: {e}");
+    out::err(format_args!("error: {e}"));
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -65,7 +70,31 @@ fn verdict(all_ok: bool) -> ExitCode {
     }
 }
 
+/// A flag that SIGINT and SIGTERM set: the bulk run sends nothing new once
+/// it is up. A second signal ends the process at once with 130.
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(EXIT_INTERRUPTED),
+            Arc::clone(&stop),
+        );
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    stop
+}
+
 fn clear_command(clear: &args::Clear, target: &args::Target) -> ExitCode {
+    let ask = clear.all_windows && !clear.yes && !clear.dry_run;
+    let can_ask = std::io::stdin().is_terminal() && clear.from_file.as_deref() != Some("-");
+    if ask && !can_ask {
+        return usage_error(&hwcloud_ecs::Error::Config(
+            "--all-windows clears every Windows server of the project: without a terminal to confirm on, pass --yes".into(),
+        ));
+    }
+    let stop = stop_on_signals();
     let client = match password::client(target) {
         Ok(client) => client,
         Err(e) => return usage_error(&e),
@@ -74,15 +103,39 @@ fn clear_command(clear: &args::Clear, target: &args::Target) -> ExitCode {
         Ok(plan) => plan,
         Err(Ok(usage)) => return usage_error(&usage),
         Err(Err(listing)) => {
-            eprintln!("error: cannot list the project's servers: {listing}");
+            out::err(format_args!(
+                "error: cannot list the project's servers: {}",
+                report::with_hint(&listing)
+            ));
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    if plan.servers.is_empty() {
+        if clear.all_windows {
+            out::err(format_args!(
+                "no Windows server found in project {}; nothing to clear",
+                client.project_id()
+            ));
+            return ExitCode::SUCCESS;
+        }
+        return usage_error(&hwcloud_ecs::Error::Config(
+            "the list of servers is empty: give SERVER_IDs, --all-windows or ids in --from-file"
+                .into(),
+        ));
+    }
     if clear.dry_run {
         clear::dry_run(&plan, target.json);
-        return ExitCode::SUCCESS;
+        return verdict(!out::stdout_closed());
     }
-    verdict(clear::run(&client, &plan, clear.concurrency, target.json))
+    if ask && !clear::confirm(&client, plan.servers.len()) {
+        out::err("cancelled: nothing was sent");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    match clear::run(&client, &plan, clear.concurrency, target.json, &stop) {
+        clear::Ended::AllCleared => ExitCode::SUCCESS,
+        clear::Ended::SomeFailed | clear::Ended::OutputClosed => ExitCode::from(EXIT_FAILURE),
+        clear::Ended::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
+    }
 }
 
 fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
@@ -112,14 +165,19 @@ fn config_command(target: &args::Target) -> ExitCode {
             .iter()
             .map(|s| serde_json::json!({"name": s.name, "value": s.value, "origin": origin(&s.origin)}))
             .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        out::raw(&format!("{}\n", serde_json::Value::Array(rows)));
     } else {
         for s in &settings {
-            println!("{:<15} {:<40} {}", s.name, s.value, origin(&s.origin));
+            out::line(format_args!(
+                "{:<15} {:<40} {}",
+                s.name,
+                s.value,
+                origin(&s.origin)
+            ));
         }
     }
     match failure {
-        None => ExitCode::SUCCESS,
+        None => verdict(!out::stdout_closed()),
         Some(e) => usage_error(&e),
     }
 }

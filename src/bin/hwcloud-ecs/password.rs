@@ -4,7 +4,8 @@ use hwcloud_ecs::{env, Client, ClientBuilder, Error, WaitOptions};
 use serde_json::json;
 
 use crate::args::{Show, Target};
-use crate::report::{failure_line, json_report, Outcome};
+use crate::out;
+use crate::report::{error_fields, failure_line, outcome, result_json, SCHEMA};
 
 /// Builds the client from the environment, then the flags.
 pub fn client(target: &Target) -> Result<Client, Error> {
@@ -50,8 +51,8 @@ pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
         (None, false) => {}
     }
     if target.danger_accept_invalid_certs {
-        eprintln!(
-            "warning: TLS verification is off (--danger-accept-invalid-certs): anyone on the network path can read and change these requests"
+        out::err(
+            "warning: TLS verification is off (--danger-accept-invalid-certs): anyone on the network path can read and change these requests",
         );
         builder = builder.danger_accept_invalid_certificates(true);
     }
@@ -73,46 +74,70 @@ pub fn private_key(show: &Show) -> Result<Option<String>, Error> {
         .map_err(|e| Error::Config(format!("cannot read the private key {path:?}: {e}")))
 }
 
-/// Shows each server's password; returns whether all succeeded.
+/// Shows each server's password as soon as it is known; returns whether
+/// all succeeded. Stops at the first server it cannot print (closed stdout).
 pub fn show(client: &Client, show: &Show, key: Option<&str>, json_output: bool) -> bool {
-    let outcomes: Vec<Outcome> = show
-        .servers
-        .iter()
-        .map(|server| {
-            let fetched = match show.wait {
-                Some(timeout) => client.wait_for_password(server.as_str(), wait_options(timeout)),
-                None => client.get_password(server.as_str()),
+    let mut failed = 0usize;
+    let mut shown = 0usize;
+    for server in &show.servers {
+        let fetched = match show.wait {
+            Some(timeout) => client.wait_for_password(server.as_str(), wait_options(timeout)),
+            None => client.get_password(server.as_str()),
+        };
+        let result = fetched.and_then(|p| {
+            let plain = match (key, &p.ciphertext) {
+                (Some(key), Some(ciphertext)) => Some(decrypt(ciphertext, key)?),
+                _ => None,
             };
-            let result = fetched.and_then(|p| {
-                let plain = match (key, &p.ciphertext) {
-                    (Some(key), Some(ciphertext)) => Some(decrypt(ciphertext, key)?),
-                    _ => None,
-                };
-                Ok(json!({"password": p.ciphertext, "plaintext": plain, "request_id": p.request_id}))
-            });
-            if !json_output {
-                match &result {
-                    Ok(fields) => match (fields["plaintext"].as_str(), fields["password"].as_str()) {
-                        (Some(plain), _) => println!("{server}  {plain}"),
-                        (None, Some(ciphertext)) => println!("{server}  {ciphertext}"),
-                        (None, None) => println!("{server}  (no password stored)"),
-                    },
-                    Err(e) => println!("{}", failure_line(server, e)),
+            Ok((p, plain))
+        });
+        failed += usize::from(result.is_err());
+        shown += 1;
+        let printed = if json_output {
+            let entry = match &result {
+                Ok((p, plain)) => {
+                    let outcome = if p.ciphertext.is_some() {
+                        "stored"
+                    } else {
+                        "none_stored"
+                    };
+                    let mut entry = result_json("show-password", server, None, outcome);
+                    entry["status"] = json!(200);
+                    entry["request_id"] = json!(p.request_id);
+                    entry["ciphertext"] = json!(p.ciphertext);
+                    entry["plaintext"] = json!(plain);
+                    entry
                 }
+                Err(e) => {
+                    let mut entry = result_json("show-password", server, None, outcome(e));
+                    error_fields(&mut entry, e);
+                    entry
+                }
+            };
+            out::raw(&format!("{entry}\n"))
+        } else {
+            match &result {
+                Ok((_, Some(plain))) => out::line(format_args!("{server}  {plain}")),
+                Ok((p, None)) => match &p.ciphertext {
+                    Some(ciphertext) => out::line(format_args!("{server}  {ciphertext}")),
+                    None => out::line(format_args!("{server}  (no password stored)")),
+                },
+                Err(e) => out::line(failure_line(server, e)),
             }
-            Outcome {
-                server: server.clone(),
-                result,
-            }
-        })
-        .collect();
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    if json_output {
-        println!("{}", json_report("show-password", &outcomes));
-    } else if failed > 0 {
-        eprintln!("{failed} of {} server(s) failed", outcomes.len());
+        };
+        if !printed {
+            return false;
+        }
     }
-    failed == 0
+    if json_output {
+        out::raw(&format!(
+            "{}\n",
+            json!({"schema": SCHEMA, "type": "summary", "command": "show-password", "total": shown, "failed": failed})
+        ));
+    } else if failed > 0 {
+        out::err(format_args!("{failed} of {shown} server(s) failed"));
+    }
+    failed == 0 && !out::stdout_closed()
 }
 
 /// Polls every 10 s growing to 30 s, or faster for a short wait.

@@ -1,59 +1,170 @@
-//! Turning per-server outcomes into lines or one JSON report.
+//! The shapes of what the password commands print: one line or one JSON
+//! object per server, then a summary, and the hint that points to a cause.
 
-use hwcloud_ecs::{Error, ServerId};
+use hwcloud_ecs::{Error, PasswordCleared, ServerId};
 use serde_json::{json, Value};
 
-/// What happened to one server.
-pub struct Outcome {
-    pub server: ServerId,
-    pub result: Result<Value, Error>,
-}
+use crate::clear::Plan;
+use crate::out;
 
-/// The error as JSON: its kind plus whatever the service said.
-pub fn error_json(error: &Error) -> Value {
-    match error {
-        Error::Api(api) => json!({
-            "kind": if error.is_not_found() { "not_found" } else { "api" },
-            "status": api.status,
-            "code": api.code,
-            "message": api.message,
-            "request_id": api.request_id,
-            "snippet": api.snippet,
-        }),
-        Error::Timeout { .. } => json!({"kind": "timeout", "message": error.to_string()}),
-        Error::Transport { .. } => json!({"kind": "transport", "message": error.to_string()}),
-        other => json!({"kind": "other", "message": other.to_string()}),
+/// The version of the JSON Lines shapes below; raised on any change that
+/// could break a reader.
+pub const SCHEMA: u32 = 1;
+
+/// The outcome word of a failed server: `not_found`, `not_attempted` or `failed`.
+pub fn outcome(error: &Error) -> &'static str {
+    if error.is_not_found() {
+        "not_found"
+    } else if matches!(error, Error::NotAttempted { .. }) {
+        "not_attempted"
+    } else {
+        "failed"
     }
 }
 
-/// One JSON document for the whole run.
-pub fn json_report(command: &str, outcomes: &[Outcome]) -> Value {
-    let results: Vec<Value> = outcomes
-        .iter()
-        .map(|o| match &o.result {
-            Ok(fields) => {
-                let mut entry = json!({"server_id": o.server.as_str(), "ok": true});
-                if let (Some(entry), Some(fields)) = (entry.as_object_mut(), fields.as_object()) {
-                    entry.extend(fields.clone());
-                }
-                entry
-            }
-            Err(e) => json!({"server_id": o.server.as_str(), "ok": false, "error": error_json(e)}),
-        })
-        .collect();
+/// A result object with every field present (`null` when unknown).
+pub fn result_json(command: &str, id: &ServerId, name: Option<&str>, outcome: &str) -> Value {
     json!({
+        "schema": SCHEMA,
+        "type": "result",
         "command": command,
-        "results": results,
-        "failed": outcomes.iter().filter(|o| o.result.is_err()).count(),
+        "id": id.as_str(),
+        "name": name,
+        "outcome": outcome,
+        "status": null,
+        "code": null,
+        "message": null,
+        "request_id": null,
     })
+}
+
+/// Fills `status`, `code`, `message` and `request_id` from an error.
+pub fn error_fields(entry: &mut Value, error: &Error) {
+    match error {
+        Error::Api(api) => {
+            entry["status"] = json!(api.status);
+            entry["code"] = json!(api.code);
+            entry["message"] = json!(api.message.as_deref().or(api.snippet.as_deref()));
+            entry["request_id"] = json!(api.request_id);
+            if let Some(hint) = hint(error) {
+                entry["hint"] = json!(hint);
+            }
+        }
+        other => entry["message"] = json!(other.to_string()),
+    }
+}
+
+/// What to check, for the failures whose cause is on our side.
+pub fn hint(error: &Error) -> Option<&'static str> {
+    let api = error.api()?;
+    if api.is_unknown_api() {
+        Some(
+            "the gateway does not know this API: check the project id, the region and the endpoint",
+        )
+    } else if api.status == 401 && api.is_signature_failure() {
+        Some("the gateway refused the signature: check the secret key, the security token's expiry and this machine's clock")
+    } else if api.status == 401 || api.status == 403 {
+        Some("the gateway refused the credentials: check the access key and its permissions on ECS")
+    } else {
+        None
+    }
+}
+
+/// The error, with its hint when there is one.
+pub fn with_hint(error: &Error) -> String {
+    match hint(error) {
+        Some(hint) => format!("{error} ({hint})"),
+        None => error.to_string(),
+    }
 }
 
 /// A line for a failed server.
 pub fn failure_line(server: &ServerId, error: &Error) -> String {
-    let label = if error.is_not_found() {
-        "not found"
-    } else {
-        "failed"
-    };
-    format!("{label:<9} {server}  {error}")
+    format!(
+        "{:<13} {server}  {}",
+        outcome(error).replace('_', " "),
+        with_hint(error)
+    )
+}
+
+/// The counts of a bulk run, and the servers it never sent.
+pub struct Summary {
+    pub total: usize,
+    pub cleared: usize,
+    pub not_found: usize,
+    pub failed: usize,
+    pub not_attempted: Vec<String>,
+    /// Why the servers not attempted were not sent.
+    pub reason: Option<String>,
+}
+
+impl Summary {
+    pub fn of(plan: &Plan, results: &[Result<PasswordCleared, Error>]) -> Self {
+        let mut summary = Summary {
+            total: results.len(),
+            cleared: 0,
+            not_found: 0,
+            failed: 0,
+            not_attempted: Vec::new(),
+            reason: None,
+        };
+        for ((id, _), result) in plan.servers.iter().zip(results) {
+            match result {
+                Ok(_) => summary.cleared += 1,
+                Err(e) if e.is_not_found() => summary.not_found += 1,
+                Err(Error::NotAttempted { reason }) => {
+                    summary.not_attempted.push(id.as_str().to_owned());
+                    summary.reason.get_or_insert_with(|| reason.clone());
+                }
+                Err(_) => summary.failed += 1,
+            }
+        }
+        summary
+    }
+
+    pub fn all_cleared(&self) -> bool {
+        self.cleared == self.total
+    }
+
+    /// Prints the summary: a JSON object on stdout, or lines on stderr.
+    pub fn print(&self, json_output: bool, interrupted: bool) {
+        if json_output {
+            let value = json!({
+                "schema": SCHEMA,
+                "type": "summary",
+                "command": "clear-password",
+                "dry_run": false,
+                "total": self.total,
+                "cleared": self.cleared,
+                "not_found": self.not_found,
+                "failed": self.failed,
+                "not_attempted": self.not_attempted.len(),
+                "not_attempted_ids": self.not_attempted,
+                "interrupted": interrupted,
+                "reason": self.reason,
+            });
+            out::raw(&format!("{value}\n"));
+            return;
+        }
+        out::err(format_args!(
+            "summary: cleared {}, not found {}, failed {}, not attempted {} (of {})",
+            self.cleared,
+            self.not_found,
+            self.failed,
+            self.not_attempted.len(),
+            self.total
+        ));
+        if interrupted {
+            out::err("interrupted: no new server was sent after the signal; the calls in flight finished");
+        }
+        if !self.not_attempted.is_empty() {
+            out::err(format_args!(
+                "not attempted: {}",
+                self.not_attempted.join(" ")
+            ));
+            if let Some(reason) = &self.reason {
+                out::err(format_args!("because {reason}"));
+            }
+        }
+    }
 }

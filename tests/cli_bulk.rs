@@ -1,0 +1,409 @@
+//! The CLI's bulk runs as an operator meets them: refused credentials stop
+//! the run, Ctrl-C and a closed pipe stop it cleanly with an exact report,
+//! hostile server text is escaped, and destructive runs are confirmed.
+#![cfg(feature = "cli")]
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs::Credentials;
+
+mod common;
+use common::NOTHING_LISTENS;
+
+const AK: &str = "AKBULKTEST0000000000";
+const SK: &str = "SKbulkCanarySecretValue000000000000000";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn bin() -> Command {
+    configured(Command::new(env!("CARGO_BIN_EXE_hwcloud-ecs")))
+}
+
+/// `cmd` with the account in its environment and nothing else of ours.
+fn configured(mut cmd: Command) -> Command {
+    for (name, _) in std::env::vars() {
+        if name.starts_with("HUAWEICLOUD_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env(
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "/nonexistent/hwcloud-ecs-tests/credentials",
+    )
+    .env("HWCLOUD_ECS_TEST_METADATA_URL", NOTHING_LISTENS)
+    .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", NOTHING_LISTENS)
+    .env("HUAWEICLOUD_SDK_AK", AK)
+    .env("HUAWEICLOUD_SDK_SK", SK)
+    .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
+    .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let output = cmd.output().expect("binary runs");
+    let out = String::from_utf8(output.stdout).unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(!out.contains(SK) && !err.contains(SK), "the SK leaked");
+    (output.status.code().unwrap_or(-1), out, err)
+}
+
+/// `n` Windows servers `srv-000`...; each answer takes `latency`.
+fn fleet(n: usize, latency: Duration) -> FakeGateway {
+    (0..n)
+        .fold(
+            FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT).latency(latency),
+            |b, i| b.server(format!("srv-{i:03}"), "Q0lQSEVS"),
+        )
+        .start()
+        .unwrap()
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("srv-{i:03}")).collect()
+}
+
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).expect("JSON Lines"))
+        .collect()
+}
+
+fn deletes(gateway: &FakeGateway) -> usize {
+    gateway
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count()
+}
+
+#[test]
+fn a_wrong_secret_key_stops_the_run_after_the_requests_in_flight() {
+    let gateway = fleet(40, Duration::from_millis(20));
+    let (code, out, err) = run(bin()
+        .env("HUAWEICLOUD_SDK_SK", "SKwrongwrongwrong")
+        .args([
+            "clear-password",
+            "--concurrency",
+            "4",
+            "--json",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(40)));
+    assert_eq!(code, 1, "{err}");
+    let sent = gateway.requests().len();
+    assert!(
+        (1..=4).contains(&sent),
+        "{sent} signed requests were refused"
+    );
+    let lines = json_lines(&out);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["not_attempted"], 40 - sent, "{summary}");
+    assert!(
+        summary["reason"].as_str().unwrap().contains("APIGW.0301"),
+        "{summary}"
+    );
+    let refused: Vec<_> = lines.iter().filter(|l| l["outcome"] == "failed").collect();
+    assert_eq!(refused.len(), sent);
+    assert!(
+        refused[0]["hint"].as_str().unwrap().contains("secret key"),
+        "{}",
+        refused[0]
+    );
+    let skipped = lines
+        .iter()
+        .filter(|l| l["outcome"] == "not_attempted")
+        .count();
+    assert_eq!(skipped, 40 - sent);
+}
+
+#[test]
+fn a_wrong_project_is_a_configuration_failure_never_not_found() {
+    let gateway = fleet(10, Duration::from_millis(10));
+    let (code, out, err) = run(bin()
+        .env(
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "ffffffffffffffffffffffffffffffff",
+        )
+        .args([
+            "clear-password",
+            "--concurrency",
+            "2",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(10)));
+    assert_eq!(code, 1);
+    assert!(!out.contains("not found"), "{out}");
+    assert!(out.contains("APIGW.0101"), "{out}");
+    assert!(
+        out.contains("check the project id, the region and the endpoint"),
+        "{out}"
+    );
+    assert!(
+        gateway.requests().len() <= 2,
+        "{}",
+        gateway.requests().len()
+    );
+    assert!(err.contains("not attempted: srv-"), "{err}");
+}
+
+#[test]
+fn server_text_is_escaped_before_it_reaches_the_terminal() {
+    let gateway = fleet(1, Duration::ZERO);
+    let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}\ncleared       srv-999  HTTP 204\r";
+    let body = serde_json::json!({"error_code": "EVIL\u{1b}[31m", "error_msg": hostile, "request_id": "r\nid"});
+    gateway.fail_next(usize::MAX, Fault::raw(400, body.to_string()));
+    let (code, out, err) = run(bin().args([
+        "clear-password",
+        "srv-000",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 1);
+    for text in [&out, &err] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert_eq!(out.lines().count(), 1, "a forged line: {out}");
+    assert!(
+        out.contains("\\x1b[2J") && out.contains("\\ncleared"),
+        "{out}"
+    );
+
+    let (_, out, _) = run(bin().args([
+        "clear-password",
+        "srv-000",
+        "--json",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    let lines = json_lines(&out);
+    assert_eq!(
+        lines[0]["message"], hostile,
+        "JSON keeps the text, escaped as JSON"
+    );
+}
+
+#[test]
+fn a_closed_pipe_stops_the_run_without_a_panic() {
+    let gateway = fleet(200, Duration::from_millis(20));
+    let mut child = bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "2",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(200))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("cleared"), "{first}");
+    drop(stdout);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        deletes(&gateway) < 50,
+        "{} DELETEs after the reader left",
+        deletes(&gateway)
+    );
+}
+
+#[test]
+fn ctrl_c_stops_dispatch_and_the_report_names_exactly_what_was_cleared() {
+    let gateway = fleet(200, Duration::from_millis(20));
+    let mut child = bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "4",
+            "--json",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(200))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    for _ in 0..5 {
+        stdout.read_line(&mut text).unwrap();
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    stdout.read_to_string(&mut text).unwrap();
+    let status = child.wait().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130));
+
+    let lines = json_lines(&text);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["interrupted"], true);
+    let reported: HashSet<String> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "cleared")
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    let cleared: HashSet<String> = ids(200)
+        .into_iter()
+        .filter(|id| gateway.password(id).as_deref() == Some(""))
+        .collect();
+    assert_eq!(
+        reported, cleared,
+        "the report must name exactly the cleared servers"
+    );
+    assert!(cleared.len() < 200, "Ctrl-C did not stop the run");
+    assert_eq!(summary["not_attempted"], 200 - cleared.len());
+    assert_eq!(
+        summary["not_attempted_ids"].as_array().unwrap().len(),
+        200 - cleared.len()
+    );
+    assert_eq!(lines.len(), 201, "every server has its line");
+}
+
+#[test]
+fn all_windows_without_a_terminal_needs_yes_and_sends_nothing() {
+    let gateway = fleet(3, Duration::ZERO);
+    let (code, _, err) = run(bin().args([
+        "clear-password",
+        "--all-windows",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    assert!(gateway.requests().is_empty());
+    let (code, _, err) = run(bin().args([
+        "clear-password",
+        "--all-windows",
+        "-y",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(deletes(&gateway), 3);
+}
+
+#[test]
+fn all_windows_on_a_terminal_asks_first() {
+    // `script` gives the command a terminal; skip where it is missing.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not installed: skipped");
+        return;
+    }
+    let gateway = fleet(3, Duration::ZERO);
+    let command = format!(
+        "{} clear-password --all-windows --endpoint {}",
+        env!("CARGO_BIN_EXE_hwcloud-ecs"),
+        gateway.endpoint()
+    );
+    for (answer, expect_deletes) in [("n\n", 0), ("y\n", 3)] {
+        let mut child = configured(Command::new("script"))
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        let shown = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            shown.contains("About to clear the password record of 3 Windows server(s)"),
+            "{shown}"
+        );
+        assert_eq!(deletes(&gateway), expect_deletes, "{shown}");
+    }
+}
+
+#[test]
+fn input_lists_are_checked_with_their_file_and_line() {
+    let gateway = fleet(2, Duration::ZERO);
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, "srv-000\n# fine\n../etc\n").unwrap();
+    let (code, _, err) = run(bin().args([
+        "clear-password",
+        "--from-file",
+        bad.to_str().unwrap(),
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}, line 3", bad.display())), "{err}");
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "# nothing here\n\n").unwrap();
+    let (code, _, err) = run(bin().args([
+        "clear-password",
+        "--from-file",
+        empty.to_str().unwrap(),
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("empty"), "{err}");
+    assert!(gateway.requests().is_empty());
+
+    let linux_only = FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
+        .with_server(hwcloud_ecs::fake::FakeServer::linux("srv-l"))
+        .start()
+        .unwrap();
+    let (code, _, err) = run(bin().args([
+        "clear-password",
+        "--all-windows",
+        "--yes",
+        "--endpoint",
+        linux_only.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no Windows server found"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unrepresentable_wait_is_a_usage_error() {
+    let gateway = fleet(1, Duration::ZERO);
+    let (code, _, err) = run(bin().args([
+        "show-password",
+        "srv-000",
+        "--wait",
+        "18446744073709551615s",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(gateway.requests().is_empty());
+}
