@@ -116,34 +116,19 @@ impl Client {
                 .query("offset", page.to_string());
             request.success_limit = MAX_LISTING_BODY;
             let response = self.send(&request)?;
-            let json = response.json()?;
             let bad = |reason: String| Error::InvalidResponse {
                 status: response.status,
                 reason,
                 snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
             };
-            let count = json
-                .get("count")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| bad("no \"count\" number in the server list".into()))?;
-            if count > MAX_LISTED as u64 {
-                return Err(bad(format!(
-                    "the listing claims {count} servers, more than the {MAX_LISTED} this client reads"
-                )));
-            }
-            let items = json
-                .get("servers")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("no \"servers\" array in the server list".into()))?;
+            let (count, items) = parse_page(&response.body).map_err(bad)?;
             // Ends an empty page even if `count` promised more, so that a
             // shrinking fleet cannot loop us for ever.
             if items.is_empty() {
                 return Ok(servers);
             }
             let before = servers.len();
-            for item in items {
-                let server =
-                    parse_server(item).ok_or_else(|| bad("a server without an \"id\"".into()))?;
+            for server in items {
                 if seen.insert(server.id.clone()) {
                     servers.push(server);
                 }
@@ -317,6 +302,30 @@ impl Client {
             })
             .collect()
     }
+}
+
+/// One listing page: its `count`, and its servers. Refuses a page that
+/// is not the documented shape, or claims more than [`MAX_LISTED`].
+pub(crate) fn parse_page(body: &[u8]) -> Result<(u64, Vec<Server>), String> {
+    let json: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let count = json
+        .get("count")
+        .and_then(Value::as_u64)
+        .ok_or("no \"count\" number in the server list")?;
+    if count > MAX_LISTED as u64 {
+        return Err(format!(
+            "the listing claims {count} servers, more than the {MAX_LISTED} this client reads"
+        ));
+    }
+    let items = json
+        .get("servers")
+        .and_then(Value::as_array)
+        .ok_or("no \"servers\" array in the server list")?;
+    let servers = items
+        .iter()
+        .map(|item| parse_server(item).ok_or("a server without an \"id\""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((count, servers))
 }
 
 fn parse_server(item: &Value) -> Option<Server> {

@@ -63,6 +63,25 @@ pub use lifecycle::WaitOptions;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
 
+/// Entry points for the fuzz targets into parsers that are not public API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::time::{Duration, SystemTime};
+
+    /// Parses one server-listing page; the number of servers it holds.
+    pub fn listing_page(body: &[u8]) -> Option<usize> {
+        crate::fleet::parse_page(body)
+            .ok()
+            .map(|(_, servers)| servers.len())
+    }
+
+    /// The wait a `Retry-After` value asks for, against a gateway `Date`.
+    pub fn retry_after(value: &str, server_date: &str, local_now: SystemTime) -> Option<Duration> {
+        let date = httpdate::parse_http_date(server_date).ok();
+        crate::client::retry_after_wait(value, date, local_now)
+    }
+}
+
 /// Locks, recovering the data if a thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex

@@ -4,7 +4,9 @@
 //! panics.
 #![cfg(feature = "fake-gateway")]
 
-use hwcloud_ecs::fake::{FakeGateway, RecordedRequest, Verdict};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use hwcloud_ecs::fake::{FakeGateway, Fault, RecordedRequest, Verdict};
 use hwcloud_ecs::sign::{self, canonical_uri, encode};
 use hwcloud_ecs::{ApiRequest, Client, Credentials, Error, RetryPolicy};
 use proptest::prelude::*;
@@ -79,8 +81,16 @@ proptest! {
                 prop_assert!(gateway.requests().is_empty());
             }
             other => {
-                // Unknown to the gateway, but signed and routed exactly.
-                prop_assert!(other.as_ref().is_err_and(Error::is_not_found), "{:?}", other);
+                // Only the documented character set gets through...
+                prop_assert!(
+                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                    "accepted {:?}", id
+                );
+                // ...and it is unknown to the gateway, but signed and routed
+                // exactly: Nova's itemNotFound, not the gateway's APIGW.0101.
+                let err = other.as_ref().expect_err("an unknown server");
+                prop_assert!(err.is_not_found(), "{:?}", err);
+                prop_assert_eq!(err.api().and_then(|a| a.code.as_deref()), Some("itemNotFound"));
                 let seen = last(&gateway);
                 prop_assert_eq!(&seen.verdict, &Verdict::Accepted);
                 prop_assert_eq!(seen.target, format!("/v2.1/{PROJECT}/servers/{id}/os-server-password"));
@@ -155,5 +165,99 @@ proptest! {
         prop_assert_eq!(sign::decode(&encoded), text.as_str());
         let _ = sign::parse_authorization(&text);
         let _ = hwcloud_ecs::error_body::parse_error_body(text.as_bytes());
+    }
+}
+
+/// `Retry-After` values: numbers of every size, dates of every year, junk.
+fn retry_after() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<u64>().prop_map(|n| n.to_string()),
+        (0u64..5).prop_map(|n| n.to_string()),
+        (0u64..253_402_300_799)
+            .prop_map(|s| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(s))),
+        any::<String>(),
+        Just("-1".to_owned()),
+        Just("99999999999999999999999".to_owned()),
+    ]
+}
+
+/// Gateway `Date` values from 1970 to 9999.
+fn gateway_date() -> impl Strategy<Value = String> {
+    (0u64..253_402_300_799)
+        .prop_map(|s| httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(s)))
+}
+
+/// Header names that collide in case, with values of every kind.
+fn header_set() -> impl Strategy<Value = Vec<(String, String)>> {
+    let name = prop_oneof![
+        Just("X-Probe"),
+        Just("x-probe"),
+        Just("X-PROBE"),
+        Just("X-Other"),
+        Just("x-other"),
+        Just("X-Third"),
+    ];
+    proptest::collection::vec((name.prop_map(str::to_owned), "[ -~]{0,12}"), 0..8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn hostile_retry_after_and_date_values_never_panic_or_move_the_clock_far(
+        status in prop_oneof![Just(401u16), Just(429), Just(503)],
+        after in retry_after(),
+        date in gateway_date(),
+    ) {
+        let (gateway, _) = setup();
+        let client = Client::builder()
+            .credentials(Credentials::new("AKPROP", "SKprop").unwrap())
+            .project_id(PROJECT)
+            .endpoint(gateway.endpoint())
+            .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)).deadline(Duration::from_secs(2)))
+            .build()
+            .unwrap();
+        let body = if status == 401 {
+            r#"{"error_code":"APIGW.0301","error_msg":"verify aksk signature fail, the signature expired"}"#
+        } else {
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#
+        };
+        let mut headers = vec![("Date".to_owned(), date.clone())];
+        if status != 401 {
+            headers.push(("Retry-After".to_owned(), after.clone()));
+        }
+        gateway.fail_next(1, Fault::Answer { status, body: body.into(), headers });
+        let started = Instant::now();
+        let result = client.get_password("s1");
+        prop_assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        if let Err(e) = &result {
+            prop_assert!(e.api().is_some(), "{:?}", e);
+        }
+        prop_assert!(client.clock_offset_ms().unsigned_abs() <= 24 * 3600 * 1000, "{}", client.clock_offset_ms());
+        prop_assert!(gateway.requests().len() <= 3);
+    }
+
+    #[test]
+    fn any_header_set_is_signed_once_per_name_and_verifies(headers in header_set()) {
+        let (gateway, client) = setup();
+        let mut request = ApiRequest::new("GET", "/v1/probe");
+        for (name, value) in &headers {
+            request = request.header(name.clone(), value.clone());
+        }
+        let _ = client.send(&request);
+        let seen = last(&gateway);
+        prop_assert_eq!(&seen.verdict, &Verdict::Accepted);
+        let auth = seen.header("authorization").unwrap_or_default();
+        let signed = auth.split("SignedHeaders=").nth(1).unwrap_or_default().split(',').next().unwrap_or_default();
+        let names: Vec<&str> = signed.split(';').collect();
+        let mut unique = names.clone();
+        unique.dedup();
+        prop_assert_eq!(names.len(), unique.len(), "{}", signed);
+        for (name, _) in &headers {
+            let lower = name.to_ascii_lowercase();
+            prop_assert!(names.contains(&lower.as_str()), "{} not in {}", lower, signed);
+            let sent = seen.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).count();
+            prop_assert_eq!(sent, 1);
+        }
     }
 }

@@ -29,8 +29,9 @@ use clock::SkewClock;
 use exchange::{exchange, Limits, Prepared};
 pub use exchange::{MAX_ERROR_BODY, MAX_SUCCESS_BODY};
 use refresh::CredentialProvider;
+pub(crate) use retry::retry_after_wait;
 pub use retry::RetryPolicy;
-use retry::{is_retryable, jitter, retry_after_wait};
+use retry::{is_retryable, jitter};
 pub use settings::Setting;
 
 const USER_AGENT: &str = concat!("hwcloud-ecs/", env!("CARGO_PKG_VERSION"));
