@@ -51,6 +51,8 @@ pub struct ClientBuilder {
     pub(super) transport: TransportOptions,
     /// Where the credentials, project id and region came from.
     pub(super) origins: Origins,
+    /// A fixed signing time (wire-vector tests only).
+    pub(super) fixed_clock: Option<std::time::SystemTime>,
     /// Set by [`ClientBuilder::from_env`]: where the ECS metadata service
     /// and IAM are, for the values the environment did not give.
     discovery: Option<Discovery>,
@@ -81,6 +83,7 @@ impl Default for ClientBuilder {
             credentials_tried: Vec::new(),
             transport: TransportOptions::default(),
             origins: Origins::default(),
+            fixed_clock: None,
             discovery: None,
         }
     }
@@ -258,6 +261,15 @@ impl ClientBuilder {
     /// throw-away lab only. Defaults to `false`.
     pub fn danger_accept_invalid_certificates(mut self, accept: bool) -> Self {
         self.transport.danger_accept_invalid_certificates = accept;
+        self
+    }
+
+    /// Signs every request as if the time were `at`, for tests that compare
+    /// the client's requests with signing vectors made at a fixed time. Not
+    /// for use against a real gateway, which refuses a date 15 minutes off.
+    #[doc(hidden)]
+    pub fn fixed_signing_time_for_tests(mut self, at: std::time::SystemTime) -> Self {
+        self.fixed_clock = Some(at);
         self
     }
 

@@ -17,6 +17,8 @@ pub(crate) const MAX_SKEW: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Debug, Default)]
 pub(crate) struct SkewClock {
     offset_ms: AtomicI64,
+    /// A fixed signing time instead of the machine's clock (wire-vector tests).
+    fixed: Option<SystemTime>,
 }
 
 impl SkewClock {
@@ -27,9 +29,18 @@ impl SkewClock {
         SystemTime::now()
     }
 
+    /// A clock that always reads `at` before correction.
+    pub(crate) fn fixed(at: Option<SystemTime>) -> Self {
+        SkewClock {
+            offset_ms: AtomicI64::new(0),
+            fixed: at,
+        }
+    }
+
     /// The corrected time to sign with.
     pub(crate) fn now(&self) -> SystemTime {
-        shift(Self::local_now(), self.offset_ms.load(Ordering::Relaxed))
+        let base = self.fixed.unwrap_or_else(Self::local_now);
+        shift(base, self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// The current correction, positive when the gateway is ahead of us.

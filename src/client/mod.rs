@@ -245,7 +245,7 @@ impl Caller {
             credentials,
             timeout: builder.timeout,
             retry: builder.retry,
-            clock: SkewClock::default(),
+            clock: SkewClock::fixed(builder.fixed_clock),
         })
     }
 
