@@ -39,18 +39,20 @@ pub fn parse_error_body(body: &[u8]) -> ErrorBody {
     }
 }
 
-/// The first [`SNIPPET_CHARS`] characters of `body` as lossy text, or `None`
-/// when it is empty or only whitespace.
+/// The start of `body` as lossy text, at most [`SNIPPET_CHARS`] characters
+/// with the `…` that marks a cut, or `None` when it is empty or only
+/// whitespace.
 pub fn snippet(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
+    if text.chars().count() <= SNIPPET_CHARS {
+        return Some(text.to_owned());
     }
+    let mut cut: String = text.chars().take(SNIPPET_CHARS - 1).collect();
+    cut.push('…');
     Some(cut)
 }
 
@@ -160,7 +162,10 @@ mod tests {
         );
         let huge = "x".repeat(100_000);
         let cut = parsed(&huge).snippet.unwrap();
-        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
+        assert_eq!(cut.chars().count(), SNIPPET_CHARS);
+        assert!(cut.ends_with('…'));
+        let exact = "y".repeat(SNIPPET_CHARS);
+        assert_eq!(parsed(&exact).snippet.as_deref(), Some(exact.as_str()));
         assert_eq!(
             parsed(r#"{"unrelated":true}"#).snippet.as_deref(),
             Some(r#"{"unrelated":true}"#)

@@ -47,7 +47,7 @@ fn hundred_megabyte_bodies_are_cut_not_buffered() {
     let err = client.clear_password("s1").unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 500);
-    assert!(api.snippet.as_ref().unwrap().chars().count() <= 513);
+    assert_eq!(api.snippet.as_ref().unwrap().chars().count(), 512);
 
     gateway.fail_next(
         1,
@@ -62,7 +62,11 @@ fn hundred_megabyte_bodies_are_cut_not_buffered() {
         "{err:?}"
     );
 
-    let grown_mib = (peak_rss_kib() - before) / 1024;
-    assert!(grown_mib < 16, "peak memory grew by {grown_mib} MiB");
+    // The bounds are 64 KiB (error) and 1 MiB (success) plus one 8 KiB read
+    // buffer; a Vec that doubles past 1 MiB holds at most 2 MiB. 6 MiB leaves
+    // room for the allocator and the threads, and is far below the 100 MiB
+    // a body read whole would cost.
+    let grown_kib = peak_rss_kib().saturating_sub(before);
+    assert!(grown_kib < 6 * 1024, "peak memory grew by {grown_kib} KiB");
     assert!(started.elapsed() < Duration::from_secs(10));
 }

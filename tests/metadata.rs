@@ -196,7 +196,8 @@ fn off_ecs_the_chain_fails_fast_and_says_what_it_tried() {
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // Connected but never answered (a listener that never accepts): the
-    // answer timeout of 2 s fires; the bound here is generous.
+    // answer timeout of 2 s fires, inside the 3 s budget; 2.5 s of margin
+    // above for a loaded machine, and none below: it may not fire early.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let started = Instant::now();
@@ -204,7 +205,7 @@ fn off_ecs_the_chain_fails_fast_and_says_what_it_tried() {
         .unwrap_err();
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(900) && waited < Duration::from_secs(8),
+        waited >= Duration::from_millis(1900) && waited < Duration::from_millis(4500),
         "{waited:?}"
     );
     assert!(

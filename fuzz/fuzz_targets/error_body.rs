@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let parsed = parse_error_body(data);
     if let Some(snippet) = parsed.snippet {
-        assert!(snippet.chars().count() <= SNIPPET_CHARS + 1);
+        assert!(snippet.chars().count() <= SNIPPET_CHARS);
     }
 });

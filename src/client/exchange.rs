@@ -152,7 +152,7 @@ pub(super) fn exchange(
             return Err(Error::InvalidResponse {
                 status,
                 reason: format!("body exceeds {limit} bytes"),
-                snippet: snippet(&body[..512]).unwrap_or_default(),
+                snippet: snippet(body.get(..2048).unwrap_or(&body)).unwrap_or_default(),
             }
             .into());
         }
