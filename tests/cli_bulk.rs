@@ -407,3 +407,93 @@ fn an_unrepresentable_wait_is_a_usage_error() {
     assert_eq!(code, 2, "{err}");
     assert!(gateway.requests().is_empty());
 }
+
+#[test]
+fn eight_servers_are_cleared_at_a_time_by_default() {
+    let gateway = fleet(40, Duration::from_millis(100));
+    let (code, _, err) = run(bin()
+        .args(["clear-password", "--endpoint", gateway.endpoint()])
+        .args(ids(40)));
+    assert_eq!(code, 0, "{err}");
+    // One connection per worker, each kept alive for its next server.
+    assert_eq!(gateway.connections(), 8);
+}
+
+#[test]
+fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
+    let gateway = fleet(1, Duration::ZERO);
+    let (proxy, seen) = common::start_proxy();
+    let (code, _, err) = run(bin().env("HTTP_PROXY", format!("http://{proxy}")).args([
+        "clear-password",
+        "srv-000",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seen.lock().unwrap().len(), 1, "not through HTTP_PROXY");
+    let (code, _, err) = run(bin()
+        .env("HTTP_PROXY", format!("http://{proxy}"))
+        .env("NO_PROXY", "127.0.0.1")
+        .args([
+            "clear-password",
+            "srv-000",
+            "--endpoint",
+            gateway.endpoint(),
+        ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "through the proxy despite NO_PROXY"
+    );
+    assert_eq!(deletes(&gateway), 2);
+}
+
+#[test]
+fn a_terminal_shows_a_progress_line_below_the_results() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("script(1) not installed: skipped");
+        return;
+    }
+    let gateway = fleet(5, Duration::from_millis(20));
+    let command = format!(
+        "{} clear-password --concurrency 1 --endpoint {} {}",
+        env!("CARGO_BIN_EXE_hwcloud-ecs"),
+        gateway.endpoint(),
+        ids(5).join(" ")
+    );
+    let output = configured(Command::new("script"))
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("1/5: cleared 1, not found 0, failed 0"),
+        "{screen:?}"
+    );
+    // Each result line first erases the progress line.
+    assert!(
+        screen.contains("\r\u{1b}[Kcleared       srv-001"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("summary: cleared 5"), "{screen:?}");
+}
+
+#[test]
+fn all_windows_lists_1500_servers_in_two_requests_and_2100_in_three() {
+    for (n, pages) in [(1500, 2), (2100, 3)] {
+        let gateway = fleet(n, Duration::ZERO);
+        let (code, out, err) = run(bin().args([
+            "clear-password",
+            "--all-windows",
+            "--dry-run",
+            "--endpoint",
+            gateway.endpoint(),
+        ]));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().count(), n);
+        let listed = gateway.requests();
+        assert_eq!(listed.len(), pages, "{n} servers");
+        assert!(listed.iter().all(|r| r.target.contains("limit=1000")));
+    }
+}

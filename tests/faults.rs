@@ -430,3 +430,37 @@ fn a_retry_after_date_is_measured_on_the_gateways_clock_not_ours() {
     );
     assert!(took < Duration::from_secs(8), "{took:?}");
 }
+
+#[test]
+fn the_last_attempts_timeouts_are_shortened_to_the_call_deadline() {
+    // A 30 s attempt timeout, but a 2 s call deadline: the stalled attempt
+    // ends when the deadline does, not 30 s later.
+    let gateway = gateway();
+    gateway.fail_next(usize::MAX, Fault::Stall);
+    let short = policy().deadline(Duration::from_secs(2));
+    let client = client_with(gateway.endpoint(), short, Duration::from_secs(30));
+    let (result, took) = timed(|| client.get_password(SERVER));
+    assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+    assert!(took >= Duration::from_millis(1900), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn the_default_policy_is_three_attempts_within_sixty_seconds() {
+    let policy = RetryPolicy::default();
+    assert_eq!(policy.attempts(), 3);
+    assert_eq!(policy.call_deadline(), Duration::from_secs(60));
+    let gateway = gateway();
+    gateway.fail_next(usize::MAX, Fault::status(503));
+    let client = Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+        .build()
+        .unwrap();
+    let (result, took) = timed(|| client.clear_password(SERVER));
+    assert_eq!(result.unwrap_err().attempts(), 3);
+    assert_eq!(gateway.requests().len(), 3);
+    // Full jitter under 200 ms then 400 ms: at most 0.6 s of waiting.
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}

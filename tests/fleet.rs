@@ -286,3 +286,14 @@ mod decrypt {
         ));
     }
 }
+
+#[test]
+fn a_listing_of_2500_servers_takes_exactly_three_pages() {
+    let gateway = fleet(2500, Duration::ZERO);
+    let servers = client(&gateway).list_servers().unwrap();
+    assert_eq!(servers.len(), 2500);
+    assert_eq!(servers[2499].id, "srv-2499");
+    let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages[2].ends_with("offset=3"));
+}

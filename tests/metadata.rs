@@ -332,11 +332,28 @@ fn a_failed_refresh_keeps_the_valid_set_and_an_expired_one_fails_clearly() {
     let gateway = gateway(&metadata);
     let client = client(&metadata, &gateway);
     metadata.set_available(false);
+    let asked = |m: &FakeMetadata| {
+        m.requests()
+            .iter()
+            .filter(|r| r.path == "/openstack/latest/securitykey")
+            .count()
+    };
+    let before = asked(&metadata);
     client.clear_password(SERVER).unwrap();
     client.clear_password(SERVER).unwrap();
+    // The failed refresh is not tried again on the next call...
+    assert_eq!(asked(&metadata), before, "the token request failed first");
+    let tokens = |m: &FakeMetadata| m.requests().iter().filter(|r| r.method == "PUT").count();
+    let tried = tokens(&metadata);
+    client.clear_password(SERVER).unwrap();
+    assert_eq!(tokens(&metadata), tried, "asked again within 5 s");
+    // ...but once 5 s have passed.
+    std::thread::sleep(Duration::from_millis(5200));
+    client.clear_password(SERVER).unwrap();
+    assert_eq!(tokens(&metadata), tried + 1, "not asked again after 5 s");
     assert_eq!(
         accepted_access_keys(&gateway),
-        [FakeMetadata::access_key(1), FakeMetadata::access_key(1)]
+        vec![FakeMetadata::access_key(1); 4]
     );
 
     let expiring = FakeMetadata::builder()

@@ -161,3 +161,22 @@ fn decrypt(ciphertext: &str, key: &str) -> Result<String, Error> {
 fn decrypt(_: &str, _: &str) -> Result<String, Error> {
     Err(Error::Config("built without the `decrypt` feature".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn wait_polls_every_ten_seconds_growing_to_thirty_or_a_tenth_of_a_short_wait() {
+        let long = wait_options(Duration::from_secs(600));
+        assert_eq!(long.first_interval, Duration::from_secs(10));
+        assert_eq!(long.max_interval, Duration::from_secs(30));
+        assert_eq!(long.timeout, Duration::from_secs(600));
+        let short = wait_options(Duration::from_secs(2));
+        assert_eq!(short.first_interval, Duration::from_millis(200));
+        assert_eq!(short.max_interval, Duration::from_secs(2));
+        let tiny = wait_options(Duration::from_millis(50));
+        assert_eq!(tiny.first_interval, Duration::from_millis(100));
+    }
+}
