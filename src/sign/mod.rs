@@ -145,6 +145,16 @@ pub struct SigningOutput {
     signature: Range<usize>,
 }
 
+/// The canonical request holds the security token's value: wiped like the
+/// token itself.
+impl Drop for SigningOutput {
+    fn drop(&mut self) {
+        if self.security_token.is_some() {
+            zeroize::Zeroize::zeroize(&mut self.canonical_request);
+        }
+    }
+}
+
 impl SigningOutput {
     /// Headers to add to the request, in order: `Host` (when the request had
     /// none), `X-Sdk-Date`, `X-Security-Token` (temporary credentials),
