@@ -7,7 +7,7 @@
 use std::thread;
 use std::time::Instant;
 
-use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs_fake::FakeGateway;
 use hwcloud_ecs::{Client, Credentials};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

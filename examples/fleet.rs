@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeServer};
+use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

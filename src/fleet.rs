@@ -170,7 +170,7 @@ impl Client {
     /// of refused signatures locks the AK.
     ///
     /// ```
-    /// use hwcloud_ecs::fake::FakeGateway;
+    /// use hwcloud_ecs_fake::FakeGateway;
     /// use hwcloud_ecs::{Client, Credentials};
     ///
     /// let creds = Credentials::new("AK", "SK")?;
@@ -217,7 +217,7 @@ impl Client {
     ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
-    /// use hwcloud_ecs::fake::FakeGateway;
+    /// use hwcloud_ecs_fake::FakeGateway;
     /// use hwcloud_ecs::{Client, Credentials, Error};
     ///
     /// let creds = Credentials::new("AK", "SK")?;

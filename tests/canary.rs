@@ -2,12 +2,10 @@
 //! type, every error variant and the log output at `trace` level are
 //! formatted, and neither secret may appear. (The CLI's stdout and stderr
 //! are checked the same way in `tests/cli.rs`.)
-#![cfg(feature = "fake-gateway")]
-
 use std::sync::Mutex;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, Fault};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, Fault};
 use hwcloud_ecs::sign::{self, SignableRequest};
 use hwcloud_ecs::{ApiRequest, Client, ClientBuilder, Credentials, Error, RetryPolicy};
 

@@ -1,8 +1,6 @@
 //! The client against the bundled fake gateway, which verifies every
 //! signature exactly as the real gateway does.
-#![cfg(feature = "fake-gateway")]
-
-use hwcloud_ecs::fake::{FakeGateway, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, Verdict};
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, ClientBuilder, Credentials, Error};
 
 mod common;

@@ -1,12 +1,10 @@
 //! One client shared by many threads: every call succeeds, connections are
 //! reused, and nothing deadlocks.
-#![cfg(feature = "fake-gateway")]
-
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use hwcloud_ecs::fake::{FakeGateway, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, Verdict};
 use hwcloud_ecs::{Client, Credentials};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -2,9 +2,7 @@
 //! service and the IAM project lookup served by the fake gateway, with the
 //! precedence of each source. The environment is injected; nothing leaves
 //! loopback.
-#![cfg(feature = "fake-gateway")]
-
-use hwcloud_ecs::fake::{FakeGateway, FakeMetadata};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata};
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error};
 
 mod common;
@@ -183,7 +181,7 @@ fn iam_names_the_one_project_and_the_answer_is_cached() {
     let lookup_request = &gateway.requests()[0];
     assert_eq!(
         lookup_request.verdict,
-        hwcloud_ecs::fake::Verdict::Accepted,
+        hwcloud_ecs_fake::Verdict::Accepted,
         "the lookup is signed"
     );
     assert!(
@@ -309,7 +307,7 @@ fn temporary_credentials_from_the_metadata_sign_the_iam_lookup() {
     let requests = gateway.requests();
     assert_eq!(requests.len(), 2);
     for r in &requests {
-        assert_eq!(r.verdict, hwcloud_ecs::fake::Verdict::Accepted, "{r:?}");
+        assert_eq!(r.verdict, hwcloud_ecs_fake::Verdict::Accepted, "{r:?}");
         assert!(r.header("x-security-token").is_some());
     }
 }

@@ -1,12 +1,10 @@
 //! The fault matrix: each row injects a failure into the fake gateway and
 //! asserts the outcome, how many attempts the gateway saw, and how long the
 //! call took (bounds are generous: they catch a missing timeout, not jitter).
-#![cfg(feature = "fake-gateway")]
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant, SystemTime};
 
-use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs_fake::{FakeGateway, Fault};
 use hwcloud_ecs::{ApiVersion, Client, Credentials, Error, RetryPolicy};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

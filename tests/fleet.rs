@@ -1,10 +1,8 @@
 //! Fleet listing, bulk clearing and the password lifecycle against the fake
 //! gateway.
-#![cfg(feature = "fake-gateway")]
-
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeServer, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, FakeServer, Verdict};
 use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy, WaitOptions};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -92,7 +90,7 @@ fn a_listing_that_ignores_offset_ends_with_an_invalid_response() {
     }
 }
 
-fn thousand(builder: hwcloud_ecs::fake::FakeGatewayBuilder) -> FakeGateway {
+fn thousand(builder: hwcloud_ecs_fake::FakeGatewayBuilder) -> FakeGateway {
     (0..1000)
         .fold(builder, |b, i| b.server(format!("srv-{i:04}"), ""))
         .start()

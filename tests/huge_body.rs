@@ -1,10 +1,10 @@
 //! A hostile server's 100 MB body costs bounded memory. Alone in its own
 //! test binary so that the process's peak memory is this test's.
-#![cfg(all(feature = "fake-gateway", target_os = "linux"))]
+#![cfg(target_os = "linux")]
 
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs_fake::{FakeGateway, Fault};
 use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -1,13 +1,11 @@
 //! Credentials from the ECS metadata service, against the fake metadata
 //! service and the fake gateway, both on loopback. The environment is
 //! injected; no test reaches 169.254.169.254.
-#![cfg(feature = "fake-gateway")]
-
 use std::net::TcpListener;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 use hwcloud_ecs::{Client, ClientBuilder, CredentialSource, Credentials, Error};
 
 mod common;

@@ -2,11 +2,9 @@
 //! query parameter either becomes a typed error before anything is sent, or
 //! reaches the gateway exactly as intended with a valid signature. Nothing
 //! panics.
-#![cfg(feature = "fake-gateway")]
-
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hwcloud_ecs::fake::{FakeGateway, Fault, RecordedRequest, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, Fault, RecordedRequest, Verdict};
 use hwcloud_ecs::sign::{self, canonical_uri, encode};
 use hwcloud_ecs::{ApiRequest, Client, Credentials, Error, RetryPolicy};
 use proptest::prelude::*;

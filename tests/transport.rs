@@ -1,18 +1,14 @@
 //! Proxy and TLS options against local stand-ins: a CONNECT proxy on
 //! loopback, and the fake gateway serving HTTPS with a certificate from a
 //! locally generated test CA (`tests/data/test-ca.pem`).
-#![cfg(feature = "fake-gateway")]
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs_fake::{FakeGateway, FakeProxy};
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
 
-mod common;
-use common::start_proxy;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const CA: &[u8] = include_bytes!("data/test-ca.pem");
@@ -94,14 +90,14 @@ fn an_explicit_proxy_carries_every_request_with_its_credentials() {
         .server("s1", "Q0lQSEVS")
         .start()
         .unwrap();
-    let (proxy, seen) = start_proxy();
+    let proxy = FakeProxy::start().unwrap();
     let client = builder(&gateway)
-        .proxy(format!("http://alice:pw@{proxy}"))
+        .proxy(format!("http://alice:pw@{}", proxy.address()))
         .build()
         .unwrap();
     client.clear_password("s1").unwrap();
     client.get_password("s1").unwrap();
-    let heads = seen.lock().unwrap().clone();
+    let heads = proxy.heads();
     assert_eq!(heads.len(), 1, "one tunnel, reused: {heads:?}");
     let target = gateway.endpoint().trim_start_matches("http://");
     assert!(
@@ -126,14 +122,14 @@ fn no_proxy_goes_direct() {
         .server("s1", "Q0lQSEVS")
         .start()
         .unwrap();
-    let (proxy, seen) = start_proxy();
+    let proxy = FakeProxy::start().unwrap();
     let client = builder(&gateway)
-        .proxy(format!("http://{proxy}"))
+        .proxy(proxy.url())
         .no_proxy()
         .build()
         .unwrap();
     client.clear_password("s1").unwrap();
-    assert!(seen.lock().unwrap().is_empty());
+    assert!(proxy.heads().is_empty());
 }
 
 /// A proxy that answers every CONNECT with `status_line` and counts them.
@@ -236,13 +232,13 @@ fn a_proxy_without_a_scheme_is_used_as_http() {
         .server("s1", "Q0lQSEVS")
         .start()
         .unwrap();
-    let (proxy, seen) = start_proxy();
+    let proxy = FakeProxy::start().unwrap();
     let client = builder(&gateway)
-        .proxy(format!("alice:pw-secret@{proxy}"))
+        .proxy(format!("alice:pw-secret@{}", proxy.address()))
         .build()
         .unwrap();
     client.clear_password("s1").unwrap();
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(proxy.heads().len(), 1);
     for setting in client.settings() {
         assert!(!setting.value.contains("pw-secret"), "{setting:?}");
     }

@@ -8,11 +8,9 @@
 //! The fake gateway verifies with this crate's own canonicalization, so a
 //! signer bug could sign and verify alike there; these vectors cannot: they
 //! come from the official signer.
-#![cfg(feature = "fake-gateway")]
-
 use std::time::SystemTime;
 
-use hwcloud_ecs::fake::{FakeGateway, RecordedRequest, Verdict};
+use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 use hwcloud_ecs::sign::SdkDate;
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, Credentials};
 use serde_json::Value;

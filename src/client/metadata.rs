@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::sign::SdkDate;
 
 /// The metadata service's address inside every ECS.
-pub const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
+pub(crate) const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
 
 /// Time allowed to connect: the address does not exist off ECS, so the
 /// answer to "are we inside an ECS?" must come fast.

@@ -1,14 +1,17 @@
-//! A local stand-in for the Huawei Cloud API gateway in front of ECS.
+//! Local stand-ins for Huawei Cloud, for the tests of programs that use
+//! `hwcloud-ecs`: the API gateway in front of ECS ([`FakeGateway`]), the
+//! ECS metadata service ([`FakeMetadata`]) and a recording CONNECT proxy
+//! ([`FakeProxy`]). Everything listens on loopback only.
 //!
-//! It listens on loopback, verifies every request's signature with
-//! [`crate::sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
+//! The fake gateway verifies every request's signature with
+//! [`hwcloud_ecs::sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
 //! answers), serves both password routes for a configurable set of servers,
 //! records what it received, and answers 404 `APIGW.0101` for unknown routes.
 //! HTTP/1.1 with keep-alive is served one thread per connection, with
 //! `httparse` reading the requests.
 //!
 //! ```
-//! use hwcloud_ecs::fake::FakeGateway;
+//! use hwcloud_ecs_fake::FakeGateway;
 //! use hwcloud_ecs::{Client, Credentials};
 //!
 //! let creds = Credentials::new("AK", "SK")?;
@@ -25,13 +28,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod fleet;
 mod metadata;
+mod proxy;
 mod routes;
 mod server;
 
 pub use fleet::FakeServer;
 pub use metadata::{FakeMetadata, FakeMetadataBuilder, MetadataRequest, TokenSupport};
+pub use proxy::FakeProxy;
 
 use std::collections::VecDeque;
 use std::io;
@@ -40,9 +48,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crate::credentials::Credentials;
-use crate::lock;
-use crate::sign::{self, Payload, SignableRequest};
+use hwcloud_ecs::Credentials;
+use hwcloud_ecs::sign::{self, Payload, SignableRequest};
 
 use fleet::Fleet;
 use metadata::KeyRing;
@@ -64,7 +71,7 @@ pub enum Verdict {
 /// A misbehaviour to inject, for testing how a client copes.
 ///
 /// ```
-/// use hwcloud_ecs::fake::{FakeGateway, Fault};
+/// use hwcloud_ecs_fake::{FakeGateway, Fault};
 /// use hwcloud_ecs::{Client, Credentials, RetryPolicy};
 /// use std::time::Duration;
 ///
@@ -548,6 +555,14 @@ impl State {
             peer: Some(peer),
         });
     }
+}
+
+/// Locks, recovering the data if a thread panicked while holding it: a
+/// test that fails must not take the fake down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn fault_reply(fault: Fault, request_id: &str, now: SystemTime) -> Reply {

@@ -1,6 +1,6 @@
 //! The `fake-gateway` command: serve until killed.
 
-use hwcloud_ecs::fake::FakeGateway;
+use hwcloud_ecs_fake::FakeGateway;
 use hwcloud_ecs::{env, Credentials, Error};
 
 /// The project served when none is configured.

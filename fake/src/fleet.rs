@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 /// One server of the fake gateway's project.
 ///
 /// ```
-/// use hwcloud_ecs::fake::FakeServer;
+/// use hwcloud_ecs_fake::FakeServer;
 /// use std::time::Duration;
 ///
 /// let fresh = FakeServer::windows("srv-1", "Q0lQSEVS").password_after(Duration::from_secs(5));

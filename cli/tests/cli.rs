@@ -1,14 +1,13 @@
 //! The `hwcloud-ecs` binary: commands, output, exit codes, and secrets.
-#![cfg(feature = "cli")]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-use hwcloud_ecs::fake::{FakeGateway, FakeMetadata, FakeServer};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
 
-mod common;
-use common::NOTHING_LISTENS;
+/// A loopback address that refuses connections: the stand-in for the
+/// metadata service and IAM, so that no test reaches the real ones.
+const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
 
 const AK: &str = "AKCLITEST00000000000";
 const SK: &str = "SKcliCanarySecretValue0000000000000000";
@@ -489,12 +488,12 @@ fn private_key_decrypts_or_says_how_to_enable_it() {
         .unwrap()
         .with_security_token(TOKEN)
         .unwrap();
-    let ciphertext = include_str!("data/test-password.b64").trim();
+    let ciphertext = include_str!("../../tests/data/test-password.b64").trim();
     let gateway = FakeGateway::builder(creds, PROJECT)
         .server("win", ciphertext)
         .start()
         .unwrap();
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test-key-pkcs8.pem");
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/test-key-pkcs8.pem");
     let (code, out, err) = run(with_account(bin()).args([
         "show-password",
         "win",
@@ -543,13 +542,13 @@ fn ca_file_and_the_dangerous_switch_reach_an_https_gateway() {
     let gateway = FakeGateway::builder(creds, PROJECT)
         .server("s1", "Q0lQSEVS")
         .tls(
-            include_bytes!("data/test-server.pem"),
-            include_bytes!("data/test-server.key"),
+            include_bytes!("../../tests/data/test-server.pem"),
+            include_bytes!("../../tests/data/test-server.key"),
         )
         .unwrap()
         .start()
         .unwrap();
-    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/test-ca.pem");
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/test-ca.pem");
     let (code, out, err) = run(with_account(bin()).args([
         "show-password",
         "s1",

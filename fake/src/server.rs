@@ -19,7 +19,7 @@ const MAX_BODY: usize = 1024 * 1024;
 const MAX_HEADERS: usize = 64;
 
 /// A request as received.
-pub struct Incoming {
+pub(crate) struct Incoming {
     pub method: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
@@ -28,14 +28,14 @@ pub struct Incoming {
 }
 
 /// A response to send.
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 /// What to do with a request: answer it, or misbehave on purpose.
-pub enum Reply {
+pub(crate) enum Reply {
     /// Answer normally.
     Respond(Outgoing),
     /// Close the connection without answering.
@@ -50,9 +50,9 @@ pub enum Reply {
     Huge(Outgoing, u64),
 }
 
-pub type Handler = dyn Fn(Incoming) -> Reply + Send + Sync;
+pub(crate) type Handler = dyn Fn(Incoming) -> Reply + Send + Sync;
 
-pub struct HttpServer {
+pub(crate) struct HttpServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
@@ -62,7 +62,7 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// Serves plain HTTP, or HTTPS when `tls` is given.
-    pub fn start(
+    pub(crate) fn start(
         addr: &str,
         handler: Arc<Handler>,
         tls: Option<Arc<rustls::ServerConfig>>,
@@ -118,12 +118,12 @@ impl HttpServer {
         })
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Connections accepted so far.
-    pub fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
 }

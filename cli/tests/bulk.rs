@@ -1,18 +1,17 @@
 //! The CLI's bulk runs as an operator meets them: refused credentials stop
 //! the run, Ctrl-C and a closed pipe stop it cleanly with an exact report,
 //! hostile server text is escaped, and destructive runs are confirmed.
-#![cfg(feature = "cli")]
-
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::fake::{FakeGateway, Fault};
+use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 use hwcloud_ecs::Credentials;
 
-mod common;
-use common::NOTHING_LISTENS;
+/// A loopback address that refuses connections: the stand-in for the
+/// metadata service and IAM, so that no test reaches the real ones.
+const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
 
 const AK: &str = "AKBULKTEST0000000000";
 const SK: &str = "SKbulkCanarySecretValue000000000000000";
@@ -378,7 +377,7 @@ fn input_lists_are_checked_with_their_file_and_line() {
     assert!(gateway.requests().is_empty());
 
     let linux_only = FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
-        .with_server(hwcloud_ecs::fake::FakeServer::linux("srv-l"))
+        .with_server(hwcloud_ecs_fake::FakeServer::linux("srv-l"))
         .start()
         .unwrap();
     let (code, _, err) = run(bin().args([
@@ -422,17 +421,17 @@ fn eight_servers_are_cleared_at_a_time_by_default() {
 #[test]
 fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
     let gateway = fleet(1, Duration::ZERO);
-    let (proxy, seen) = common::start_proxy();
-    let (code, _, err) = run(bin().env("HTTP_PROXY", format!("http://{proxy}")).args([
+    let proxy = FakeProxy::start().unwrap();
+    let (code, _, err) = run(bin().env("HTTP_PROXY", proxy.url()).args([
         "clear-password",
         "srv-000",
         "--endpoint",
         gateway.endpoint(),
     ]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(seen.lock().unwrap().len(), 1, "not through HTTP_PROXY");
+    assert_eq!(proxy.heads().len(), 1, "not through HTTP_PROXY");
     let (code, _, err) = run(bin()
-        .env("HTTP_PROXY", format!("http://{proxy}"))
+        .env("HTTP_PROXY", proxy.url())
         .env("NO_PROXY", "127.0.0.1")
         .args([
             "clear-password",
@@ -441,11 +440,7 @@ fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
             gateway.endpoint(),
         ]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        seen.lock().unwrap().len(),
-        1,
-        "through the proxy despite NO_PROXY"
-    );
+    assert_eq!(proxy.heads().len(), 1, "through the proxy despite NO_PROXY");
     assert_eq!(deletes(&gateway), 2);
 }
 

@@ -7,7 +7,7 @@ use super::fleet::Fleet;
 
 /// An answer to send: status and JSON body (`None` for no body).
 #[derive(Debug, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub body: Option<String>,
 }
@@ -22,7 +22,7 @@ impl Answer {
 }
 
 /// 401 for a request whose signature the gateway refuses.
-pub fn signature_failure(why: &str, request_id: &str) -> Answer {
+pub(crate) fn signature_failure(why: &str, request_id: &str) -> Answer {
     Answer::json(
         401,
         json!({
@@ -34,7 +34,7 @@ pub fn signature_failure(why: &str, request_id: &str) -> Answer {
 }
 
 /// The gateway's JSON error body for an injected status.
-pub fn gateway_error_body(status: u16) -> String {
+pub(crate) fn gateway_error_body(status: u16) -> String {
     // APIGW.0308 is the gateway's throttling code; other injected statuses
     // carry a code that says plainly it is the fake's.
     let (code, message) = match status {
@@ -51,7 +51,7 @@ pub fn gateway_error_body(status: u16) -> String {
 }
 
 /// 404 for a path no API is published on.
-pub fn unknown_route(request_id: &str) -> Answer {
+pub(crate) fn unknown_route(request_id: &str) -> Answer {
     Answer::json(
         404,
         json!({
@@ -69,13 +69,13 @@ enum Flavour {
 }
 
 /// Whether this is IAM's project listing, `GET /v3/projects?...`.
-pub fn is_iam_projects(method: &str, target: &str) -> bool {
+pub(crate) fn is_iam_projects(method: &str, target: &str) -> bool {
     method == "GET" && target.split_once('?').map_or(target, |(p, _)| p) == "/v3/projects"
 }
 
 /// IAM's answer to `GET /v3/projects?name={name}`: each of `ids`, named
 /// as asked.
-pub fn iam_projects(target: &str, ids: &[String]) -> Answer {
+pub(crate) fn iam_projects(target: &str, ids: &[String]) -> Answer {
     let name = target
         .split_once('?')
         .map_or("", |(_, q)| q)
@@ -93,7 +93,7 @@ pub fn iam_projects(target: &str, ids: &[String]) -> Answer {
 }
 
 /// Routes a verified request against the fleet.
-pub fn route(
+pub(crate) fn route(
     method: &str,
     target: &str,
     project_id: &str,
@@ -143,7 +143,7 @@ pub fn route(
 /// a page number starting at 1, as in ECS.
 fn list(fleet: &Fleet, query: &str) -> Answer {
     let param = |name: &str| {
-        crate::sign::parse_query(query)
+        hwcloud_ecs::sign::parse_query(query)
             .into_iter()
             .find(|(k, _)| k == name)
             .and_then(|(_, v)| v.parse::<usize>().ok())
@@ -187,7 +187,7 @@ fn not_found(flavour: Flavour, server_id: &str) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::FakeServer;
+    use crate::FakeServer;
 
     fn fleet() -> Fleet {
         let mut fleet = Fleet::default();
