@@ -7,8 +7,8 @@
 use std::thread;
 use std::time::Instant;
 
-use hwcloud_ecs_fake::FakeGateway;
 use hwcloud_ecs::{Client, Credentials};
+use hwcloud_ecs_fake::FakeGateway;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const THREADS: usize = 16;

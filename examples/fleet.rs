@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
+use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const SERVERS: usize = 1_000;

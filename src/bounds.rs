@@ -29,6 +29,20 @@ pub(crate) fn instant_after(duration: Duration) -> Instant {
         .unwrap_or(now)
 }
 
+/// A duration in the words people use: `10 s`, `200 ms`, `1.5 s`, `2 min`.
+pub(crate) fn shown(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else if millis % 60_000 == 0 && millis >= 120_000 {
+        format!("{} min", millis / 60_000)
+    } else if millis % 1000 == 0 {
+        format!("{} s", millis / 1000)
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +54,14 @@ mod tests {
         assert!(err.to_string().contains("invalid timeout"), "{err}");
         assert!(instant_after(Duration::MAX) > Instant::now() + Duration::from_secs(3600));
         assert!(instant_after(Duration::ZERO) <= Instant::now());
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(shown(Duration::from_millis(200)), "200 ms");
+        assert_eq!(shown(Duration::from_secs(10)), "10 s");
+        assert_eq!(shown(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(shown(Duration::from_secs(60)), "60 s");
+        assert_eq!(shown(Duration::from_secs(900)), "15 min");
     }
 }

@@ -42,7 +42,7 @@ pub fn parse_error_body(body: &[u8]) -> ErrorBody {
 /// The start of `body` as lossy text, at most [`SNIPPET_CHARS`] characters
 /// with the `…` that marks a cut, or `None` when it is empty or only
 /// whitespace.
-pub fn snippet(body: &[u8]) -> Option<String> {
+pub(crate) fn snippet(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {

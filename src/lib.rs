@@ -29,30 +29,29 @@
 //! ```
 
 mod bounds;
-mod chain;
 mod client;
+mod clock;
+mod config;
 mod credentials;
 #[cfg(feature = "decrypt")]
 mod decrypt;
 mod endpoint;
 mod error;
-pub mod error_body;
+mod error_body;
 mod fleet;
 mod ids;
 mod lifecycle;
 mod password;
-pub mod profile;
 mod request;
 pub mod sign;
+mod transport;
 
-pub use chain::CredentialSource;
-pub use client::{
-    env, ApiVersion, Client, ClientBuilder, RetryPolicy, Setting, MAX_ERROR_BODY, MAX_SUCCESS_BODY,
-};
+pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy, Setting};
+pub use config::{env, CredentialSource, Origin, REGIONS};
 pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
-pub use endpoint::{Endpoint, REGIONS};
+pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
 pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE, MAX_LISTED};
 pub use ids::{ProjectId, ServerId};
@@ -60,10 +59,35 @@ pub use lifecycle::WaitOptions;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
 
-/// Entry points for the fuzz targets into parsers that are not public API.
+/// Entry points into parsers and signing stages that are not public API,
+/// for the fuzz targets, the property tests and the fake gateway (which
+/// must canonicalize exactly as the signer does). Not covered by semver.
 #[doc(hidden)]
 pub mod fuzzing {
+    use std::borrow::Cow;
     use std::time::{Duration, SystemTime};
+
+    pub use crate::error_body::{parse_error_body, ErrorBody, SNIPPET_CHARS};
+
+    /// The canonical URI of a raw path.
+    pub fn canonical_uri(raw_path: &str) -> String {
+        crate::sign::canonical_uri(raw_path)
+    }
+
+    /// Percent-encodes everything but `A-Z a-z 0-9 - . _ ~`.
+    pub fn encode(text: &str) -> String {
+        crate::sign::encode(text)
+    }
+
+    /// Percent-decodes, lossily.
+    pub fn decode(text: &str) -> Cow<'_, str> {
+        crate::sign::decode(text)
+    }
+
+    /// A raw query as decoded `(key, value)` pairs.
+    pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
+        crate::sign::parse_query(raw_query)
+    }
 
     /// Parses one server-listing page; the number of servers it holds.
     pub fn listing_page(body: &[u8]) -> Option<usize> {

@@ -54,7 +54,7 @@ impl ApiRequest {
             query: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
-            success_limit: crate::client::MAX_SUCCESS_BODY,
+            success_limit: crate::transport::MAX_SUCCESS_BODY,
         }
     }
 
@@ -199,16 +199,28 @@ pub(crate) fn validate_header(name: &str, value: &str) -> Result<(), Error> {
 
 /// A successful (2xx) answer to an [`ApiRequest`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ApiResponse {
     /// HTTP status.
     pub status: u16,
     /// The `X-Request-Id` header, when present.
     pub request_id: Option<String>,
+    pub(crate) headers: crate::transport::Headers,
     /// The body, read up to the client's size bound.
     pub body: Vec<u8>,
 }
 
 impl ApiResponse {
+    /// The first value of header `name` (any case), when it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
+    }
+
+    /// Every header whose value is text, as `(lower-case name, value)`.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter()
+    }
+
     /// Parses the body as JSON.
     ///
     /// # Errors

@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, UNIX_EPOCH};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, Fault};
 use hwcloud_ecs::sign::{self, SignableRequest};
 use hwcloud_ecs::{ApiRequest, Client, ClientBuilder, Credentials, Error, RetryPolicy};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, Fault};
 
 const SK: &str = "SKcanaryNEVERshowTHIS0000";
 const TOKEN: &str = "TOKENcanaryNEVERshowTHIS";
@@ -66,7 +66,9 @@ fn no_secret_appears_in_any_formatting_or_log() {
         .credentials(creds.clone())
         .project_id(PROJECT)
         .endpoint(gateway.endpoint())
-        .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(2)));
+        .retry(
+            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+        );
     let client = builder.clone().build().unwrap();
 
     let mut shown = Vec::new();

@@ -1,7 +1,7 @@
 //! The client against the bundled fake gateway, which verifies every
 //! signature exactly as the real gateway does.
-use hwcloud_ecs_fake::{FakeGateway, Verdict};
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, ClientBuilder, Credentials, Error};
+use hwcloud_ecs_fake::{FakeGateway, Verdict};
 
 mod common;
 

@@ -4,8 +4,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use hwcloud_ecs_fake::{FakeGateway, Verdict};
 use hwcloud_ecs::{Client, Credentials};
+use hwcloud_ecs_fake::{FakeGateway, Verdict};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const THREADS: usize = 16;

@@ -2,8 +2,8 @@
 //! service and the IAM project lookup served by the fake gateway, with the
 //! precedence of each source. The environment is injected; nothing leaves
 //! loopback.
-use hwcloud_ecs_fake::{FakeGateway, FakeMetadata};
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata};
 
 mod common;
 use common::env;
@@ -47,7 +47,7 @@ fn setting(client: &Client, name: &str) -> (String, String) {
         .into_iter()
         .find(|s| s.name == name)
         .unwrap();
-    (s.value, s.origin)
+    (s.value, s.origin.to_string())
 }
 
 fn iam_lookups(gateway: &FakeGateway) -> Vec<String> {

@@ -4,8 +4,8 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant, SystemTime};
 
-use hwcloud_ecs_fake::{FakeGateway, Fault};
 use hwcloud_ecs::{ApiVersion, Client, Credentials, Error, RetryPolicy};
+use hwcloud_ecs_fake::{FakeGateway, Fault};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const SERVER: &str = "8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00";
@@ -23,7 +23,7 @@ fn gateway() -> FakeGateway {
 
 /// Quick backoff so that rows without Retry-After run fast.
 fn policy() -> RetryPolicy {
-    RetryPolicy::default().backoff(Duration::from_millis(10), Duration::from_millis(50))
+    RetryPolicy::default().with_backoff(Duration::from_millis(10), Duration::from_millis(50))
 }
 
 fn client_with(endpoint: &str, policy: RetryPolicy, timeout: Duration) -> Client {
@@ -111,7 +111,7 @@ fn throttled_with_retry_after_http_date_waits_until_then() {
 fn retry_after_beyond_the_deadline_fails_at_once() {
     let gateway = gateway();
     gateway.fail_next(1, Fault::throttled("120"));
-    let short = policy().deadline(Duration::from_secs(5));
+    let short = policy().with_deadline(Duration::from_secs(5));
     let client = client_with(gateway.endpoint(), short, Duration::from_secs(5));
     let (result, took) = timed(|| client.clear_password(SERVER));
     let err = result.unwrap_err();
@@ -156,7 +156,7 @@ fn connection_refused_is_a_transport_error_after_retries() {
 fn a_server_that_never_answers_times_out_within_the_bound() {
     let gateway = gateway();
     gateway.fail_next(usize::MAX, Fault::Stall);
-    let two = policy().max_attempts(2);
+    let two = policy().with_max_attempts(2);
     let client = client_with(gateway.endpoint(), two, Duration::from_millis(500));
     let (result, took) = timed(|| client.get_password(SERVER));
     let err = result.unwrap_err();
@@ -376,8 +376,8 @@ fn a_plausible_expired_date_is_learned_and_the_call_re_signed() {
 fn durations_that_cannot_be_represented_are_invalid_input_before_sending() {
     let gateway = gateway();
     for policy in [
-        policy().deadline(Duration::MAX),
-        policy().backoff(Duration::from_millis(1), Duration::MAX),
+        policy().with_deadline(Duration::MAX),
+        policy().with_backoff(Duration::from_millis(1), Duration::MAX),
     ] {
         let err = Client::builder()
             .credentials(creds())
@@ -435,7 +435,7 @@ fn the_last_attempts_timeouts_are_shortened_to_the_call_deadline() {
     // ends when the deadline does, not 30 s later.
     let gateway = gateway();
     gateway.fail_next(usize::MAX, Fault::Stall);
-    let short = policy().deadline(Duration::from_secs(2));
+    let short = policy().with_deadline(Duration::from_secs(2));
     let client = client_with(gateway.endpoint(), short, Duration::from_secs(30));
     let (result, took) = timed(|| client.get_password(SERVER));
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
@@ -446,8 +446,8 @@ fn the_last_attempts_timeouts_are_shortened_to_the_call_deadline() {
 #[test]
 fn the_default_policy_is_three_attempts_within_sixty_seconds() {
     let policy = RetryPolicy::default();
-    assert_eq!(policy.attempts(), 3);
-    assert_eq!(policy.call_deadline(), Duration::from_secs(60));
+    assert_eq!(policy.max_attempts(), 3);
+    assert_eq!(policy.deadline(), Duration::from_secs(60));
     let gateway = gateway();
     gateway.fail_next(usize::MAX, Fault::status(503));
     let client = Client::builder()

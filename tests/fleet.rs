@@ -2,8 +2,8 @@
 //! gateway.
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeServer, Verdict};
 use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy, WaitOptions};
+use hwcloud_ecs_fake::{FakeGateway, FakeServer, Verdict};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
@@ -16,7 +16,9 @@ fn client(gateway: &FakeGateway) -> Client {
         .credentials(creds())
         .project_id(PROJECT)
         .endpoint(gateway.endpoint())
-        .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry(
+            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .build()
         .unwrap()
 }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs_fake::{FakeGateway, Fault};
 use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy};
+use hwcloud_ecs_fake::{FakeGateway, Fault};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const HUNDRED_MB: u64 = 100 * 1024 * 1024;

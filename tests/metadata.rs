@@ -5,8 +5,8 @@ use std::net::TcpListener;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 use hwcloud_ecs::{Client, ClientBuilder, CredentialSource, Credentials, Error};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 
 mod common;
 use common::env;
@@ -101,7 +101,10 @@ fn temporary_credentials_sign_a_call_the_gateway_accepts() {
         .find(|s| s.name == "access key")
         .unwrap();
     assert_eq!(origin.value, FakeMetadata::access_key(1));
-    assert!(origin.origin.starts_with("ECS metadata"), "{origin:?}");
+    assert!(
+        origin.origin.to_string().starts_with("ECS metadata"),
+        "{origin:?}"
+    );
 }
 
 #[test]

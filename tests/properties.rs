@@ -4,9 +4,9 @@
 //! panics.
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hwcloud_ecs_fake::{FakeGateway, Fault, RecordedRequest, Verdict};
-use hwcloud_ecs::sign::{self, canonical_uri, encode};
+use hwcloud_ecs::fuzzing::{self as sign, canonical_uri, encode};
 use hwcloud_ecs::{ApiRequest, Client, Credentials, Error, RetryPolicy};
+use hwcloud_ecs_fake::{FakeGateway, Fault, RecordedRequest, Verdict};
 use proptest::prelude::*;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -161,8 +161,8 @@ proptest! {
         prop_assert!(uri.is_ascii());
         let encoded = encode(&text);
         prop_assert_eq!(sign::decode(&encoded), text.as_str());
-        let _ = sign::parse_authorization(&text);
-        let _ = hwcloud_ecs::error_body::parse_error_body(text.as_bytes());
+        let _ = hwcloud_ecs::sign::parse_authorization(&text);
+        let _ = hwcloud_ecs::fuzzing::parse_error_body(text.as_bytes());
     }
 }
 
@@ -212,7 +212,7 @@ proptest! {
             .credentials(Credentials::new("AKPROP", "SKprop").unwrap())
             .project_id(PROJECT)
             .endpoint(gateway.endpoint())
-            .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)).deadline(Duration::from_secs(2)))
+            .retry(RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)).with_deadline(Duration::from_secs(2)))
             .build()
             .unwrap();
         let body = if status == 401 {

@@ -6,9 +6,8 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use hwcloud_ecs_fake::{FakeGateway, FakeProxy};
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
-
+use hwcloud_ecs_fake::{FakeGateway, FakeProxy};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const CA: &[u8] = include_bytes!("data/test-ca.pem");
@@ -163,7 +162,7 @@ fn start_refusing_proxy(status_line: &'static str) -> (String, Arc<Mutex<usize>>
 fn a_certificate_that_does_not_verify_ends_the_call_at_once_naming_the_host() {
     let gateway = https_gateway();
     let client = builder(&gateway)
-        .retry(RetryPolicy::default().max_attempts(5))
+        .retry(RetryPolicy::default().with_max_attempts(5))
         .build()
         .unwrap();
     let err = client.get_password("s1").unwrap_err();
@@ -187,7 +186,7 @@ fn a_proxy_that_refuses_ends_the_call_at_once_naming_host_and_proxy() {
         let (proxy, count) = start_refusing_proxy(status);
         let client = builder(&gateway)
             .proxy(format!("http://alice:pw-secret@{proxy}"))
-            .retry(RetryPolicy::default().max_attempts(5))
+            .retry(RetryPolicy::default().with_max_attempts(5))
             .build()
             .unwrap();
         let err = client.clear_password("s1").unwrap_err();

@@ -10,9 +10,9 @@
 //! come from the official signer.
 use std::time::SystemTime;
 
-use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 use hwcloud_ecs::sign::SdkDate;
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, Credentials};
+use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 use serde_json::Value;
 
 /// An unusual loopback address, so that a fixed port is free.

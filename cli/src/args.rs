@@ -89,10 +89,17 @@ pub const CONFIG_HELP: &str = concat!(
 Usage: hwcloud-ecs config [OPTIONS]
 
 Prints the configuration a password command would use, value by value, with
-where each came from (command line, environment, credentials file, default).
-Secrets show only whether they are set. Sends nothing.
+where each came from: the command line (with the option), an environment
+variable (by name), the credentials file (by path), the ECS metadata service,
+IAM, or the default. Secrets show only whether they are set.
+
+To find what is missing it asks what a password command would ask: the ECS
+metadata service (off ECS that fails within about 3 s) and IAM (a signed
+lookup of the project id). --offline sends nothing and shows only what the
+command line, the environment and the credentials file give.
 
 Options:
+      --offline          skip the ECS metadata service and IAM; send nothing
 ",
     shared_options!()
 );
@@ -121,7 +128,10 @@ Options:
 /// Options shared by the password commands.
 #[derive(Debug, Default)]
 pub struct Target {
-    pub api: ApiVersion,
+    /// `--api`, when given.
+    pub api: Option<ApiVersion>,
+    /// `config --offline`: no metadata or IAM step.
+    pub offline: bool,
     pub region: Option<String>,
     pub project_id: Option<String>,
     pub endpoint: Option<String>,
@@ -228,7 +238,7 @@ fn shared_option(
     target: &mut Target,
 ) -> Result<(), UsageError> {
     match name {
-        "api" => target.api = parser.value()?.string()?.parse()?,
+        "api" => target.api = Some(parser.value()?.string()?.parse()?),
         "region" => target.region = Some(parser.value()?.string()?),
         "project-id" => target.project_id = Some(parser.value()?.string()?),
         "endpoint" => target.endpoint = Some(parser.value()?.string()?),
@@ -293,6 +303,7 @@ fn config_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
                 shared_option(parser, &name, &mut target)?;
             }
             Short('h') | Long("help") => return Ok(Command::Help(CONFIG_HELP)),
+            Long("offline") => target.offline = true,
             other => return Err(other.unexpected().into()),
         }
     }
@@ -404,7 +415,7 @@ mod tests {
         assert_eq!(clear.servers.len(), 2);
         assert_eq!(clear.concurrency, 16);
         assert!(clear.dry_run && clear.all_windows);
-        assert_eq!(target.api, ApiVersion::V1);
+        assert_eq!(target.api, Some(ApiVersion::V1));
         assert!(target.json);
         assert!(matches!(
             parse_str(&["clear-password", "--from-file", "-"]),

@@ -1,7 +1,7 @@
 //! The `demo` command: the whole client against the bundled fake gateway.
 
-use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 use hwcloud_ecs::{Client, Credentials, Error};
+use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 
 use crate::gateway::{DEFAULT_PROJECT, DEFAULT_SERVER, FAKE_CIPHERTEXT};
 use crate::out;

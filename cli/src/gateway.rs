@@ -1,7 +1,7 @@
 //! The `fake-gateway` command: serve until killed.
 
-use hwcloud_ecs_fake::FakeGateway;
 use hwcloud_ecs::{env, Credentials, Error};
+use hwcloud_ecs_fake::FakeGateway;
 
 /// The project served when none is configured.
 pub const DEFAULT_PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -148,31 +148,39 @@ fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
 }
 
 /// Prints the configuration a client would be built with. The discovery
-/// steps (ECS metadata, IAM) run as for a real call; when they fail, what
-/// is known is printed, then the error, and the exit code is 2.
+/// steps (ECS metadata, IAM) run as for a real call, unless `--offline`;
+/// when they fail, what is known is printed, then the error, and the exit
+/// code is 2.
 fn config_command(target: &args::Target) -> ExitCode {
     let builder = match password::builder(target) {
         Ok(builder) => builder,
         Err(e) => return usage_error(&e),
     };
-    let (settings, failure) = match builder.clone().build() {
-        Ok(client) => (client.settings(), None),
-        Err(e) => (builder.settings(), Some(e)),
+    let (settings, failure) = if target.offline {
+        (builder.settings(), None)
+    } else {
+        match builder.clone().build() {
+            Ok(client) => (client.settings(), None),
+            Err(e) => (builder.settings(), Some(e)),
+        }
     };
-    let origin = |o: &str| o.replace("explicit", "command line");
     if target.json {
-        let rows: Vec<serde_json::Value> = settings
+        let object: serde_json::Map<String, serde_json::Value> = settings
             .iter()
-            .map(|s| serde_json::json!({"name": s.name, "value": s.value, "origin": origin(&s.origin)}))
+            .map(|s| {
+                let key = s.name.replace(' ', "_");
+                let value = serde_json::json!({"value": s.value, "origin": origin(s, target)});
+                (key, value)
+            })
             .collect();
-        out::raw(&format!("{}\n", serde_json::Value::Array(rows)));
+        out::raw(&format!("{}\n", serde_json::Value::Object(object)));
     } else {
         for s in &settings {
             out::line(format_args!(
-                "{:<15} {:<40} {}",
+                "{:<17} {:<44} {}",
                 s.name,
                 s.value,
-                origin(&s.origin)
+                origin(s, target)
             ));
         }
     }
@@ -180,4 +188,25 @@ fn config_command(target: &args::Target) -> ExitCode {
         None => verdict(!out::stdout_closed()),
         Some(e) => usage_error(&e),
     }
+}
+
+/// Where a setting came from, in the CLI's words: a value set on the
+/// builder came from the command line, and the option is named.
+fn origin(setting: &hwcloud_ecs::Setting, target: &args::Target) -> String {
+    if setting.origin != hwcloud_ecs::Origin::Explicit {
+        return setting.origin.to_string();
+    }
+    let option = match setting.name {
+        "project id" => "--project-id",
+        "region" => "--region",
+        "endpoint" => "--endpoint",
+        "api" => "--api",
+        "proxy" if target.no_proxy => "--no-proxy",
+        "proxy" => "--proxy",
+        "ca roots" if target.ca_only => "--ca-file, --ca-only",
+        "ca roots" => "--ca-file",
+        "tls verification" => "--danger-accept-invalid-certs",
+        _ => return "command line".to_owned(),
+    };
+    format!("command line {option}")
 }

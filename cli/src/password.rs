@@ -20,8 +20,10 @@ pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
             return profile_file.clone();
         }
         std::env::var(name).ok()
-    })?
-    .api(target.api);
+    })?;
+    if let Some(api) = target.api {
+        builder = builder.api(api);
+    }
     if let Some(project) = &target.project_id {
         builder = builder.project_id(project);
     }

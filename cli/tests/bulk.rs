@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 use hwcloud_ecs::Credentials;
+use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 
 /// A loopback address that refuses connections: the stand-in for the
 /// metadata service and IAM, so that no test reaches the real ones.

@@ -2,8 +2,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 use hwcloud_ecs::{Client, Credentials};
+use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 
 /// A loopback address that refuses connections: the stand-in for the
 /// metadata service and IAM, so that no test reaches the real ones.
@@ -493,7 +493,10 @@ fn private_key_decrypts_or_says_how_to_enable_it() {
         .server("win", ciphertext)
         .start()
         .unwrap();
-    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/test-key-pkcs8.pem");
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/test-key-pkcs8.pem"
+    );
     let (code, out, err) = run(with_account(bin()).args([
         "show-password",
         "win",
@@ -590,8 +593,8 @@ fn config_prints_each_value_with_its_origin_and_no_secret() {
             &format!("http://alice:{SK}@127.0.0.1:3128"),
         ]));
     assert_eq!(code, 0, "{err}");
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = |name: &str| object[name.replace(' ', "_")].clone();
     let from_file = format!("credentials file {}", file.display());
     assert_eq!(row("access key")["value"], "AKFROMFILE");
     assert_eq!(row("access key")["origin"], from_file.as_str());
@@ -613,10 +616,76 @@ fn config_prints_each_value_with_its_origin_and_no_secret() {
     ]));
     assert!(
         out.lines()
-            .any(|l| l.starts_with("region") && l.ends_with("command line")),
+            .any(|l| l.starts_with("region") && l.ends_with("command line --region")),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_names_every_origin_and_offline_sends_nothing() {
+    let gateway = gateway();
+    let (code, out, err) = run(with_account(bin())
+        .env("HTTPS_PROXY", "http://proxy.example:3128")
+        .env("NO_PROXY", "127.0.0.1")
+        .args([
+            "config",
+            "--json",
+            "--offline",
+            "--api",
+            "v1",
+            "--endpoint",
+            gateway.endpoint(),
+        ]));
+    assert_eq!(code, 0, "{err}");
+    let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let origin = |key: &str| object[key]["origin"].as_str().unwrap().to_owned();
+    let value = |key: &str| object[key]["value"].as_str().unwrap().to_owned();
+    assert_eq!(
+        origin("access_key"),
+        "environment HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK"
+    );
+    assert_eq!(
+        origin("project_id"),
+        "environment HUAWEICLOUD_SDK_PROJECT_ID"
+    );
+    assert_eq!(origin("api"), "command line --api");
+    assert_eq!(value("api"), "v1");
+    assert_eq!(origin("endpoint"), "command line --endpoint");
+    // The endpoint is loopback and NO_PROXY names it: no proxy is used.
+    assert_eq!(value("proxy"), "none (NO_PROXY names the endpoint)");
+    assert_eq!(origin("proxy"), "environment HTTPS_PROXY, NO_PROXY");
+    assert_eq!(value("ca_roots"), "the bundled Mozilla roots");
+    assert_eq!(origin("ca_roots"), "default");
+    assert_eq!(value("tls_verification"), "on");
+    assert_eq!(value("connect_timeout"), "10 s");
+    assert_eq!(value("attempt_timeout"), "30 s");
+    assert_eq!(
+        value("retry"),
+        "3 attempts, full-jitter backoff 200 ms to 5 s, 60 s per call"
+    );
+    assert_eq!(origin("retry"), "default");
+    for text in [&out, &err] {
+        assert!(
+            !text.contains("{ ") && !text.contains("RetryPolicy"),
+            "a Debug form: {text}"
+        );
+    }
+
+    let (_, out, _) = run(with_account(bin())
+        .env("HTTPS_PROXY", "http://u:proxypass@proxy.example:3128")
+        .args([
+            "config",
+            "--json",
+            "--offline",
+            "--endpoint",
+            "https://ecs.example.com",
+        ]));
+    let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(object["proxy"]["value"], "http://proxy.example:3128");
+    assert_eq!(object["proxy"]["origin"], "environment HTTPS_PROXY");
+    assert!(!out.contains("proxypass"));
+    assert!(gateway.requests().is_empty());
 }
 
 #[test]
@@ -651,8 +720,8 @@ fn config_shows_values_found_in_the_ecs_metadata_and_iam() {
         !out.contains("tmp-secret") && !out.contains("tmp-token"),
         "{out}"
     );
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    let object: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = |name: &str| object[name.replace(' ', "_")].clone();
     assert_eq!(
         row("access key")["value"],
         FakeMetadata::access_key(1).as_str()

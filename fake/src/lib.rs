@@ -48,8 +48,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use hwcloud_ecs::Credentials;
 use hwcloud_ecs::sign::{self, Payload, SignableRequest};
+use hwcloud_ecs::Credentials;
 
 use fleet::Fleet;
 use metadata::KeyRing;
@@ -82,7 +82,7 @@ pub enum Verdict {
 ///     .credentials(creds)
 ///     .project_id("p1")
 ///     .endpoint(gateway.endpoint())
-///     .retry(RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5)))
+///     .retry(RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)))
 ///     .build()?;
 /// client.clear_password("s1")?; // succeeds on the third attempt
 /// assert_eq!(gateway.requests().len(), 3);

@@ -29,9 +29,9 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use hwcloud_ecs::Credentials;
 use crate::lock;
 use hwcloud_ecs::sign::SdkDate;
+use hwcloud_ecs::Credentials;
 
 use super::server::{HttpServer, Incoming, Outgoing, Reply};
 

@@ -105,7 +105,11 @@ fn tunnel(mut client: TcpStream, log: &Mutex<Vec<String>>) {
     }
     let head = String::from_utf8_lossy(&head).into_owned();
     lock(log).push(head.clone());
-    let target = head.split_whitespace().nth(1).unwrap_or_default().to_owned();
+    let target = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     let Ok(upstream) = TcpStream::connect(&target) else {
         return;
     };

@@ -143,7 +143,7 @@ pub(crate) fn route(
 /// a page number starting at 1, as in ECS.
 fn list(fleet: &Fleet, query: &str) -> Answer {
     let param = |name: &str| {
-        hwcloud_ecs::sign::parse_query(query)
+        hwcloud_ecs::fuzzing::parse_query(query)
             .into_iter()
             .find(|(k, _)| k == name)
             .and_then(|(_, v)| v.parse::<usize>().ok())

@@ -1,29 +1,29 @@
-//! [`ClientBuilder`]: explicit settings, the environment's, and the
-//! discovery steps (ECS metadata, IAM) that fill in what is still missing
-//! when the client is built.
+//! [`ClientBuilder`]: the setters, and `build`, which checks every given
+//! value, runs the discovery steps of `crate::config` for what is still
+//! missing, and connects.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
-use crate::bounds::{check_duration, instant_after};
-use crate::chain::{self, CredentialSource};
+use crate::bounds::check_duration;
+use crate::config::chain::{self, FromEnvironment};
+use crate::config::discovery::{Discovery, Session};
+use crate::config::{env, Origin};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
+use crate::transport::{ProxySetting, TransportOptions};
 
-use super::discovery;
-use super::metadata::{InstanceInfo, MetadataService, METADATA_BUDGET};
 use super::refresh::{CredentialProvider, Refreshing};
-use super::settings::{self, Origins, Setting};
-use super::transport::{ProxySetting, TransportOptions};
-use super::{env, ApiVersion, Caller, Client, Inner, RetryPolicy};
+use super::settings::{self, Chosen, Origins, Setting};
+use super::{ApiVersion, Caller, Client, Inner, RetryPolicy};
 
 /// Builds a [`Client`]; every setter says its default.
 ///
 /// ```
 /// use hwcloud_ecs::{ApiVersion, Client, Credentials};
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 ///
 /// let client = Client::builder()
 ///     .credentials(Credentials::new("AK", "SK")?)
@@ -46,26 +46,18 @@ pub struct ClientBuilder {
     pub(super) timeout: Duration,
     pub(super) idle_connections: usize,
     pub(super) retry: RetryPolicy,
+    pub(super) transport: TransportOptions,
     /// What the credential chain tried, when it found nothing.
     credentials_tried: Vec<String>,
-    pub(super) transport: TransportOptions,
     /// Where the credentials, project id and region came from.
     pub(super) origins: Origins,
+    /// Which of the other settings were set on the builder.
+    pub(super) chosen: Chosen,
     /// A fixed signing time (wire-vector tests only).
-    pub(super) fixed_clock: Option<std::time::SystemTime>,
+    pub(super) fixed_clock: Option<SystemTime>,
     /// Set by [`ClientBuilder::from_env`]: where the ECS metadata service
     /// and IAM are, for the values the environment did not give.
     discovery: Option<Discovery>,
-}
-
-/// The sources consulted at build time for what is still missing.
-#[derive(Clone, Debug)]
-struct Discovery {
-    /// The stand-in for the metadata service's address (tests only).
-    metadata_url: Option<String>,
-    iam_endpoint: Option<String>,
-    /// When the metadata steps of the build under way must be done.
-    metadata_deadline: Option<Instant>,
 }
 
 impl Default for ClientBuilder {
@@ -80,9 +72,10 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             idle_connections: 32,
             retry: RetryPolicy::default(),
-            credentials_tried: Vec::new(),
             transport: TransportOptions::default(),
+            credentials_tried: Vec::new(),
             origins: Origins::default(),
+            chosen: Chosen::default(),
             fixed_clock: None,
             discovery: None,
         }
@@ -119,33 +112,19 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`] when only one of AK and SK is set, or a value is invalid.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let found = chain::run(&lookup)?;
-        let file = |path: &std::path::Path| format!("credentials file {}", path.display());
-        let credentials_origin = found.credentials.as_ref().map(|(_, source)| match source {
-            CredentialSource::Environment => format!("environment {} / {}", env::AK, env::SK),
-            CredentialSource::ProfileFile(path) => file(path),
-            // The environment and the file are all `chain::run` reads; the
-            // metadata step comes later, in `build`.
-            CredentialSource::Explicit => "explicit".to_owned(),
-            CredentialSource::EcsMetadata { .. } => "ECS metadata".to_owned(),
-        });
-        let (project_id, project_origin) = match (get(env::PROJECT_ID), &found.profile) {
-            (Some(id), _) => (Some(id), Some(format!("environment {}", env::PROJECT_ID))),
-            (None, Some(profile)) if profile.project_id.is_some() => {
-                (profile.project_id.clone(), Some(file(&profile.path)))
-            }
-            _ => (None, None),
-        };
-        let region = get(env::REGION);
-        let region_origin = region
-            .as_ref()
-            .map(|_| format!("environment {}", env::REGION));
+        let FromEnvironment {
+            credentials,
+            tried,
+            project_id,
+            region,
+            discovery,
+        } = chain::from_environment(&lookup)?;
+        let (credentials, credentials_origin) = split(credentials);
+        let (project_id, project_origin) = split(project_id);
+        let (region, region_origin) = split(region);
         Ok(ClientBuilder {
-            credentials: found
-                .credentials
-                .map(|(creds, _)| CredentialProvider::Fixed(Arc::new(creds))),
-            credentials_tried: found.tried,
+            credentials: credentials.map(|c| CredentialProvider::Fixed(Arc::new(c))),
+            credentials_tried: tried,
             project_id,
             region,
             origins: Origins {
@@ -153,11 +132,7 @@ impl ClientBuilder {
                 project_id: project_origin,
                 region: region_origin,
             },
-            discovery: Some(Discovery {
-                metadata_url: get(env::METADATA_URL_FOR_TESTS),
-                iam_endpoint: get(env::IAM_ENDPOINT),
-                metadata_deadline: None,
-            }),
+            discovery: Some(discovery),
             ..ClientBuilder::default()
         })
     }
@@ -166,7 +141,7 @@ impl ClientBuilder {
     /// builder came from [`Self::from_env`], which finds them.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(CredentialProvider::Fixed(Arc::new(credentials)));
-        self.origins.credentials = Some("explicit".into());
+        self.origins.credentials = Some(Origin::Explicit);
         self
     }
 
@@ -174,7 +149,7 @@ impl ClientBuilder {
     /// the builder came from [`Self::from_env`], which finds it.
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
-        self.origins.project_id = Some("explicit".into());
+        self.origins.project_id = Some(Origin::Explicit);
         self
     }
 
@@ -182,7 +157,7 @@ impl ClientBuilder {
     /// explicit [`Self::endpoint`] wins over it.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
-        self.origins.region = Some("explicit".into());
+        self.origins.region = Some(Origin::Explicit);
         self
     }
 
@@ -196,12 +171,14 @@ impl ClientBuilder {
     /// Which password API to call. Defaults to [`ApiVersion::V2_1`].
     pub fn api(mut self, api: ApiVersion) -> Self {
         self.api = api;
+        self.chosen.api = true;
         self
     }
 
     /// Time allowed to connect (TCP and TLS). Defaults to 10 s.
     pub fn timeout_connect(mut self, timeout: Duration) -> Self {
         self.timeout_connect = timeout;
+        self.chosen.timeout_connect = true;
         self
     }
 
@@ -209,6 +186,7 @@ impl ClientBuilder {
     /// Defaults to 30 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self.chosen.timeout = true;
         self
     }
 
@@ -216,6 +194,7 @@ impl ClientBuilder {
     /// 3 attempts, 200 ms to 5 s full-jitter backoff, 60 s for the whole call.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self.chosen.retry = true;
         self
     }
 
@@ -247,12 +226,14 @@ impl ClientBuilder {
     /// (private clouds with their own CA). Defaults to the bundled roots only.
     pub fn add_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.transport.roots = Some((pem.into(), false));
+        self.chosen.roots = true;
         self
     }
 
     /// Trusts only the CA certificates in `pem`, not the bundled roots.
     pub fn only_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.transport.roots = Some((pem.into(), true));
+        self.chosen.roots = true;
         self
     }
 
@@ -261,6 +242,7 @@ impl ClientBuilder {
     /// throw-away lab only. Defaults to `false`.
     pub fn danger_accept_invalid_certificates(mut self, accept: bool) -> Self {
         self.transport.danger_accept_invalid_certificates = accept;
+        self.chosen.verification = true;
         self
     }
 
@@ -293,31 +275,20 @@ impl ClientBuilder {
     /// [`Error::ProjectLookup`] when IAM does not name exactly one project.
     pub fn build(mut self) -> Result<Client, Error> {
         self.check_given()?;
-        let mut discovery = self.discovery.take();
-        // One deadline over every metadata step of this build.
-        if let Some(discovery) = &mut discovery {
-            discovery.metadata_deadline = Some(instant_after(METADATA_BUDGET));
-        }
-        if let (None, Some(discovery)) = (&self.credentials, &discovery) {
-            self.credentials_from_metadata(discovery);
+        let mut session = self.discovery.take().map(Discovery::start);
+        if let (None, Some(session)) = (&self.credentials, &session) {
+            self.credentials_from_metadata(session);
         }
         let credentials = self
             .credentials
             .clone()
             .ok_or_else(|| self.no_credentials())?;
 
-        let mut instance = discovery.as_ref().map(Instance::new);
-        // Why the metadata did not give a value, for the error if nothing else does.
-        let mut metadata_said = None;
         let region_needed = self.endpoint.is_none() || self.project_id.is_none();
-        if let (None, true, Some(instance)) = (&self.region, region_needed, &mut instance) {
-            match instance.get().map(|info| info.region_id) {
-                Ok(Some(region)) => {
-                    self.origins.region = Some(META_DATA_JSON.into());
-                    self.region = Some(region);
-                }
-                Ok(None) => metadata_said = Some("meta_data.json has no region_id".into()),
-                Err(why) => metadata_said = Some(why),
+        if let (None, true, Some(session)) = (&self.region, region_needed, &mut session) {
+            if let Some((region, origin)) = session.region() {
+                self.region = Some(region);
+                self.origins.region = Some(origin);
             }
         }
         let endpoint = match (&self.endpoint, &self.region) {
@@ -327,16 +298,16 @@ impl ClientBuilder {
                 return Err(Error::Config(format!(
                     "no region or endpoint: set {} or pass an endpoint{}",
                     env::REGION,
-                    tried_metadata(metadata_said.as_deref())
+                    session.as_ref().map(Session::tried).unwrap_or_default()
                 )))
             }
         };
 
         let caller = Caller::new(&self, credentials)?;
-        if let (None, Some(discovery), Some(instance)) =
-            (&self.project_id, &discovery, &mut instance)
-        {
-            self.discover_project(discovery, instance, &caller)?;
+        if let (None, Some(session)) = (&self.project_id, &mut session) {
+            let (id, origin) = session.project_id(self.region.as_deref(), &caller)?;
+            self.project_id = Some(id);
+            self.origins.project_id = Some(origin);
         }
         let project_id = ProjectId::new(self.project_id.clone().ok_or_else(|| {
             Error::Config(format!(
@@ -361,8 +332,8 @@ impl ClientBuilder {
     fn check_given(&self) -> Result<(), Error> {
         check_duration("connect timeout", self.timeout_connect)?;
         check_duration("timeout", self.timeout)?;
-        check_duration("retry deadline", self.retry.call_deadline())?;
-        check_duration("retry backoff", self.retry.backoff_cap())?;
+        check_duration("retry deadline", self.retry.deadline())?;
+        check_duration("retry backoff", self.retry.backoff().1)?;
         if let Some(id) = &self.project_id {
             ProjectId::new(id.clone())?;
         }
@@ -378,19 +349,10 @@ impl ClientBuilder {
 
     /// The fourth link of the chain: the agency's temporary credentials,
     /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
-    fn credentials_from_metadata(&mut self, discovery: &Discovery) {
-        let fetched = discovery.metadata().and_then(|service| {
-            let first = service
-                .security_key(discovery.deadline())
-                .map_err(|e| e.to_string())?;
-            Ok((service, first))
-        });
-        match fetched {
-            Ok((service, first)) => {
-                self.origins.credentials = Some(format!(
-                    "ECS metadata {} (temporary, refreshed before they expire)",
-                    service.base()
-                ));
+    fn credentials_from_metadata(&mut self, session: &Session) {
+        match session.temporary_credentials() {
+            Ok((service, first, origin)) => {
+                self.origins.credentials = Some(origin);
                 self.credentials = Some(CredentialProvider::Metadata(Arc::new(Refreshing::new(
                     service, first,
                 ))));
@@ -410,93 +372,12 @@ impl ClientBuilder {
             chain::nothing_found(&self.credentials_tried)
         }
     }
-
-    /// The project id from `meta_data.json`, else from IAM by region.
-    fn discover_project(
-        &mut self,
-        discovery: &Discovery,
-        instance: &mut Instance<'_>,
-        caller: &Caller,
-    ) -> Result<(), Error> {
-        let metadata_said = match instance.get().map(|info| info.project_id) {
-            Ok(Some(id)) => {
-                self.origins.project_id = Some(META_DATA_JSON.into());
-                self.project_id = Some(id);
-                return Ok(());
-            }
-            Ok(None) => Some("meta_data.json has no project_id".to_owned()),
-            Err(why) => Some(why),
-        };
-        let Some(region) = self.region.as_deref() else {
-            return Err(Error::Config(format!(
-                "no project id, and no region to look it up by in IAM: set {} or {}{}",
-                env::PROJECT_ID,
-                env::REGION,
-                tried_metadata(metadata_said.as_deref())
-            )));
-        };
-        let iam = discovery::iam_endpoint(discovery.iam_endpoint.as_deref(), region)?;
-        let found = discovery::project_by_region(caller, &iam, region).map_err(|e| match e {
-            Error::ProjectLookup { .. } | Error::InvalidInput { .. } => e,
-            // IAM could not be asked (down, refused, no permission): say
-            // what was being done and what to set instead.
-            other => Error::Config(format!(
-                "no project id, and looking it up in IAM at {} failed: {other}; set {} or project_id in the credentials file{}",
-                iam.url(),
-                env::PROJECT_ID,
-                tried_metadata(metadata_said.as_deref())
-            )),
-        })?;
-        self.origins.project_id = Some(found.origin);
-        self.project_id = Some(found.project_id);
-        Ok(())
-    }
 }
 
-const META_DATA_JSON: &str = "ECS metadata meta_data.json";
-
-impl Discovery {
-    /// The deadline of the build's metadata steps.
-    fn deadline(&self) -> Instant {
-        self.metadata_deadline
-            .unwrap_or_else(|| instant_after(METADATA_BUDGET))
+/// A value and its origin, as two options.
+fn split<T>(found: Option<(T, Origin)>) -> (Option<T>, Option<Origin>) {
+    match found {
+        Some((value, origin)) => (Some(value), Some(origin)),
+        None => (None, None),
     }
-
-    /// A client of the metadata service, made only when a step needs it.
-    fn metadata(&self) -> Result<MetadataService, String> {
-        MetadataService::new(self.metadata_url.as_deref()).map_err(|e| e.to_string())
-    }
-}
-
-/// The instance's `meta_data.json`, asked at most once per build.
-struct Instance<'a> {
-    discovery: &'a Discovery,
-    answer: Option<Result<InstanceInfo, String>>,
-}
-
-impl<'a> Instance<'a> {
-    fn new(discovery: &'a Discovery) -> Self {
-        Instance {
-            discovery,
-            answer: None,
-        }
-    }
-
-    fn get(&mut self) -> Result<InstanceInfo, String> {
-        let discovery = self.discovery;
-        self.answer
-            .get_or_insert_with(|| {
-                let service = discovery.metadata()?;
-                service
-                    .instance_info(discovery.deadline())
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
-    }
-}
-
-fn tried_metadata(failure: Option<&str>) -> String {
-    failure
-        .map(|why| format!(" (tried the ECS metadata: {why})"))
-        .unwrap_or_default()
 }

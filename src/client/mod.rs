@@ -1,18 +1,12 @@
-//! The blocking client: builder, configuration, and the retry loop around
-//! each signed exchange.
-//!
-//! This module and its children are the only ones that talk to ureq, and
-//! `clock` is the only place that reads the wall clock for signing.
+//! The blocking client: its builder, the settings it shows, and the retry
+//! loop around each signed exchange (with skew healing and the refresh of
+//! temporary credentials). Configuration sources live in `crate::config`,
+//! the wire in `crate::transport`.
 
 mod builder;
-mod clock;
-mod discovery;
-mod exchange;
-pub(crate) mod metadata;
 mod refresh;
 mod retry;
 mod settings;
-mod transport;
 
 use std::sync::Arc;
 use std::thread;
@@ -24,40 +18,15 @@ use crate::error::Error;
 use crate::ids::ProjectId;
 use crate::request::{ApiRequest, ApiResponse};
 
+use crate::clock::{self, SkewClock};
+use crate::config::iam::SignedSender;
+use crate::transport::{exchange, Agent, ApiTimeouts, Limits, Prepared};
 pub use builder::ClientBuilder;
-use clock::SkewClock;
-use exchange::{exchange, Limits, Prepared};
-pub use exchange::{MAX_ERROR_BODY, MAX_SUCCESS_BODY};
 use refresh::CredentialProvider;
 pub(crate) use retry::retry_after_wait;
 pub use retry::RetryPolicy;
 use retry::{is_retryable, jitter};
 pub use settings::Setting;
-
-const USER_AGENT: &str = concat!("hwcloud-ecs/", env!("CARGO_PKG_VERSION"));
-
-/// Environment variables read by [`ClientBuilder::from_env`].
-pub mod env {
-    /// Access key.
-    pub const AK: &str = "HUAWEICLOUD_SDK_AK";
-    /// Secret key.
-    pub const SK: &str = "HUAWEICLOUD_SDK_SK";
-    /// Security token of temporary credentials (optional).
-    pub const SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
-    /// Project id.
-    pub const PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
-    /// Region, e.g. `cn-north-4`.
-    pub const REGION: &str = "HUAWEICLOUD_SDK_REGION";
-    /// The credentials file, instead of `~/.huaweicloud/credentials`.
-    pub const CREDENTIALS_FILE: &str = crate::profile::CREDENTIALS_FILE_VAR;
-    /// IAM's endpoint for the project lookup, instead of
-    /// `https://iam.{region}.myhuaweicloud.com`.
-    pub const IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
-    /// For tests only: a plain-http loopback address that stands in for the
-    /// ECS metadata service (`http://169.254.169.254`). Any other address
-    /// is refused, so it cannot send the credentials requests elsewhere.
-    pub const METADATA_URL_FOR_TESTS: &str = "HWCLOUD_ECS_TEST_METADATA_URL";
-}
 
 /// Which ECS API the password calls use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,9 +74,7 @@ struct Inner {
 /// credentials, the limits and the skew-corrected clock. The IAM lookup
 /// uses it before the client exists.
 struct Caller {
-    agent: ureq::Agent,
-    /// The proxy the agent uses, to name it in transport errors.
-    proxy: Option<ureq::Proxy>,
+    agent: Agent,
     credentials: CredentialProvider,
     timeout: Duration,
     retry: RetryPolicy,
@@ -220,28 +187,16 @@ impl Client {
 impl Caller {
     /// The agent for `builder`'s transport settings, around `credentials`.
     fn new(builder: &ClientBuilder, credentials: CredentialProvider) -> Result<Self, Error> {
-        let proxy = builder.transport.proxy()?;
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(USER_AGENT)
-            .accept("application/json")
-            .max_idle_connections(builder.idle_connections.max(1) * 2)
-            .max_idle_connections_per_host(builder.idle_connections)
-            // Fixed per-phase timeouts, not ureq's global deadline: a deadline
-            // re-arms the socket timeout on every read and costs about half a
-            // loopback round trip per request. The body's share of the bound
-            // is enforced by `read_bounded`.
-            .timeout_connect(Some(builder.timeout_connect))
-            .timeout_per_write(Some(builder.timeout))
-            .timeout_per_read(Some(builder.timeout))
-            .timeout_recv_response(Some(builder.timeout))
-            .proxy(proxy.clone())
-            .tls_config(builder.transport.tls()?)
-            .build();
+        let agent = Agent::api(
+            &builder.transport,
+            &ApiTimeouts {
+                connect: builder.timeout_connect,
+                attempt: builder.timeout,
+                idle_connections: builder.idle_connections,
+            },
+        )?;
         Ok(Caller {
-            agent: ureq::Agent::new_with_config(config),
-            proxy,
+            agent,
             credentials,
             timeout: builder.timeout,
             retry: builder.retry,
@@ -252,7 +207,7 @@ impl Caller {
     /// Signs and sends `prepared`, retrying as the policy says.
     fn send(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
         let policy = self.retry;
-        let deadline = crate::bounds::instant_after(policy.call_deadline());
+        let deadline = crate::bounds::instant_after(policy.deadline());
         let mut attempt = 0;
         let mut skew_healed = false;
         let mut renewed = false;
@@ -266,14 +221,7 @@ impl Caller {
             // current temporary credentials, when they are refreshed).
             let credentials = self.credentials.current()?;
             let sign_time = self.clock.now();
-            let failure = match exchange(
-                &self.agent,
-                self.proxy.as_ref(),
-                &credentials,
-                prepared,
-                sign_time,
-                limits,
-            ) {
+            let failure = match exchange(&self.agent, &credentials, prepared, sign_time, limits) {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
             };
@@ -288,7 +236,7 @@ impl Caller {
             }
             let free = u32::from(skew_healed) + u32::from(renewed);
             let retryable = !failure.permanent && is_retryable(&error);
-            if !retryable || attempt >= policy.attempts().saturating_add(free) {
+            if !retryable || attempt >= policy.max_attempts().saturating_add(free) {
                 return Err(error);
             }
             let asked = failure
@@ -360,5 +308,15 @@ impl Caller {
             offset as f64 / 1000.0
         );
         true
+    }
+}
+
+impl SignedSender for Caller {
+    fn access_key(&self) -> Result<String, Error> {
+        Ok(self.credentials.current()?.access_key().to_owned())
+    }
+
+    fn send_signed(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
+        self.send(prepared)
     }
 }

@@ -10,17 +10,16 @@
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::clock::SkewClock;
-use super::metadata::{MetadataService, TemporaryCredentials};
+use crate::clock::SkewClock;
+use crate::config::metadata::{
+    MetadataService, TemporaryCredentials, METADATA_BUDGET, MIN_REMAINING,
+};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::lock;
 
 /// Refresh once less than this is left of the set's life.
 pub(crate) const REFRESH_BEFORE: Duration = Duration::from_secs(10 * 60);
-/// A set closer than this to its expiry is not used at all: a request
-/// signed now must still be valid when the gateway checks it.
-pub(crate) const MIN_REMAINING: Duration = Duration::from_secs(60);
 /// After a refresh attempt, how long a still-valid set is used before the
 /// next attempt: a metadata service that is down, or hands out short-lived
 /// sets, is not asked on every call.
@@ -141,7 +140,7 @@ impl Refreshing {
 
     /// Fetches a new set and makes it current.
     fn fetch(&self) -> Result<Arc<Credentials>, Error> {
-        let deadline = crate::bounds::instant_after(super::metadata::METADATA_BUDGET);
+        let deadline = crate::bounds::instant_after(METADATA_BUDGET);
         let fresh = Set::from(self.service.security_key(deadline)?);
         let credentials = Arc::clone(&fresh.credentials);
         log::debug!(

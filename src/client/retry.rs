@@ -17,10 +17,11 @@ use crate::error::Error;
 /// use std::time::Duration;
 ///
 /// let policy = RetryPolicy::default()
-///     .max_attempts(5)
-///     .backoff(Duration::from_millis(100), Duration::from_secs(2))
-///     .deadline(Duration::from_secs(30));
-/// assert_eq!(policy.attempts(), 5);
+///     .with_max_attempts(5)
+///     .with_backoff(Duration::from_millis(100), Duration::from_secs(2))
+///     .with_deadline(Duration::from_secs(30));
+/// assert_eq!(policy.max_attempts(), 5);
+/// assert_eq!(policy.to_string(), "5 attempts, full-jitter backoff 100 ms to 2 s, 30 s per call");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -28,6 +29,26 @@ pub struct RetryPolicy {
     base: Duration,
     cap: Duration,
     deadline: Duration,
+}
+
+impl std::fmt::Display for RetryPolicy {
+    /// `3 attempts, full-jitter backoff 200 ms to 5 s, 60 s per call`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::bounds::shown;
+        let attempts = if self.max_attempts == 1 {
+            "attempt"
+        } else {
+            "attempts"
+        };
+        write!(
+            f,
+            "{} {attempts}, full-jitter backoff {} to {}, {} per call",
+            self.max_attempts,
+            shown(self.base),
+            shown(self.cap),
+            shown(self.deadline)
+        )
+    }
 }
 
 impl Default for RetryPolicy {
@@ -44,11 +65,11 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: one attempt only.
     pub fn none() -> Self {
-        RetryPolicy::default().max_attempts(1)
+        RetryPolicy::default().with_max_attempts(1)
     }
 
     /// Attempts in total, the first included (at least 1). Defaults to 3.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
@@ -56,7 +77,7 @@ impl RetryPolicy {
     /// Exponential backoff with full jitter: before retry `n` the client
     /// sleeps a random time in `[0, min(cap, base * 2^(n-1))]`. Defaults to
     /// 200 ms and 5 s. A `Retry-After` answer replaces the random wait.
-    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+    pub fn with_backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.base = base;
         self.cap = cap.max(base);
         self
@@ -65,24 +86,24 @@ impl RetryPolicy {
     /// The bound on the whole call, attempts and waits included. A wait that
     /// would end past it is not started: the call fails at once with the
     /// last error. Defaults to 60 s.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
     }
 
-    /// Attempts in total.
-    pub fn attempts(&self) -> u32 {
+    /// Attempts in total, the first included.
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
-    /// The whole call's bound.
-    pub fn call_deadline(&self) -> Duration {
-        self.deadline
+    /// The base and the cap of the random wait before a retry.
+    pub fn backoff(&self) -> (Duration, Duration) {
+        (self.base, self.cap)
     }
 
-    /// The longest random wait.
-    pub(crate) fn backoff_cap(&self) -> Duration {
-        self.cap
+    /// The whole call's bound.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
     }
 
     /// The upper end of the random wait before retry number `retry` (1-based).
@@ -167,8 +188,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let p =
-            RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_millis(700));
+        let p = RetryPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(700));
         let ceilings: Vec<u128> = (1..=5).map(|n| p.backoff_ceiling(n).as_millis()).collect();
         assert_eq!(ceilings, [100, 200, 400, 700, 700]);
         assert_eq!(p.backoff_ceiling(200), Duration::from_millis(700));

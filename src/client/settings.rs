@@ -1,35 +1,67 @@
 //! A client's configuration as `hwcloud-ecs config` shows it: each value
-//! with where it came from, secrets reduced to whether they are set.
+//! with where it came from, secrets reduced to whether they are set, and no
+//! Rust `Debug` form anywhere.
 
+use std::fmt;
 use std::sync::Arc;
 
+use crate::bounds::shown;
+use crate::config::Origin;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
+use crate::transport::ProxyShown;
 
 use super::builder::ClientBuilder;
 use super::ApiVersion;
 
 /// One value of a client's configuration, for display: secrets redacted,
 /// with where it came from.
+///
+/// ```
+/// use hwcloud_ecs::{Client, Credentials, Origin};
+///
+/// let builder = Client::builder().credentials(Credentials::new("AK", "SK")?).region("cn-north-4");
+/// let settings = builder.settings();
+/// let region = settings.iter().find(|s| s.name == "region").unwrap();
+/// assert_eq!((region.value.as_str(), &region.origin), ("cn-north-4", &Origin::Explicit));
+/// let sk = settings.iter().find(|s| s.name == "secret key").unwrap();
+/// assert_eq!(sk.value, "<redacted>");
+/// # Ok::<(), hwcloud_ecs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Setting {
-    /// What it is, e.g. `project id`.
+    /// What it is, e.g. `project id` (lower case, words separated by spaces).
     pub name: &'static str,
     /// Its value, or `(not set)`; secrets show only whether they are set.
     pub value: String,
-    /// Where it came from: `explicit`, `environment HUAWEICLOUD_SDK_REGION`,
-    /// `credentials file /root/.huaweicloud/credentials`, `ECS metadata
-    /// meta_data.json`, `IAM ...`, `default`, ...
-    pub origin: String,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.name, self.value, self.origin)
+    }
 }
 
 /// Where the credentials, the project id and the region came from.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Origins {
-    pub credentials: Option<String>,
-    pub project_id: Option<String>,
-    pub region: Option<String>,
+    pub credentials: Option<Origin>,
+    pub project_id: Option<Origin>,
+    pub region: Option<Origin>,
+}
+
+/// Which of the settings with a default were set on the builder.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Chosen {
+    pub api: bool,
+    pub timeout_connect: bool,
+    pub timeout: bool,
+    pub retry: bool,
+    pub roots: bool,
+    pub verification: bool,
 }
 
 /// The settings of `builder`, showing `credentials` (the current set).
@@ -37,24 +69,42 @@ pub(crate) fn render(
     builder: &ClientBuilder,
     credentials: Option<Arc<Credentials>>,
 ) -> Vec<Setting> {
-    let origin = |o: &Option<String>| o.clone().unwrap_or_else(|| "not set".into());
-    let set = |present: bool| if present { "<redacted>" } else { "(not set)" }.to_owned();
-    let creds = credentials.as_deref();
-    let endpoint = match (&builder.endpoint, &builder.region) {
-        (Some(url), _) => (url.clone(), "explicit".to_owned()),
-        (None, Some(region)) => (
-            Endpoint::for_region(region).map_or_else(|e| format!("(invalid: {e})"), |e| e.url()),
-            "derived from the region".to_owned(),
-        ),
-        (None, None) => ("(not set)".to_owned(), "not set".to_owned()),
+    let origin = |o: &Option<Origin>| o.clone().unwrap_or(Origin::NotSet);
+    let chosen = |set: bool| {
+        if set {
+            Origin::Explicit
+        } else {
+            Origin::Default
+        }
     };
+    let redacted = |present: bool| if present { "<redacted>" } else { "(not set)" }.to_owned();
     let value = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(not set)".into());
-    let setting = |name, value: String, origin: String| Setting {
+    let setting = |name, value: String, origin: Origin| Setting {
         name,
         value,
         origin,
     };
-    let chosen = || "explicit or default".to_owned();
+    let creds = credentials.as_deref();
+    let endpoint = match (&builder.endpoint, &builder.region) {
+        (Some(url), _) => Endpoint::parse(url).ok().map(|e| (e, Origin::Explicit)),
+        (None, Some(region)) => Endpoint::for_region(region)
+            .ok()
+            .map(|e| (e, Origin::Derived("region"))),
+        (None, None) => None,
+    };
+    let proxy = match builder
+        .transport
+        .proxy_shown(endpoint.as_ref().map(|(e, _)| e))
+    {
+        ProxyShown::Given(url) => (url, Origin::Explicit),
+        ProxyShown::Off => ("none".to_owned(), Origin::Explicit),
+        ProxyShown::FromVariable(url, names) => (url, Origin::Environment(names)),
+        ProxyShown::Bypassed(names) => (
+            "none (NO_PROXY names the endpoint)".to_owned(),
+            Origin::Environment(names),
+        ),
+        ProxyShown::NoneInEnvironment => ("none".to_owned(), Origin::Default),
+    };
     vec![
         setting(
             "access key",
@@ -63,12 +113,12 @@ pub(crate) fn render(
         ),
         setting(
             "secret key",
-            set(creds.is_some()),
+            redacted(creds.is_some()),
             origin(&builder.origins.credentials),
         ),
         setting(
             "security token",
-            set(creds.is_some_and(Credentials::has_security_token)),
+            redacted(creds.is_some_and(Credentials::has_security_token)),
             origin(&builder.origins.credentials),
         ),
         setting(
@@ -81,7 +131,10 @@ pub(crate) fn render(
             value(builder.region.as_ref()),
             origin(&builder.origins.region),
         ),
-        setting("endpoint", endpoint.0, endpoint.1),
+        match &endpoint {
+            Some((endpoint, origin)) => setting("endpoint", endpoint.url(), origin.clone()),
+            None => setting("endpoint", "(not set)".into(), Origin::NotSet),
+        },
         setting(
             "api",
             match builder.api {
@@ -89,17 +142,33 @@ pub(crate) fn render(
                 ApiVersion::V1 => "v1",
             }
             .into(),
-            chosen(),
+            chosen(builder.chosen.api),
         ),
-        setting("transport", format!("{:?}", builder.transport), chosen()),
+        setting("proxy", proxy.0, proxy.1),
         setting(
-            "timeouts",
-            format!(
-                "connect {:?}, attempt {:?}",
-                builder.timeout_connect, builder.timeout
-            ),
-            chosen(),
+            "ca roots",
+            builder.transport.roots_shown(),
+            chosen(builder.chosen.roots),
         ),
-        setting("retry", format!("{:?}", builder.retry), chosen()),
+        setting(
+            "tls verification",
+            builder.transport.verification_shown().into(),
+            chosen(builder.chosen.verification),
+        ),
+        setting(
+            "connect timeout",
+            shown(builder.timeout_connect),
+            chosen(builder.chosen.timeout_connect),
+        ),
+        setting(
+            "attempt timeout",
+            shown(builder.timeout),
+            chosen(builder.chosen.timeout),
+        ),
+        setting(
+            "retry",
+            builder.retry.to_string(),
+            chosen(builder.chosen.retry),
+        ),
     ]
 }

@@ -10,10 +10,10 @@ use std::borrow::Cow;
 use ring::digest;
 
 /// The payload hash used when the caller opts out of hashing the body.
-pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// Hex SHA-256 of the empty body.
-pub const EMPTY_BODY_SHA256: &str =
+pub(crate) const EMPTY_BODY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
@@ -57,12 +57,9 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, text: &[u8]) {
     }
 }
 
-/// Percent-encodes `text` with the signer's rule (upper-case hex).
-///
-/// ```
-/// assert_eq!(hwcloud_ecs::sign::encode("a b/é~"), "a%20b%2F%C3%A9~");
-/// ```
-pub fn encode(text: &str) -> String {
+/// Percent-encodes `text` with the signer's rule (upper-case hex):
+/// `a b/é~` becomes `a%20b%2F%C3%A9~`.
+pub(crate) fn encode(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
     encode_into(&mut out, text.as_bytes());
     into_string(out)
@@ -71,7 +68,7 @@ pub fn encode(text: &str) -> String {
 /// Percent-decodes `text` the way the official signer does: a valid `%XX`
 /// becomes that byte, an invalid escape stays literal, `+` stays `+`, and
 /// bytes that are not UTF-8 become U+FFFD.
-pub fn decode(text: &str) -> Cow<'_, str> {
+pub(crate) fn decode(text: &str) -> Cow<'_, str> {
     if !text.contains('%') {
         return Cow::Borrowed(text);
     }
@@ -115,13 +112,9 @@ pub(crate) fn write_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
     }
 }
 
-/// Stage 1: the canonical URI of a raw path as sent on the wire.
-///
-/// ```
-/// use hwcloud_ecs::sign::canonical_uri;
-/// assert_eq!(canonical_uri("/v1/a%2Fb/c+d"), "/v1/a/b/c%2Bd/");
-/// ```
-pub fn canonical_uri(raw_path: &str) -> String {
+/// Stage 1: the canonical URI of a raw path as sent on the wire:
+/// `/v1/a%2Fb/c+d` becomes `/v1/a/b/c%2Bd/`.
+pub(crate) fn canonical_uri(raw_path: &str) -> String {
     let mut out = Vec::with_capacity(raw_path.len() + 1);
     write_canonical_uri(&mut out, raw_path);
     into_string(out)
@@ -130,7 +123,7 @@ pub fn canonical_uri(raw_path: &str) -> String {
 /// Splits a raw query (without `?`) into decoded `(key, value)` pairs in
 /// their original order: pieces are split on `&` and the first `=`, empty
 /// pieces are dropped, and `k` is the same as `k=`.
-pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(raw_query: &str) -> Vec<(String, String)> {
     raw_query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -142,14 +135,9 @@ pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
 }
 
 /// Stage 2: the canonical query string of decoded `(key, value)` pairs,
-/// sorted on the decoded text and re-encoded.
-///
-/// ```
-/// use hwcloud_ecs::sign::canonical_query;
-/// let pairs = vec![("b".to_string(), "2".to_string()), ("a".to_string(), "x y".to_string())];
-/// assert_eq!(canonical_query(&pairs), "a=x%20y&b=2");
-/// ```
-pub fn canonical_query(pairs: &[(String, String)]) -> String {
+/// sorted on the decoded text and re-encoded: `b=2`, `a=x y` become
+/// `a=x%20y&b=2`.
+pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
     let mut out = Vec::new();
     write_canonical_query(&mut out, pairs);
     into_string(out)
@@ -180,28 +168,6 @@ fn push_lowercase(out: &mut Vec<u8>, name: &str) {
     let start = out.len();
     out.extend_from_slice(name.as_bytes());
     out[start..].make_ascii_lowercase();
-}
-
-/// Stage 3: the canonical header block and the signed-header list.
-///
-/// `headers` are the `(name, value)` pairs being signed; they are sorted by
-/// lower-case name and each value is trimmed. Returns the block (each line
-/// ending in `\n`) and the lower-case names joined by `;`.
-///
-/// ```
-/// use hwcloud_ecs::sign::canonical_headers;
-/// let (block, names) = canonical_headers(&[("X-Sdk-Date", "20240102T030405Z"), ("Host", " h ")]);
-/// assert_eq!(block, "host:h\nx-sdk-date:20240102T030405Z\n");
-/// assert_eq!(names, "host;x-sdk-date");
-/// ```
-pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
-    let mut sorted = headers.to_vec();
-    sorted.sort_by(|a, b| cmp_lowercase(a.0, b.0));
-    let mut block = Vec::new();
-    write_header_block(&mut block, &sorted);
-    let mut names = Vec::new();
-    write_signed_names(&mut names, &sorted);
-    (into_string(block), into_string(names))
 }
 
 /// Appends `name:value\n` for each header, in the given order.
@@ -243,7 +209,7 @@ pub(crate) fn write_request_line(out: &mut Vec<u8>, method: &str, raw_path: &str
 }
 
 /// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 
@@ -283,28 +249,8 @@ pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Stage 4: the canonical request, the six parts joined by `\n`.
-pub fn canonical_request(
-    method: &str,
-    canonical_uri: &str,
-    canonical_query: &str,
-    canonical_headers: &str,
-    signed_headers: &str,
-    payload_hash: &str,
-) -> String {
-    [
-        method,
-        canonical_uri,
-        canonical_query,
-        canonical_headers,
-        signed_headers,
-        payload_hash,
-    ]
-    .join("\n")
-}
-
 /// Stage 5: the string to sign for a canonical request and `X-Sdk-Date` value.
-pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
+pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     let mut out = Vec::with_capacity(100);
     out.extend_from_slice(super::ALGORITHM.as_bytes());
     out.push(b'\n');
@@ -360,5 +306,16 @@ mod tests {
         assert_eq!(unhex("00abFF"), Some(vec![0, 0xab, 0xff]));
         assert_eq!(unhex("abc"), None);
         assert_eq!(unhex("zz"), None);
+    }
+
+    #[test]
+    fn the_documented_examples() {
+        assert_eq!(encode("a b/é~"), "a%20b%2F%C3%A9~");
+        assert_eq!(canonical_uri("/v1/a%2Fb/c+d"), "/v1/a/b/c%2Bd/");
+        let pairs = vec![
+            ("b".to_string(), "2".to_string()),
+            ("a".to_string(), "x y".to_string()),
+        ];
+        assert_eq!(canonical_query(&pairs), "a=x%20y&b=2");
     }
 }

@@ -39,9 +39,9 @@ use ring::hmac;
 
 use crate::credentials::Credentials;
 
-pub use canonical::{
-    canonical_headers, canonical_query, canonical_request, canonical_uri, decode, encode,
-    parse_query, sha256_hex, string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
+pub(crate) use canonical::{
+    canonical_query, canonical_uri, decode, encode, parse_query, sha256_hex, string_to_sign,
+    EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
 };
 pub(crate) use date::millis_between;
 pub use date::SdkDate;

@@ -25,4 +25,3 @@ pub(crate) fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option
             .or_else(|| never_the_real_services(name))
     }
 }
-

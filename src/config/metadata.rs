@@ -10,13 +10,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use zeroize::Zeroize;
 
-use super::clock::SkewClock;
-use super::exchange::read_bounded;
-use super::refresh::MIN_REMAINING;
+use crate::clock::SkewClock;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::sign::SdkDate;
+use crate::transport::{plain_call, Agent, PlainFailure};
+
+/// A set closer than this to its expiry is not used at all: a request
+/// signed now must still be valid when the gateway checks it.
+pub(crate) const MIN_REMAINING: Duration = Duration::from_secs(60);
 
 /// The metadata service's address inside every ECS.
 pub(crate) const DEFAULT_METADATA_URL: &str = "http://169.254.169.254";
@@ -54,7 +57,7 @@ pub(crate) struct InstanceInfo {
 #[derive(Clone)]
 pub(crate) struct MetadataService {
     base: String,
-    agent: ureq::Agent,
+    agent: Agent,
 }
 
 impl std::fmt::Debug for MetadataService {
@@ -88,18 +91,9 @@ impl MetadataService {
                 endpoint.url()
             }
         };
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(None)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .timeout_recv_response(Some(ANSWER_TIMEOUT))
-            .timeout_per_read(Some(ANSWER_TIMEOUT))
-            .timeout_per_write(Some(ANSWER_TIMEOUT))
-            .build();
         Ok(MetadataService {
             base,
-            agent: ureq::Agent::new_with_config(config),
+            agent: Agent::metadata(CONNECT_TIMEOUT, ANSWER_TIMEOUT),
         })
     }
 
@@ -161,15 +155,9 @@ impl MetadataService {
     /// A session token, or `None` when the service does not issue them
     /// (404 or 405: older services answer without one).
     fn session_token(&self, deadline: Instant) -> Result<Option<String>, Error> {
-        let request = ureq::http::Request::builder()
-            .method("PUT")
-            .uri(format!("{}/meta-data/latest/api/token", self.base))
-            .header("X-Metadata-Token-Ttl-Seconds", TOKEN_TTL_SECONDS)
-            // An empty body with a length, not a chunked one: the service
-            // need not understand chunked uploads.
-            .body(&[][..])
-            .map_err(|e| self.failed(e.to_string()))?;
-        let (status, body) = self.run(request, deadline)?;
+        let url = format!("{}/meta-data/latest/api/token", self.base);
+        let headers = [("X-Metadata-Token-Ttl-Seconds", TOKEN_TTL_SECONDS)];
+        let (status, body) = self.run("PUT", &url, &headers, deadline)?;
         match status {
             200..=299 => {
                 let token = String::from_utf8(body)
@@ -186,48 +174,30 @@ impl MetadataService {
     }
 
     fn get(&self, path: &str, token: Option<&str>, deadline: Instant) -> Result<Vec<u8>, Error> {
-        let mut builder = ureq::http::Request::builder()
-            .method("GET")
-            .uri(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            builder = builder.header("X-Metadata-Token", token);
-        }
-        let request = builder.body(()).map_err(|e| self.failed(e.to_string()))?;
-        match self.run(request, deadline)? {
+        let url = format!("{}{path}", self.base);
+        let headers: Vec<(&str, &str)> =
+            token.map(|t| ("X-Metadata-Token", t)).into_iter().collect();
+        match self.run("GET", &url, &headers, deadline)? {
             (200..=299, body) => Ok(body),
             (status, _) => Err(self.failed(format!("{path} answered {status}"))),
         }
     }
 
-    /// Sends `request` and reads its answer, all of it by `deadline`.
+    /// Sends one request and reads its answer, all of it by `deadline`.
     fn run(
         &self,
-        request: ureq::http::Request<impl ureq::AsSendBody>,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
         deadline: Instant,
     ) -> Result<(u16, Vec<u8>), Error> {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(self.out_of_time());
-        }
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(remaining))
-            .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
-            .build();
-        let mut response = self.agent.run(request).map_err(|e| {
-            if matches!(e, ureq::Error::Timeout(_)) {
-                self.out_of_time()
-            } else {
-                self.failed(format!("{e}: not running inside an ECS?"))
-            }
-        })?;
-        let status = response.status().as_u16();
-        let reader = response.body_mut().with_config().limit(u64::MAX).reader();
-        let body = read_bounded(reader, MAX_ANSWER + 1, deadline).map_err(|e| match e {
-            Error::Timeout { .. } => self.out_of_time(),
-            other => self.failed(format!("reading the answer: {other}")),
-        })?;
+        let (status, body) = plain_call(&self.agent, method, url, headers, deadline, MAX_ANSWER)
+            .map_err(|e| match e {
+                PlainFailure::OutOfTime => self.out_of_time(),
+                PlainFailure::Failed(why) => {
+                    self.failed(format!("{why}: not running inside an ECS?"))
+                }
+            })?;
         if body.len() as u64 > MAX_ANSWER {
             return Err(self.failed(format!("an answer longer than {MAX_ANSWER} bytes")));
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 
 /// Which proxy the client goes through.
@@ -102,7 +103,75 @@ fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
     Ok(normalized)
 }
 
+/// The proxy a request to an endpoint goes through, for display.
+pub(crate) enum ProxyShown {
+    /// Given on the builder (its password redacted).
+    Given(String),
+    /// Turned off on the builder.
+    Off,
+    /// From these environment variables.
+    FromVariable(String, String),
+    /// The environment names a proxy, but `NO_PROXY` exempts the endpoint.
+    Bypassed(String),
+    /// The environment names none.
+    NoneInEnvironment,
+}
+
 impl TransportOptions {
+    /// The proxy a request to `endpoint` goes through, after `NO_PROXY`.
+    pub(crate) fn proxy_shown(&self, endpoint: Option<&Endpoint>) -> ProxyShown {
+        match &self.proxy {
+            ProxySetting::Url(url) => ProxyShown::Given(redact_userinfo(
+                &http_proxy_url("proxy", url).unwrap_or_else(|_| url.clone()),
+            )),
+            ProxySetting::Off => ProxyShown::Off,
+            ProxySetting::FromEnvironment => {
+                let Some(proxy) = ureq::Proxy::try_from_env() else {
+                    return ProxyShown::NoneInEnvironment;
+                };
+                let name = PROXY_VARIABLES
+                    .iter()
+                    .find(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()))
+                    .copied()
+                    .unwrap_or("the environment");
+                let uri = endpoint.and_then(|e| e.url().parse::<ureq::http::Uri>().ok());
+                if uri.is_some_and(|uri| proxy.is_no_proxy(&uri)) {
+                    return ProxyShown::Bypassed(format!("{name}, NO_PROXY"));
+                }
+                ProxyShown::FromVariable(
+                    format!("http://{}:{}", proxy.host(), proxy.port()),
+                    name.to_owned(),
+                )
+            }
+        }
+    }
+
+    /// The root certificates trusted, in words.
+    pub(crate) fn roots_shown(&self) -> String {
+        match &self.roots {
+            None => "the bundled Mozilla roots".to_owned(),
+            Some((pem, replace)) => {
+                let count = parse_certificates(pem).map_or(0, |c| c.len());
+                if *replace {
+                    format!("only {count} certificate(s) from the given PEM")
+                } else {
+                    format!(
+                        "the bundled Mozilla roots and {count} certificate(s) from the given PEM"
+                    )
+                }
+            }
+        }
+    }
+
+    /// Whether server certificates are checked, in words.
+    pub(crate) fn verification_shown(&self) -> &'static str {
+        if self.danger_accept_invalid_certificates {
+            "OFF: any certificate is accepted (danger_accept_invalid_certificates)"
+        } else {
+            "on"
+        }
+    }
+
     /// The proxy for ureq: `None` for none at all.
     ///
     /// # Errors

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// Environment variable naming the credentials file.
-pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+pub(crate) const CREDENTIALS_FILE_VAR: &str = super::env::CREDENTIALS_FILE;
 
 /// The values read from a credentials file's section.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// Where it was read from.
     pub path: PathBuf,
     /// `ak`.
@@ -42,7 +42,7 @@ impl fmt::Debug for Profile {
 
 /// The credentials file to read: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
 /// `~/.huaweicloud/credentials` (`None` when neither can be named).
-pub fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
     set(CREDENTIALS_FILE_VAR).map(PathBuf::from).or_else(|| {
         set("HOME").map(|home| Path::new(&home).join(".huaweicloud").join("credentials"))
@@ -50,7 +50,7 @@ pub fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> 
 }
 
 /// The largest credentials file read; real ones are a few hundred bytes.
-pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+pub(crate) const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// Reads `path`; `Ok(None)` when the file does not exist.
 ///
@@ -61,7 +61,7 @@ pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 /// [`Error::Config`] naming the path when it exists but is not a regular
 /// file, is too large, cannot be read, or has no `[basic]` or
 /// `[basiccredentials]` section.
-pub fn read(path: &Path) -> Result<Option<Profile>, Error> {
+pub(crate) fn read(path: &Path) -> Result<Option<Profile>, Error> {
     use std::io::Read;
     let refuse = |why: String| Error::Config(format!("credentials file {}: {why}", path.display()));
     // Checked before opening: opening a FIFO for reading already blocks.
@@ -89,16 +89,9 @@ pub fn read(path: &Path) -> Result<Option<Profile>, Error> {
 
 /// Parses the text of a credentials file.
 ///
-/// ```
-/// use hwcloud_ecs::profile::parse;
-/// let p = parse("# mine\n[basic]\nak = AK1\nsk=se%cret\n", "credentials".as_ref())?;
-/// assert_eq!(p.access_key.as_deref(), Some("AK1"));
-/// # Ok::<(), hwcloud_ecs::Error>(())
-/// ```
-///
 /// # Errors
 /// [`Error::Config`] when there is no `[basic]` or `[basiccredentials]` section.
-pub fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
     let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut current: Option<String> = None;
     for raw in text.lines() {

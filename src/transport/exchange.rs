@@ -14,12 +14,12 @@ use crate::request::ApiResponse;
 use crate::sign::{self, Payload, SignableRequest};
 
 /// Largest success body read; password answers are a few hundred bytes.
-pub const MAX_SUCCESS_BODY: u64 = 1024 * 1024;
+pub(crate) const MAX_SUCCESS_BODY: u64 = 1024 * 1024;
 /// Largest error body read; longer ones are cut.
-pub const MAX_ERROR_BODY: u64 = 64 * 1024;
+pub(crate) const MAX_ERROR_BODY: u64 = 64 * 1024;
 
 /// A request ready to sign: everything but the time.
-pub(super) struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     pub method: &'a str,
     pub endpoint: &'a Endpoint,
     pub target: String,
@@ -31,7 +31,7 @@ pub(super) struct Prepared<'a> {
 }
 
 /// A failed attempt, with what the retry logic needs from the answer.
-pub(super) struct Failure {
+pub(crate) struct Failure {
     pub error: Error,
     /// The raw `Retry-After` value, when the answer had one.
     pub retry_after: Option<String>,
@@ -54,16 +54,18 @@ impl From<Error> for Failure {
 }
 
 /// Time limits of one attempt.
-pub(super) struct Limits {
+pub(crate) struct Limits {
     /// The configured per-attempt timeout.
     pub timeout: Duration,
     /// What is left of the call's deadline.
     pub remaining: Duration,
 }
 
-pub(super) fn exchange(
-    agent: &ureq::Agent,
-    proxy: Option<&ureq::Proxy>,
+/// Signs `prepared` at `sign_time`, sends it, and reads the answer within
+/// `limits`: a 2xx is the response, anything else a [`Failure`] that says
+/// whether another attempt could mend it.
+pub(crate) fn exchange(
+    agent: &super::Agent,
     credentials: &Credentials,
     prepared: &Prepared<'_>,
     sign_time: SystemTime,
@@ -111,15 +113,15 @@ pub(super) fn exchange(
     let sent = if no_body {
         builder
             .body(())
-            .map(|r| run(agent, r, bound < limits.timeout, bound))
+            .map(|r| run(&agent.agent, r, bound < limits.timeout, bound))
     } else {
         builder
             .body(prepared.body)
-            .map(|r| run(agent, r, bound < limits.timeout, bound))
+            .map(|r| run(&agent.agent, r, bound < limits.timeout, bound))
     };
     let mut response = sent
         .map_err(|e| Error::invalid("request", e.to_string()))?
-        .map_err(|e| transport_failure(e, prepared, proxy))?;
+        .map_err(|e| transport_failure(e, prepared, agent.proxy.as_ref()))?;
 
     let status = response.status().as_u16();
     let header = |name: &str| {
@@ -159,6 +161,7 @@ pub(super) fn exchange(
         return Ok(ApiResponse {
             status,
             request_id,
+            headers: Headers(std::mem::take(response.headers_mut())),
             body,
         });
     }
@@ -201,11 +204,7 @@ fn run<B: ureq::AsSendBody>(
 
 /// Reads at most `limit` bytes, failing with a timeout once `deadline`
 /// passes, so that a body trickled byte by byte cannot hold the call forever.
-pub(super) fn read_bounded(
-    mut reader: impl Read,
-    limit: u64,
-    deadline: Instant,
-) -> Result<Vec<u8>, Error> {
+fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     let mut chunk = [0u8; 8192];
     while (body.len() as u64) < limit {
@@ -316,4 +315,81 @@ fn io_error(error: std::io::Error) -> Error {
             source: Some(Box::new(error)),
         }
     }
+}
+
+/// A response's headers, read-only.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Headers(http::HeaderMap);
+
+impl Headers {
+    /// The first value of `name` (any case), when it is text.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every `(name, value)` whose value is text, names in lower case.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+    }
+}
+
+/// Why a plain call gave no answer.
+pub(crate) enum PlainFailure {
+    /// The deadline passed before the answer was complete.
+    OutOfTime,
+    /// Anything else, in words.
+    Failed(String),
+}
+
+/// An unsigned call (the ECS metadata service), sent and read by
+/// `deadline`, trickled answers included: the status and the body, at
+/// most `max` bytes (one more means it was longer).
+pub(crate) fn plain_call(
+    agent: &super::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    deadline: Instant,
+    max: u64,
+) -> Result<(u16, Vec<u8>), PlainFailure> {
+    let remaining = super::remaining(deadline).ok_or(PlainFailure::OutOfTime)?;
+    let mut builder = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    fn within<B: ureq::AsSendBody>(
+        agent: &ureq::Agent,
+        request: http::Request<B>,
+        remaining: Duration,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        let request = agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .build();
+        agent.run(request)
+    }
+    // An empty PUT goes with a length, not as a chunked upload: the service
+    // need not understand chunked uploads.
+    let sent = if method == "GET" {
+        builder.body(()).map(|r| within(&agent.agent, r, remaining))
+    } else {
+        builder
+            .body(&[][..])
+            .map(|r| within(&agent.agent, r, remaining))
+    };
+    let mut response = sent
+        .map_err(|e| PlainFailure::Failed(e.to_string()))?
+        .map_err(|e| match e {
+            ureq::Error::Timeout(_) => PlainFailure::OutOfTime,
+            other => PlainFailure::Failed(other.to_string()),
+        })?;
+    let status = response.status().as_u16();
+    let reader = response.body_mut().with_config().limit(u64::MAX).reader();
+    let body = read_bounded(reader, max.saturating_add(1), deadline).map_err(|e| match e {
+        Error::Timeout { .. } => PlainFailure::OutOfTime,
+        other => PlainFailure::Failed(format!("reading the answer: {other}")),
+    })?;
+    Ok((status, body))
 }

@@ -5,11 +5,14 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crate::client::env;
-use crate::client::metadata::MetadataService;
+use crate::bounds::instant_after;
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::profile::{self, Profile};
+
+use super::discovery::Discovery;
+use super::metadata::{MetadataService, METADATA_BUDGET};
+use super::profile::{self, Profile};
+use super::{env, Origin};
 
 /// Where a client's credentials came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,11 +73,9 @@ impl Credentials {
             return Ok(found);
         }
         let metadata_url = lookup(env::METADATA_URL_FOR_TESTS).filter(|v| !v.is_empty());
-        match MetadataService::new(metadata_url.as_deref()).and_then(|m| {
-            m.security_key(crate::bounds::instant_after(
-                crate::client::metadata::METADATA_BUDGET,
-            ))
-        }) {
+        match MetadataService::new(metadata_url.as_deref())
+            .and_then(|m| m.security_key(instant_after(METADATA_BUDGET)))
+        {
             Ok(temp) => Ok((
                 temp.credentials,
                 CredentialSource::EcsMetadata {
@@ -132,7 +133,7 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
     match profile::default_path(lookup) {
         None => result.tried.push(format!(
             "credentials file (neither {} nor HOME is set)",
-            profile::CREDENTIALS_FILE_VAR
+            env::CREDENTIALS_FILE
         )),
         Some(path) => match profile::read(&path)? {
             None => result
@@ -179,4 +180,57 @@ fn with_token(creds: Credentials, token: Option<String>) -> Result<Credentials, 
         Some(token) => creds.with_security_token(token),
         None => Ok(creds),
     }
+}
+
+/// What `ClientBuilder::from_env` starts from: the environment and the
+/// credentials file, each value with its origin, and where the metadata
+/// service and IAM are for the values still missing.
+#[derive(Debug)]
+pub(crate) struct FromEnvironment {
+    pub credentials: Option<(Credentials, Origin)>,
+    /// What the credential chain tried, when it found nothing.
+    pub tried: Vec<String>,
+    pub project_id: Option<(String, Origin)>,
+    pub region: Option<(String, Origin)>,
+    pub discovery: Discovery,
+}
+
+/// Reads the environment through `lookup` (empty values count as unset),
+/// then the credentials file.
+///
+/// # Errors
+/// [`Error::Config`] when only one of AK and SK is set, or the credentials
+/// file cannot be read.
+pub(crate) fn from_environment(
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<FromEnvironment, Error> {
+    let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let found = run(lookup)?;
+    let file = |path: &std::path::Path| Origin::CredentialsFile(path.to_owned());
+    let credentials = found.credentials.map(|(creds, source)| {
+        let origin = match source {
+            CredentialSource::ProfileFile(path) => file(&path),
+            _ => Origin::Environment(format!("{} / {}", env::AK, env::SK)),
+        };
+        (creds, origin)
+    });
+    let project_id = match (get(env::PROJECT_ID), &found.profile) {
+        (Some(id), _) => Some((id, Origin::Environment(env::PROJECT_ID.into()))),
+        (None, Some(profile)) => profile
+            .project_id
+            .clone()
+            .map(|id| (id, file(&profile.path))),
+        _ => None,
+    };
+    let region = get(env::REGION).map(|r| (r, Origin::Environment(env::REGION.into())));
+    Ok(FromEnvironment {
+        credentials,
+        tried: found.tried,
+        project_id,
+        region,
+        discovery: Discovery {
+            metadata_url: get(env::METADATA_URL_FOR_TESTS),
+            iam_endpoint: get(env::IAM_ENDPOINT),
+        },
+    })
 }

@@ -7,14 +7,26 @@ use std::sync::{Mutex, OnceLock};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::lock;
+use crate::request::ApiResponse;
+use crate::transport::{Prepared, MAX_SUCCESS_BODY};
 
-use super::exchange::Prepared;
-use super::Caller;
+use super::Origin;
+
+/// What can send a signed call, retries included: the client's caller.
+/// Configuration defines it and the client implements it, so that the IAM
+/// step can sign like every call without configuration depending on the
+/// client.
+pub(crate) trait SignedSender {
+    /// The access key calls are signed with now.
+    fn access_key(&self) -> Result<String, Error>;
+    /// Signs and sends `prepared`, as the client sends every call.
+    fn send_signed(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error>;
+}
 
 /// A project id and where it came from.
 pub(crate) struct Found {
     pub project_id: String,
-    pub origin: String,
+    pub origin: Origin,
 }
 
 /// Lookups that found exactly one project, keyed by IAM endpoint, access
@@ -31,7 +43,7 @@ fn cache() -> &'static Cache {
 pub(crate) fn iam_endpoint(override_url: Option<&str>, region: &str) -> Result<Endpoint, Error> {
     match override_url {
         Some(url) => Endpoint::parse(url)
-            .map_err(|e| Error::Config(format!("{}: {e}", crate::client::env::IAM_ENDPOINT))),
+            .map_err(|e| Error::Config(format!("{}: {e}", super::env::IAM_ENDPOINT))),
         None => {
             check_region(region)?;
             Endpoint::parse(&format!("https://iam.{region}.myhuaweicloud.com"))
@@ -45,31 +57,26 @@ pub(crate) fn iam_endpoint(override_url: Option<&str>, region: &str) -> Result<E
 /// [`Error::ProjectLookup`] when IAM lists no project or several; the
 /// call's own error when IAM cannot be asked.
 pub(crate) fn project_by_region(
-    caller: &Caller,
+    sender: &impl SignedSender,
     iam: &Endpoint,
     region: &str,
 ) -> Result<Found, Error> {
     check_region(region)?;
-    let credentials = caller.credentials.current()?;
-    let key = (
-        iam.url(),
-        credentials.access_key().to_owned(),
-        region.to_owned(),
-    );
+    let key = (iam.url(), sender.access_key()?, region.to_owned());
     let url = format!("{}/v3/projects?name={region}", iam.url());
     if let Some(id) = lock(cache()).get(&key) {
         return Ok(Found {
             project_id: id.clone(),
-            origin: format!("IAM {url} (cached)"),
+            origin: Origin::Iam(format!("{url} (cached)")),
         });
     }
-    let response = caller.send(&Prepared {
+    let response = sender.send_signed(&Prepared {
         method: "GET",
         endpoint: iam,
         target: format!("/v3/projects?name={region}"),
         headers: vec![("Content-Type", "application/json")],
         body: &[],
-        success_limit: super::MAX_SUCCESS_BODY,
+        success_limit: MAX_SUCCESS_BODY,
     })?;
     let value = response.json()?;
     let found: Vec<String> = value
@@ -90,7 +97,7 @@ pub(crate) fn project_by_region(
             log::debug!("IAM names project {one} for region {region}");
             Ok(Found {
                 project_id: one.clone(),
-                origin: format!("IAM {url}"),
+                origin: Origin::Iam(url),
             })
         }
         _ => Err(Error::ProjectLookup {

@@ -1,0 +1,29 @@
+//! Configuration: every place a client's settings come from, each written
+//! once, below the client and above the transport.
+//!
+//! - [`env`]: the environment variables, by name;
+//! - `profile`: the official SDKs' credentials file;
+//! - `metadata`: the ECS metadata service (temporary credentials, region, project);
+//! - `iam`: the project id by region, from IAM;
+//! - `regions`: the region table;
+//! - `chain`: the order of the credential sources, and [`CredentialSource`];
+//! - `discovery`: the metadata and IAM steps of one build;
+//! - [`Origin`]: where each value came from.
+//!
+//! `ClientBuilder::from_env` reads the environment and the file through
+//! `chain`; `ClientBuilder::build` runs a `discovery` session for what is
+//! still missing. The IAM step signs through [`iam::SignedSender`], which the
+//! client implements, so configuration never depends on the client.
+
+pub(crate) mod chain;
+pub(crate) mod discovery;
+pub mod env;
+pub(crate) mod iam;
+pub(crate) mod metadata;
+mod origin;
+pub(crate) mod profile;
+mod regions;
+
+pub use chain::CredentialSource;
+pub use origin::Origin;
+pub use regions::REGIONS;

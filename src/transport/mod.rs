@@ -1,0 +1,103 @@
+//! The only module that touches ureq: connection pools for the ECS and IAM
+//! endpoints and for the ECS metadata service, one signed attempt with its
+//! bounded read, and the mapping of ureq's errors to ours.
+//!
+//! Everything above it (configuration, client) speaks in [`Agent`],
+//! [`Prepared`] and the crate's [`Error`]; no ureq type leaves this module.
+
+mod exchange;
+mod options;
+
+use std::time::{Duration, Instant};
+
+pub(crate) use exchange::{
+    exchange, plain_call, Headers, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
+};
+pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
+
+use crate::error::Error;
+
+const USER_AGENT: &str = concat!("hwcloud-ecs/", env!("CARGO_PKG_VERSION"));
+
+/// A pool of keep-alive connections with its timeouts, proxy and TLS
+/// settings. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub(crate) struct Agent {
+    agent: ureq::Agent,
+    /// The proxy requests go through, to name it in transport errors.
+    proxy: Option<ureq::Proxy>,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("proxied", &self.proxy.is_some())
+            .finish()
+    }
+}
+
+/// The timeouts and pool size of an API agent.
+pub(crate) struct ApiTimeouts {
+    pub connect: Duration,
+    /// Each read and write, and the wait for the response head.
+    pub attempt: Duration,
+    pub idle_connections: usize,
+}
+
+impl Agent {
+    /// The agent for the ECS and IAM APIs: `options`' proxy and TLS roots,
+    /// fixed per-phase timeouts, no redirects, statuses as answers.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a proxy or root certificates that cannot
+    /// be used.
+    pub(crate) fn api(options: &TransportOptions, timeouts: &ApiTimeouts) -> Result<Agent, Error> {
+        let proxy = options.proxy()?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(USER_AGENT)
+            .accept("application/json")
+            .max_idle_connections(timeouts.idle_connections.max(1).saturating_mul(2))
+            .max_idle_connections_per_host(timeouts.idle_connections)
+            // Fixed per-phase timeouts, not ureq's global deadline: a deadline
+            // re-arms the socket timeout on every read and costs about half a
+            // loopback round trip per request. The body's share of the bound
+            // is enforced by the bounded read.
+            .timeout_connect(Some(timeouts.connect))
+            .timeout_per_write(Some(timeouts.attempt))
+            .timeout_per_read(Some(timeouts.attempt))
+            .timeout_recv_response(Some(timeouts.attempt))
+            .proxy(proxy.clone())
+            .tls_config(options.tls()?)
+            .build();
+        Ok(Agent {
+            agent: ureq::Agent::new_with_config(config),
+            proxy,
+        })
+    }
+
+    /// The agent for the ECS metadata service: never through a proxy (a
+    /// proxy would ask its own network's metadata, or nobody's), short
+    /// timeouts (off ECS the address does not answer).
+    pub(crate) fn metadata(connect: Duration, answer: Duration) -> Agent {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .timeout_connect(Some(connect))
+            .timeout_recv_response(Some(answer))
+            .timeout_per_read(Some(answer))
+            .timeout_per_write(Some(answer))
+            .build();
+        Agent {
+            agent: ureq::Agent::new_with_config(config),
+            proxy: None,
+        }
+    }
+}
+
+/// The time left until `deadline`, `None` once it has passed.
+pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
+    Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+}
