@@ -99,6 +99,21 @@ impl Error {
         }
     }
 
+    /// The HTTP status of the service's error answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.api().map(|a| a.status)
+    }
+
+    /// The service's error code (`APIGW.0301`, `Ecs.0114`, `itemNotFound`, ...).
+    pub fn code(&self) -> Option<&str> {
+        self.api().and_then(|a| a.code.as_deref())
+    }
+
+    /// The gateway's request id of the error answer, for a support ticket.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api().and_then(|a| a.request_id.as_deref())
+    }
+
     /// True when the service said the resource does not exist: HTTP 404,
     /// except the gateway's `APIGW.0101` ("the API does not exist"), which
     /// means a wrong project id, region or endpoint, not a missing server.

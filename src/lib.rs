@@ -41,6 +41,7 @@ mod error_body;
 mod fleet;
 mod ids;
 mod lifecycle;
+mod listing;
 mod password;
 mod request;
 pub mod sign;
@@ -53,11 +54,15 @@ pub use credentials::Credentials;
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
-pub use fleet::{Progress, Server, DEFAULT_CONCURRENCY, LIST_PAGE_SIZE, MAX_LISTED};
+pub use fleet::{Progress, DEFAULT_CONCURRENCY};
+pub use listing::{Server, LIST_PAGE_SIZE, MAX_LISTED};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
+/// The JSON crate [`ApiRequest::json_body`] and [`ApiResponse::json`] speak,
+/// re-exported so that a script needs no dependency of its own for them.
+pub use serde_json;
 
 /// Entry points into parsers and signing stages that are not public API,
 /// for the fuzz targets, the property tests and the fake gateway (which
@@ -91,7 +96,7 @@ pub mod fuzzing {
 
     /// Parses one server-listing page; the number of servers it holds.
     pub fn listing_page(body: &[u8]) -> Option<usize> {
-        crate::fleet::parse_page(body)
+        crate::listing::parse_page(body)
             .ok()
             .map(|(_, servers)| servers.len())
     }

@@ -58,9 +58,10 @@ impl Client {
     /// own retries) ends the wait at once.
     pub fn wait_for_password(
         &self,
-        server_id: &str,
+        server_id: impl AsRef<str>,
         options: WaitOptions,
     ) -> Result<EncryptedPassword, Error> {
+        let server_id = server_id.as_ref();
         check_duration("wait timeout", options.timeout)?;
         check_duration("wait interval", options.first_interval)?;
         check_duration("wait interval", options.max_interval)?;

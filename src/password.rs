@@ -46,8 +46,8 @@ impl Client {
     /// [`Error::InvalidInput`] before sending when `server_id` is not a valid
     /// id; [`Error::Api`] when ECS refuses (e.g. 404 for an unknown server:
     /// see [`Error::is_not_found`]); transport errors as in [`Client::send`].
-    pub fn clear_password(&self, server_id: &str) -> Result<PasswordCleared, Error> {
-        let server_id = ServerId::new(server_id)?;
+    pub fn clear_password(&self, server_id: impl AsRef<str>) -> Result<PasswordCleared, Error> {
+        let server_id = ServerId::new(server_id.as_ref())?;
         let response = self.send(&ApiRequest::new("DELETE", password_path(self, &server_id)))?;
         Ok(PasswordCleared {
             status: response.status,
@@ -60,8 +60,8 @@ impl Client {
     /// # Errors
     /// As [`Client::clear_password`], plus [`Error::InvalidResponse`] when
     /// the answer has no `password` string.
-    pub fn get_password(&self, server_id: &str) -> Result<EncryptedPassword, Error> {
-        let server_id = ServerId::new(server_id)?;
+    pub fn get_password(&self, server_id: impl AsRef<str>) -> Result<EncryptedPassword, Error> {
+        let server_id = ServerId::new(server_id.as_ref())?;
         let response = self.send(&ApiRequest::new("GET", password_path(self, &server_id)))?;
         let json = response.json()?;
         let password = json

@@ -88,10 +88,16 @@ const _: () = {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = self.inner.caller.credentials.peek();
+        let kind = match &self.inner.caller.credentials {
+            CredentialProvider::Fixed(_) => "fixed",
+            CredentialProvider::Metadata(_) => "temporary, from the ECS metadata service",
+        };
         f.debug_struct("Client")
-            .field("credentials", &self.inner.caller.credentials)
-            .field("project_id", &self.inner.project_id)
-            .field("endpoint", &self.inner.endpoint)
+            .field("access_key", &credentials.access_key())
+            .field("credentials", &kind)
+            .field("project_id", &self.inner.project_id.as_str())
+            .field("endpoint", &self.inner.endpoint.url())
             .field("api", &self.inner.api)
             .finish()
     }

@@ -48,14 +48,14 @@ pub use date::SdkDate;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
 /// The algorithm name that opens the string to sign and `Authorization`.
-pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Header carrying the signing time.
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
 /// Header carrying the temporary credentials' token.
 pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
 /// Header that replaces the payload hash (`UNSIGNED-PAYLOAD`).
-pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
+pub(crate) const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 
 /// What is signed for the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,230 @@
+//! The public face of the fake gateway: its builder and the running
+//! gateway's handle (endpoint, recorded requests, injected faults).
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hwcloud_ecs::Credentials;
+
+use crate::dispatch::State;
+use crate::fleet::Fleet;
+use crate::metadata::{FakeMetadata, KeyRing};
+use crate::server::HttpServer;
+use crate::{lock, FakeServer, Fault, RecordedRequest};
+
+/// Configures a [`FakeGateway`].
+#[derive(Debug)]
+pub struct FakeGatewayBuilder {
+    credentials: Credentials,
+    project_id: String,
+    fleet: Fleet,
+    clock_offset_secs: i64,
+    latency: Duration,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    temporary_keys: Option<KeyRing>,
+    iam_projects: Option<Vec<String>>,
+}
+
+impl FakeGatewayBuilder {
+    /// Also accepts the temporary credentials `metadata` hands out (each
+    /// only with its own security token), as the real gateway accepts an
+    /// ECS agency's.
+    pub fn accept_metadata_credentials(mut self, metadata: &FakeMetadata) -> Self {
+        self.temporary_keys = Some(metadata.keys());
+        self
+    }
+
+    /// The projects IAM's `GET /v3/projects?name={region}` lists, whatever
+    /// the name asked for: none, one or several ids. Defaults to the
+    /// gateway's own project id.
+    pub fn iam_projects<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.iam_projects = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a server whose stored encrypted password is `ciphertext` (empty
+    /// for none).
+    pub fn server(mut self, id: impl Into<String>, ciphertext: impl Into<String>) -> Self {
+        self.fleet.add(FakeServer::windows(id, ciphertext));
+        self
+    }
+
+    /// Adds a server described in full (Linux, delayed password, broken...).
+    pub fn with_server(mut self, server: FakeServer) -> Self {
+        self.fleet.add(server);
+        self
+    }
+
+    /// Serves HTTPS with this certificate chain and private key (PEM), e.g.
+    /// one issued by a private CA, to test custom root certificates.
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::InvalidInput`] when the PEM cannot be used.
+    pub fn tls(mut self, cert_chain_pem: &[u8], private_key_pem: &[u8]) -> io::Result<Self> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid =
+            |e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
+        let chain = CertificateDer::pem_slice_iter(cert_chain_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(&e))?;
+        let key = PrivateKeyDer::from_pem_slice(private_key_pem).map_err(|e| invalid(&e))?;
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(&e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| invalid(&e))?;
+        self.tls = Some(Arc::new(config));
+        Ok(self)
+    }
+
+    /// Delays every answer by `latency`, like a real network. Defaults to 0.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// The server listing's `count` claims `count` servers, whatever the
+    /// fleet holds. Defaults to the fleet's size.
+    pub fn listing_count(mut self, count: u64) -> Self {
+        self.fleet.claimed_count = Some(count);
+        self
+    }
+
+    /// The server listing ignores `offset`: every page is the first one,
+    /// as a broken or hostile service could answer. Defaults to off.
+    pub fn listing_ignores_offset(mut self) -> Self {
+        self.fleet.ignores_offset = true;
+        self
+    }
+
+    /// The server listing serves at most `cap` servers a page, whatever
+    /// `limit` asks. Defaults to the API's 1,000.
+    pub fn listing_page_cap(mut self, cap: usize) -> Self {
+        self.fleet.page_cap = Some(cap.max(1));
+        self
+    }
+
+    /// Shifts the gateway's clock (for skew tests). Defaults to 0.
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset_secs = seconds;
+        self
+    }
+
+    /// Binds `127.0.0.1:0` and starts serving.
+    ///
+    /// # Errors
+    /// The bind error.
+    pub fn start(self) -> io::Result<FakeGateway> {
+        self.start_on("127.0.0.1:0")
+    }
+
+    /// Binds `addr` (e.g. `127.0.0.1:8080`) and starts serving.
+    ///
+    /// # Errors
+    /// The bind error.
+    pub fn start_on(mut self, addr: &str) -> io::Result<FakeGateway> {
+        self.fleet.start_clock();
+        let state = Arc::new(State {
+            credentials: self.credentials,
+            temporary_keys: self.temporary_keys,
+            iam_projects: self
+                .iam_projects
+                .unwrap_or_else(|| vec![self.project_id.clone()]),
+            project_id: self.project_id,
+            fleet: Mutex::new(self.fleet),
+            latency: self.latency,
+            requests: Mutex::new(Vec::new()),
+            clock_offset_secs: Mutex::new(self.clock_offset_secs),
+            next_request_id: AtomicU64::new(1),
+            faults: Mutex::new(VecDeque::new()),
+        });
+        let handler_state = Arc::clone(&state);
+        let server = HttpServer::start(
+            addr,
+            Arc::new(move |request| handler_state.handle(request)),
+            self.tls.clone(),
+        )?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Ok(FakeGateway {
+            endpoint: format!("{scheme}://{}", server.local_addr()),
+            server,
+            state,
+        })
+    }
+}
+
+/// A running fake gateway; it stops when dropped.
+pub struct FakeGateway {
+    endpoint: String,
+    server: HttpServer,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for FakeGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeGateway")
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl FakeGateway {
+    /// A gateway that accepts requests signed with `credentials` for
+    /// `project_id`.
+    pub fn builder(credentials: Credentials, project_id: impl Into<String>) -> FakeGatewayBuilder {
+        FakeGatewayBuilder {
+            credentials,
+            project_id: project_id.into(),
+            fleet: Fleet::default(),
+            clock_offset_secs: 0,
+            latency: Duration::ZERO,
+            tls: None,
+            temporary_keys: None,
+            iam_projects: None,
+        }
+    }
+
+    /// `http://127.0.0.1:{port}` (`https://` when serving TLS).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// How many client connections the gateway has accepted.
+    pub fn connections(&self) -> usize {
+        self.server.connections()
+    }
+
+    /// The stored ciphertext of a server: `Some("")` once cleared, `None`
+    /// for an unknown server.
+    pub fn password(&self, server_id: &str) -> Option<String> {
+        lock(&self.state.fleet).visible_password(server_id)
+    }
+
+    /// Answers each of the next `count` requests with `fault` instead of
+    /// serving them (after faults queued earlier). `usize::MAX` means for ever.
+    pub fn fail_next(&self, count: usize, fault: Fault) {
+        lock(&self.state.faults).push_back((count, fault));
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// Changes the gateway's clock offset, in seconds.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        *lock(&self.state.clock_offset_secs) = seconds;
+    }
+}
