@@ -244,6 +244,10 @@ pub struct ApiError {
     /// The wait the server asked for (`Retry-After`) when it reached past
     /// the call's deadline, so that the call ended instead of sleeping.
     pub retry_after: Option<std::time::Duration>,
+    /// For a refused signature whose message quotes the gateway's canonical
+    /// request: the first line where it differs from ours (or that they
+    /// agree, so the key is what differs). Security tokens are never shown.
+    pub diagnosis: Option<String>,
 }
 
 impl ApiError {

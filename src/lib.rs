@@ -55,9 +55,9 @@ pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
 pub use fleet::{Progress, DEFAULT_CONCURRENCY};
-pub use listing::{Server, LIST_PAGE_SIZE, MAX_LISTED};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
+pub use listing::{Server, LIST_PAGE_SIZE, MAX_LISTED};
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
 /// The JSON crate [`ApiRequest::json_body`] and [`ApiResponse::json`] speak,
@@ -87,6 +87,15 @@ pub mod fuzzing {
     /// Percent-decodes, lossily.
     pub fn decode(text: &str) -> Cow<'_, str> {
         crate::sign::decode(text)
+    }
+
+    /// The canonical request the gateway's side computes for a received
+    /// request (the fake gateway quotes it in a signature refusal, as the
+    /// real one does).
+    pub fn received_canonical_request(
+        request: &crate::sign::SignableRequest<'_>,
+    ) -> Option<String> {
+        crate::sign::received_canonical_request(request)
     }
 
     /// A raw query as decoded `(key, value)` pairs.

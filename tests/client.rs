@@ -394,3 +394,45 @@ fn an_empty_post_or_put_goes_with_a_zero_length_not_chunked() {
     }
     assert_eq!(gateway.requests().len(), 2);
 }
+
+#[test]
+fn a_refused_signature_is_diagnosed_against_the_gateways_canonical_request() {
+    let with_token = || creds().with_security_token(TOKEN).unwrap();
+    let gateway = gateway_for(with_token());
+    // Only the secret key differs: the canonical requests agree.
+    let wrong = Credentials::new(AK, "SKwrongwrongwrong")
+        .unwrap()
+        .with_security_token(TOKEN)
+        .unwrap();
+    let err = client(&gateway, wrong, ApiVersion::V2_1)
+        .clear_password(SERVER)
+        .unwrap_err();
+    let api = err.api().unwrap();
+    let diagnosis = api.diagnosis.as_deref().unwrap();
+    assert!(diagnosis.contains("same as ours"), "{diagnosis}");
+    assert!(
+        !format!("{err} {diagnosis}").contains(TOKEN),
+        "the token leaked"
+    );
+    assert!(api
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("canonicalRequest:"));
+
+    // A proxy that rewrites a signed header: the diagnosis names it.
+    let request = ApiRequest::new(
+        "GET",
+        format!("/v2.1/{PROJECT}/servers/{SERVER}/os-server-password"),
+    )
+    .header("X-Custom", "sent");
+    let client = client(&gateway, with_token(), ApiVersion::V2_1);
+    gateway.rewrite_header("x-custom", "rewritten");
+    let err = client.send(&request).unwrap_err();
+    let diagnosis = err.api().unwrap().diagnosis.clone().unwrap();
+    assert!(diagnosis.contains("a header line"), "{diagnosis}");
+    assert!(
+        diagnosis.contains("x-custom:sent") && diagnosis.contains("x-custom:rewritten"),
+        "{diagnosis}"
+    );
+}

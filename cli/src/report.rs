@@ -49,6 +49,9 @@ pub fn error_fields(entry: &mut Value, error: &Error) {
             if let Some(hint) = hint(error) {
                 entry["hint"] = json!(hint);
             }
+            if let Some(diagnosis) = &api.diagnosis {
+                entry["diagnosis"] = json!(diagnosis);
+            }
         }
         other => entry["message"] = json!(other.to_string()),
     }
@@ -70,12 +73,16 @@ pub fn hint(error: &Error) -> Option<&'static str> {
     }
 }
 
-/// The error, with its hint when there is one.
+/// The error, with its hint and the signature diagnosis when there are.
 pub fn with_hint(error: &Error) -> String {
-    match hint(error) {
-        Some(hint) => format!("{error} ({hint})"),
-        None => error.to_string(),
+    let mut text = error.to_string();
+    if let Some(hint) = hint(error) {
+        text = format!("{text} ({hint})");
     }
+    if let Some(diagnosis) = error.api().and_then(|a| a.diagnosis.as_deref()) {
+        text = format!("{text}; {diagnosis}");
+    }
+    text
 }
 
 /// A line for a failed server.

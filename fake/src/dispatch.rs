@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub(crate) clock_offset_secs: Mutex<i64>,
     pub(crate) next_request_id: AtomicU64,
     pub(crate) faults: Mutex<VecDeque<(usize, Fault)>>,
+    /// Headers replaced on arrival, as a proxy on the way would.
+    pub(crate) rewrites: Mutex<Vec<(String, String)>>,
 }
 
 impl State {
@@ -83,10 +85,18 @@ impl State {
         let Incoming {
             method,
             target,
-            headers,
+            mut headers,
             body,
             peer,
         } = request;
+        for (name, value) in lock(&self.rewrites).iter() {
+            for header in headers
+                .iter_mut()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                header.1.clone_from(value);
+            }
+        }
         if !self.latency.is_zero() {
             std::thread::sleep(self.latency);
         }
@@ -111,7 +121,19 @@ impl State {
         }
         let verdict = sign::verify(&signable, &self.key_for(&headers), now)
             .map(|_| ())
-            .map_err(|e| e.to_string());
+            .map_err(|e| match e {
+                // As the real gateway does, quote the canonical request it
+                // computed, lines joined by `|`.
+                sign::VerifyError::SignatureMismatch => {
+                    match hwcloud_ecs::fuzzing::received_canonical_request(&signable) {
+                        Some(canonical) => {
+                            format!("canonicalRequest:{}", canonical.replace('\n', "|"))
+                        }
+                        None => e.to_string(),
+                    }
+                }
+                other => other.to_string(),
+            });
         let answer = match &verdict {
             Err(why) => routes::signature_failure(why, &request_id),
             Ok(()) if routes::is_iam_projects(&method, &target) => {
@@ -127,7 +149,18 @@ impl State {
         };
         let verdict = match verdict {
             Ok(()) => Verdict::Accepted,
-            Err(why) => Verdict::Rejected(why),
+            // The record keeps no security token, as for the headers.
+            Err(why) => Verdict::Rejected(
+                why.split('|')
+                    .map(|line| match line.split_once(':') {
+                        Some((name, _)) if name.eq_ignore_ascii_case("x-security-token") => {
+                            format!("{name}:<redacted>")
+                        }
+                        _ => line.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            ),
         };
         self.record(method, target, headers, verdict, answer.status, peer);
         Reply::Respond(to_response(answer, &request_id, now))

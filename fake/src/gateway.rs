@@ -144,6 +144,7 @@ impl FakeGatewayBuilder {
             clock_offset_secs: Mutex::new(self.clock_offset_secs),
             next_request_id: AtomicU64::new(1),
             faults: Mutex::new(VecDeque::new()),
+            rewrites: Mutex::new(Vec::new()),
         });
         let handler_state = Arc::clone(&state);
         let server = HttpServer::start(
@@ -216,6 +217,12 @@ impl FakeGateway {
     /// serving them (after faults queued earlier). `usize::MAX` means for ever.
     pub fn fail_next(&self, count: usize, fault: Fault) {
         lock(&self.state.faults).push_back((count, fault));
+    }
+
+    /// Replaces the value of header `name` in every later request before
+    /// it is verified, as a proxy that rewrites headers would.
+    pub fn rewrite_header(&self, name: impl Into<String>, value: impl Into<String>) {
+        lock(&self.state.rewrites).push((name.into(), value.into()));
     }
 
     /// Drops every queued fault.

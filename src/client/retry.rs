@@ -166,6 +166,7 @@ mod tests {
             snippet: None,
             attempts: 1,
             retry_after: None,
+            diagnosis: None,
         }))
     }
 

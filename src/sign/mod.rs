@@ -29,6 +29,7 @@
 
 mod canonical;
 mod date;
+mod diagnose;
 mod verify;
 
 use std::fmt;
@@ -45,6 +46,8 @@ pub(crate) use canonical::{
 };
 pub(crate) use date::millis_between;
 pub use date::SdkDate;
+pub(crate) use diagnose::{compare_quoted, redact_quoted};
+pub(crate) use verify::received_canonical_request;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
 /// The algorithm name that opens the string to sign and `Authorization`.

@@ -137,6 +137,61 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
     })
 }
 
+/// The canonical request the verifier builds for a received `request`: its
+/// own `SignedHeaders`, in the order the client gave, over the received
+/// method, path, query, headers and body.
+fn canonical_for<'a>(
+    request: &SignableRequest<'a>,
+    auth: &Authorization,
+    lookup: &dyn Fn(&str) -> Vec<&'a str>,
+) -> Result<String, VerifyError> {
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        match lookup(name).as_slice() {
+            [one] => signed.push((name.as_str(), one)),
+            [] => {
+                return Err(VerifyError::SignedHeaderProblem(format!(
+                    "{name} is missing"
+                )))
+            }
+            _ => {
+                return Err(VerifyError::SignedHeaderProblem(format!(
+                    "{name} is repeated"
+                )))
+            }
+        }
+    }
+    let content_sha = signed
+        .iter()
+        .find(|(n, _)| *n == "x-sdk-content-sha256")
+        .map(|(_, v)| v.trim());
+    let mut scratch = String::new();
+    let hash = payload_hash(request.payload, content_sha, &mut scratch);
+    // The list is used in the order the client gave, as the gateway does.
+    let (canonical_request, _) =
+        build_canonical_request(request.method, request.path, request.query, &signed, hash);
+    Ok(canonical_request)
+}
+
+/// The canonical request the gateway's side computes for a received
+/// request, as the real gateway quotes it in a signature refusal; `None`
+/// when the request has no usable `Authorization`.
+pub(crate) fn received_canonical_request(request: &SignableRequest<'_>) -> Option<String> {
+    let lookup = |name: &str| -> Vec<&str> {
+        request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+            .collect()
+    };
+    let auth = match lookup("authorization").as_slice() {
+        [one] => parse_authorization(one).ok()?,
+        _ => return None,
+    };
+    canonical_for(request, &auth, &lookup).ok()
+}
+
 /// Verifies a received request against `credentials` as of `now`. When
 /// `credentials` carry a security token, the request must send that token
 /// in `X-Security-Token`.
@@ -182,31 +237,7 @@ pub fn verify(
         return Err(VerifyError::Expired { skew_seconds });
     }
 
-    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        match lookup(name).as_slice() {
-            [one] => signed.push((name.as_str(), one)),
-            [] => {
-                return Err(VerifyError::SignedHeaderProblem(format!(
-                    "{name} is missing"
-                )))
-            }
-            _ => {
-                return Err(VerifyError::SignedHeaderProblem(format!(
-                    "{name} is repeated"
-                )))
-            }
-        }
-    }
-    let content_sha = signed
-        .iter()
-        .find(|(n, _)| *n == "x-sdk-content-sha256")
-        .map(|(_, v)| v.trim());
-    let mut scratch = String::new();
-    let hash = payload_hash(request.payload, content_sha, &mut scratch);
-    // The list is used in the order the client gave, as the gateway does.
-    let (canonical_request, _) =
-        build_canonical_request(request.method, request.path, request.query, &signed, hash);
+    let canonical_request = canonical_for(request, &auth, &lookup)?;
     let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
     let claimed = unhex(&auth.signature).ok_or(VerifyError::SignatureMismatch)?;
     let key = hmac::Key::new(hmac::HMAC_SHA256, credentials.secret_key().as_bytes());

@@ -167,15 +167,24 @@ pub(crate) fn exchange(
     }
     body.truncate(limit as usize);
     let parsed = parse_error_body(&body);
+    // A refused signature that quotes the gateway's canonical request: set
+    // ours beside it while we still have it.
+    let diagnosis = match (status, &parsed.message) {
+        (401, Some(message)) => sign::compare_quoted(signed.canonical_request(), message),
+        _ => None,
+    };
+    // The quote holds our security token: it is never kept.
+    let message = parsed.message.as_deref().map(sign::redact_quoted);
     Err(Failure {
         error: Error::Api(Box::new(ApiError {
             status,
             code: parsed.code,
-            message: parsed.message,
+            message,
             request_id: request_id.or(parsed.request_id),
             snippet: parsed.snippet,
             attempts: 1,
             retry_after: None,
+            diagnosis,
         })),
         retry_after,
         server_date,
