@@ -1,129 +1,14 @@
-//! Command-line parsing (lexopt): turns argv into a [`Command`].
+//! Command-line parsing: lexopt reads the arguments, the table in
+//! [`crate::spec`] says what each command accepts, and the result is a typed
+//! [`Command`].
 
 use std::ffi::OsString;
-
 use std::time::Duration;
 
 use hwcloud_ecs::{ApiVersion, ServerId, DEFAULT_CONCURRENCY};
 use lexopt::prelude::*;
 
-pub const MAIN_HELP: &str = "\
-hwcloud-ecs: clear the generated password of Huawei Cloud ECS Windows servers
-
-Usage: hwcloud-ecs <COMMAND> [OPTIONS]
-
-Commands:
-  clear-password SERVER_ID...   delete the stored password record of each server
-  show-password SERVER_ID...    print each server's encrypted password
-  config                        print the resolved configuration and where each value came from
-  demo                          run the whole client against a local fake gateway (no account)
-  fake-gateway                  run the fake gateway in the foreground for other programs' tests
-
-Credentials come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and, for temporary
-credentials, HUAWEICLOUD_SDK_SECURITY_TOKEN, else from the credentials file
-(--profile-file, $HUAWEICLOUD_SDK_CREDENTIALS_FILE or ~/.huaweicloud/credentials,
-section [basic]), else, inside an ECS with an agency, from the ECS metadata
-service; never from the command line. The project id, when not given, comes
-from the credentials file, the ECS metadata or an IAM lookup by region.
-Exit codes: 0 success, 1 an API or transport failure, 2 usage or configuration error.
-Run `hwcloud-ecs <COMMAND> --help` for a command's options.";
-
-/// The options both password commands take, as help text.
-macro_rules! shared_options {
-    () => {
-        "      --api v2.1|v1      which ECS API to call [default: v2.1]
-      --region R         region, e.g. cn-north-4 [env: HUAWEICLOUD_SDK_REGION]
-      --project-id ID    project id [env: HUAWEICLOUD_SDK_PROJECT_ID]
-      --endpoint URL     explicit endpoint; wins over --region (http only to loopback)
-      --profile-file PATH
-                         credentials file [env: HUAWEICLOUD_SDK_CREDENTIALS_FILE,
-                         default: ~/.huaweicloud/credentials]
-      --json             print JSON Lines: one object per server, then a summary
-      --proxy URL        proxy for every request [default: HTTPS_PROXY etc. from the environment]
-      --no-proxy         no proxy, whatever the environment says
-      --ca-file PATH     also trust the CA certificates in this PEM file (private clouds)
-      --ca-only          trust only --ca-file's certificates, not the bundled roots
-      --danger-accept-invalid-certs
-                         skip TLS verification (dangerous; prints a warning)
-  -h, --help             print this help"
-    };
-}
-
-pub const CLEAR_HELP: &str = concat!(
-    "\
-Usage: hwcloud-ecs clear-password [SERVER_ID...] [--all-windows] [--from-file PATH|-] [OPTIONS]
-
-Deletes the password record ECS generated when each Windows server was first
-installed. Logging in with the password keeps working; only show-password can
-no longer return it. Every id is checked before the first request is sent.
-
-Servers (any mix; duplicates are cleared once):
-      SERVER_ID...       ids on the command line
-      --all-windows      every server of the project whose os_type is Windows
-      --from-file PATH   ids one per line ('#' starts a comment); '-' reads stdin
-
-Options:
-      --dry-run          list what would be cleared; send no DELETE
-  -y, --yes              clear --all-windows without asking (needed without a terminal)
-      --concurrency N    parallel requests [default: 8]
-",
-    shared_options!()
-);
-
-pub const SHOW_HELP: &str = concat!(
-    "\
-Usage: hwcloud-ecs show-password SERVER_ID... [OPTIONS]
-
-Prints each server's encrypted (base64 RSA) password, or says that none is stored.
-
-Options:
-      --wait DURATION    poll until a password is stored, at most this long (e.g. 10m, 90s)
-      --private-key PATH decrypt with the key pair's private key (PEM, PKCS#1 or PKCS#8)
-                         and print the plain password; needs the `decrypt` feature
-",
-    shared_options!()
-);
-
-pub const CONFIG_HELP: &str = concat!(
-    "\
-Usage: hwcloud-ecs config [OPTIONS]
-
-Prints the configuration a password command would use, value by value, with
-where each came from: the command line (with the option), an environment
-variable (by name), the credentials file (by path), the ECS metadata service,
-IAM, or the default. Secrets show only whether they are set.
-
-To find what is missing it asks what a password command would ask: the ECS
-metadata service (off ECS that fails within about 3 s) and IAM (a signed
-lookup of the project id). --offline sends nothing and shows only what the
-command line, the environment and the credentials file give.
-
-Options:
-      --offline          skip the ECS metadata service and IAM; send nothing
-",
-    shared_options!()
-);
-
-pub const DEMO_HELP: &str = "\
-Usage: hwcloud-ecs demo
-
-Starts the bundled fake gateway on loopback, then reads, clears and reads again
-a password through the full client stack, and shows a request the gateway
-refuses. Needs no account and no network; prints the signed requests with
-secrets redacted and the gateway's verdict on each.";
-
-pub const GATEWAY_HELP: &str = "\
-Usage: hwcloud-ecs fake-gateway [OPTIONS]
-
-Runs the fake gateway in the foreground until killed. It accepts requests
-signed with HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (and verifies them exactly
-as the real gateway does). The first line printed is its endpoint.
-
-Options:
-      --listen ADDR        address to bind [default: 127.0.0.1:0]
-      --servers ID,ID,...  servers it knows, each with a stored password [default: one example server]
-      --project-id ID      project it serves [env: HUAWEICLOUD_SDK_PROJECT_ID, default: 0123456789abcdef0123456789abcdef]
-  -h, --help               print this help";
+use crate::spec;
 
 /// Options shared by the password commands.
 #[derive(Debug, Default)]
@@ -165,7 +50,9 @@ pub struct Show {
 
 #[derive(Debug)]
 pub enum Command {
-    Help(&'static str),
+    Help(String),
+    Version,
+    Completions(String),
     Clear(Clear, Target),
     Show(Show, Target),
     Config(Target),
@@ -177,164 +64,270 @@ pub enum Command {
     },
 }
 
-/// A usage error, printed with a pointer to `--help`.
+/// A usage error, printed with a pointer to the command's help.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub struct UsageError {
+    pub message: String,
+    /// The command whose help to point to; none for the top level.
+    pub command: Option<&'static str>,
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            command: None,
+        }
+    }
+
+    fn of(mut self, command: &'static str) -> Self {
+        self.command.get_or_insert(command);
+        self
+    }
+}
 
 impl From<lexopt::Error> for UsageError {
     fn from(e: lexopt::Error) -> Self {
-        UsageError(e.to_string())
+        UsageError::new(e.to_string())
     }
 }
 
 impl From<hwcloud_ecs::Error> for UsageError {
     fn from(e: hwcloud_ecs::Error) -> Self {
-        UsageError(e.to_string())
+        UsageError::new(e.to_string())
     }
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageError> {
+/// What the command line asks for, and whether to log verbosely.
+#[derive(Debug)]
+pub struct Invocation {
+    pub command: Command,
+    pub verbose: bool,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, UsageError> {
     let mut parser = lexopt::Parser::from_args(args);
-    let command = match parser.next()? {
-        None => return Ok(Command::Help(MAIN_HELP)),
-        Some(Short('h') | Long("help")) => return Ok(Command::Help(MAIN_HELP)),
+    let name = match parser.next()? {
+        None | Some(Short('h') | Long("help")) => return Ok(plain(Command::Help(spec::main_help()))),
+        Some(Short('V') | Long("version")) => return Ok(plain(Command::Version)),
         Some(Value(name)) => name.string()?,
+        Some(Long(other)) => {
+            return Err(UsageError::new(format!(
+                "unknown option --{other}; options follow a command, e.g. `hwcloud-ecs clear-password --{other}`"
+            )))
+        }
         Some(other) => return Err(other.unexpected().into()),
     };
-    match command.as_str() {
-        "clear-password" => clear_command(&mut parser),
-        "show-password" => show_command(&mut parser),
-        "config" => config_command(&mut parser),
-        "demo" => match parser.next()? {
-            None => Ok(Command::Demo),
-            Some(Short('h') | Long("help")) => Ok(Command::Help(DEMO_HELP)),
-            Some(other) => Err(other.unexpected().into()),
-        },
-        "fake-gateway" => gateway_command(&mut parser),
-        "help" => Ok(Command::Help(MAIN_HELP)),
-        other => Err(UsageError(format!("unknown command {other:?}"))),
+    let Some(cmd) = spec::command(&name) else {
+        let names = spec::COMMANDS.iter().map(|c| c.name);
+        let hint = spec::closest(&name, names)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_default();
+        return Err(UsageError::new(format!("unknown command {name:?}{hint}")));
+    };
+    let found = matches(&mut parser, cmd).map_err(|e| e.of(cmd.name))?;
+    if found.flag("help") {
+        return Ok(plain(Command::Help(spec::command_help(cmd))));
+    }
+    let verbose = found.flag("verbose");
+    let command = typed(cmd, &found).map_err(|e| e.of(cmd.name))?;
+    Ok(Invocation { command, verbose })
+}
+
+fn plain(command: Command) -> Invocation {
+    Invocation {
+        command,
+        verbose: false,
     }
 }
 
-/// The long options both password commands take.
-const SHARED: [&str; 11] = [
-    "api",
-    "region",
-    "project-id",
-    "endpoint",
-    "json",
-    "proxy",
-    "no-proxy",
-    "ca-file",
-    "ca-only",
-    "danger-accept-invalid-certs",
-    "profile-file",
-];
-
-/// Parses one of the [`SHARED`] options.
-fn shared_option(
-    parser: &mut lexopt::Parser,
-    name: &str,
-    target: &mut Target,
-) -> Result<(), UsageError> {
-    match name {
-        "api" => target.api = Some(parser.value()?.string()?.parse()?),
-        "region" => target.region = Some(parser.value()?.string()?),
-        "project-id" => target.project_id = Some(parser.value()?.string()?),
-        "endpoint" => target.endpoint = Some(parser.value()?.string()?),
-        "proxy" => target.proxy = Some(parser.value()?.string()?),
-        "no-proxy" => target.no_proxy = true,
-        "ca-file" => target.ca_file = Some(parser.value()?.string()?),
-        "ca-only" => target.ca_only = true,
-        "danger-accept-invalid-certs" => target.danger_accept_invalid_certs = true,
-        "profile-file" => target.profile_file = Some(parser.value()?.string()?),
-        _ => target.json = true,
-    }
-    Ok(())
+/// The options and values given to one command, checked against its table.
+struct Matches {
+    options: Vec<(&'static str, String)>,
+    positionals: Vec<String>,
 }
 
-fn clear_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
-    let mut target = Target::default();
-    let mut clear = Clear {
-        concurrency: DEFAULT_CONCURRENCY,
-        ..Clear::default()
+impl Matches {
+    fn flag(&self, long: &str) -> bool {
+        self.options.iter().any(|(name, _)| *name == long)
+    }
+
+    /// The last value given to `--long`.
+    fn value(&self, long: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == long)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+fn matches(parser: &mut lexopt::Parser, cmd: &'static spec::Cmd) -> Result<Matches, UsageError> {
+    let mut found = Matches {
+        options: Vec::new(),
+        positionals: Vec::new(),
     };
     while let Some(arg) = parser.next()? {
-        match arg {
-            Long(name) if SHARED.contains(&name) => {
-                let name = name.to_owned();
-                shared_option(parser, &name, &mut target)?;
+        let opt = match arg {
+            Value(value) => {
+                found.positionals.push(value.string()?);
+                continue;
             }
-            Short('h') | Long("help") => return Ok(Command::Help(CLEAR_HELP)),
-            Long("all-windows") => clear.all_windows = true,
-            Long("dry-run") => clear.dry_run = true,
-            Short('y') | Long("yes") => clear.yes = true,
-            Long("from-file") => clear.from_file = Some(parser.value()?.string()?),
-            Long("concurrency") => {
-                let text = parser.value()?.string()?;
-                clear.concurrency = text
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=256).contains(n))
-                    .ok_or_else(|| {
-                        UsageError(format!(
-                            "--concurrency takes a number from 1 to 256, not {text:?}"
-                        ))
-                    })?;
-            }
-            Value(id) => clear.servers.push(ServerId::new(id.string()?)?),
-            other => return Err(other.unexpected().into()),
-        }
+            Short(c) => cmd
+                .options
+                .iter()
+                .find(|o| o.short == Some(c))
+                .ok_or_else(|| UsageError::new(format!("{} takes no option -{c}", cmd.name)))?,
+            Long(name) => match cmd.options.iter().find(|o| o.long == name) {
+                Some(opt) => opt,
+                None => {
+                    let hint = spec::closest(name, cmd.options.iter().map(|o| o.long))
+                        .map(|c| format!("; did you mean --{c}?"))
+                        .unwrap_or_default();
+                    return Err(UsageError::new(format!(
+                        "{} takes no option --{name}{hint}",
+                        cmd.name
+                    )));
+                }
+            },
+        };
+        let value = match opt.value {
+            Some(_) => parser.value()?.string()?,
+            None => String::new(),
+        };
+        found.options.push((opt.long, value));
     }
+    Ok(found)
+}
+
+/// The typed command, from what the table accepted.
+fn typed(cmd: &'static spec::Cmd, found: &Matches) -> Result<Command, UsageError> {
+    match cmd.name {
+        "clear-password" => clear(found),
+        "show-password" => show(found),
+        "config" => {
+            none_positional(found)?;
+            Ok(Command::Config(target(found)?))
+        }
+        "demo" => {
+            none_positional(found)?;
+            Ok(Command::Demo)
+        }
+        "fake-gateway" => gateway(found),
+        "completions" => match found.positionals.as_slice() {
+            [shell] => spec::completions(shell)
+                .map(Command::Completions)
+                .ok_or_else(|| {
+                    UsageError::new(format!("no completions for {shell:?}: bash, zsh or fish"))
+                }),
+            _ => Err(UsageError::new("name one shell: bash, zsh or fish")),
+        },
+        _ => match found.positionals.as_slice() {
+            [] => Ok(Command::Help(spec::main_help())),
+            [name] => spec::command(name)
+                .map(|c| Command::Help(spec::command_help(c)))
+                .ok_or_else(|| UsageError::new(format!("no command {name:?} to help with"))),
+            _ => Err(UsageError::new("name one command")),
+        },
+    }
+}
+
+fn none_positional(found: &Matches) -> Result<(), UsageError> {
+    match found.positionals.first() {
+        None => Ok(()),
+        Some(extra) => Err(UsageError::new(format!("unexpected argument {extra:?}"))),
+    }
+}
+
+fn target(found: &Matches) -> Result<Target, UsageError> {
+    let text = |long: &str| found.value(long).map(str::to_owned);
+    Ok(Target {
+        api: found.value("api").map(str::parse).transpose()?,
+        offline: found.flag("offline"),
+        region: text("region"),
+        project_id: text("project-id"),
+        endpoint: text("endpoint"),
+        json: found.flag("json"),
+        proxy: text("proxy"),
+        no_proxy: found.flag("no-proxy"),
+        ca_file: text("ca-file"),
+        ca_only: found.flag("ca-only"),
+        danger_accept_invalid_certs: found.flag("danger-accept-invalid-certs"),
+        profile_file: text("profile-file"),
+    })
+}
+
+fn server_ids(found: &Matches) -> Result<Vec<ServerId>, UsageError> {
+    found
+        .positionals
+        .iter()
+        .map(|id| ServerId::new(id).map_err(UsageError::from))
+        .collect()
+}
+
+fn clear(found: &Matches) -> Result<Command, UsageError> {
+    let concurrency = match found.value("concurrency") {
+        None => DEFAULT_CONCURRENCY,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| {
+                UsageError::new(format!(
+                    "--concurrency takes a number from 1 to 256, not {text:?}"
+                ))
+            })?,
+    };
+    let clear = Clear {
+        servers: server_ids(found)?,
+        all_windows: found.flag("all-windows"),
+        from_file: found.value("from-file").map(str::to_owned),
+        dry_run: found.flag("dry-run"),
+        yes: found.flag("yes"),
+        concurrency,
+    };
     if clear.servers.is_empty() && !clear.all_windows && clear.from_file.is_none() {
-        return Err(UsageError(
-            "give SERVER_IDs, --all-windows or --from-file".into(),
+        return Err(UsageError::new(
+            "give SERVER_IDs, --all-windows or --from-file",
         ));
     }
-    Ok(Command::Clear(clear, target))
+    Ok(Command::Clear(clear, target(found)?))
 }
 
-fn config_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
-    let mut target = Target::default();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Long(name) if SHARED.contains(&name) => {
-                let name = name.to_owned();
-                shared_option(parser, &name, &mut target)?;
-            }
-            Short('h') | Long("help") => return Ok(Command::Help(CONFIG_HELP)),
-            Long("offline") => target.offline = true,
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    Ok(Command::Config(target))
-}
-
-fn show_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
-    let mut target = Target::default();
-    let mut show = Show::default();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Long(name) if SHARED.contains(&name) => {
-                let name = name.to_owned();
-                shared_option(parser, &name, &mut target)?;
-            }
-            Short('h') | Long("help") => return Ok(Command::Help(SHOW_HELP)),
-            Long("wait") => show.wait = Some(parse_duration(&parser.value()?.string()?)?),
-            Long("private-key") => show.private_key = Some(parser.value()?.string()?),
-            Value(id) => show.servers.push(ServerId::new(id.string()?)?),
-            other => return Err(other.unexpected().into()),
-        }
-    }
+fn show(found: &Matches) -> Result<Command, UsageError> {
+    let show = Show {
+        servers: server_ids(found)?,
+        wait: found.value("wait").map(parse_duration).transpose()?,
+        private_key: found.value("private-key").map(str::to_owned),
+    };
     if show.servers.is_empty() {
-        return Err(UsageError("give at least one SERVER_ID".into()));
+        return Err(UsageError::new("give at least one SERVER_ID"));
     }
-    Ok(Command::Show(show, target))
+    Ok(Command::Show(show, target(found)?))
+}
+
+fn gateway(found: &Matches) -> Result<Command, UsageError> {
+    none_positional(found)?;
+    let mut servers = Vec::new();
+    for id in found
+        .value("servers")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        servers.push(ServerId::new(id)?.to_string());
+    }
+    Ok(Command::FakeGateway {
+        listen: found.value("listen").unwrap_or("127.0.0.1:0").to_owned(),
+        servers,
+        project_id: found.value("project-id").map(str::to_owned),
+    })
 }
 
 /// `90`, `90s`, `500ms`, `10m`, `1h`; at most a year.
 pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
-    let bad = || UsageError(format!("{text:?} is not a duration like 90s, 10m or 1h"));
+    let bad = || UsageError::new(format!("{text:?} is not a duration like 90s, 10m or 1h"));
     let (number, unit) = text
         .find(|c: char| !c.is_ascii_digit())
         .map_or((text, ""), |i| text.split_at(i));
@@ -347,7 +340,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
         _ => return Err(bad()),
     };
     if duration > MAX_DURATION {
-        return Err(UsageError(format!(
+        return Err(UsageError::new(format!(
             "{text:?} is longer than the largest accepted duration, a year"
         )));
     }
@@ -357,41 +350,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
 /// The longest `--wait`: the library refuses longer durations too.
 const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
-fn gateway_command(parser: &mut lexopt::Parser) -> Result<Command, UsageError> {
-    let mut listen = "127.0.0.1:0".to_owned();
-    let mut servers = Vec::new();
-    let mut project_id = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(Command::Help(GATEWAY_HELP)),
-            Long("listen") => listen = parser.value()?.string()?,
-            Long("project-id") => project_id = Some(parser.value()?.string()?),
-            Long("servers") => {
-                for id in parser
-                    .value()?
-                    .string()?
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                {
-                    servers.push(ServerId::new(id)?.to_string());
-                }
-            }
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    Ok(Command::FakeGateway {
-        listen,
-        servers,
-        project_id,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> Result<Command, UsageError> {
-        parse(args.iter().map(OsString::from))
+        parse(args.iter().map(OsString::from)).map(|i| i.command)
     }
 
     #[test]
@@ -428,15 +392,58 @@ mod tests {
         assert!(parse_str(&["clear-password", "s1", "--concurrency", "0"]).is_err());
         assert!(matches!(
             parse_str(&["show-password", "--help"]),
-            Ok(Command::Help(SHOW_HELP))
+            Ok(Command::Help(text)) if text.starts_with("Usage: hwcloud-ecs show-password")
         ));
         let Ok(Command::Show(show, _)) = parse_str(&["show-password", "s1", "--wait", "10m"])
         else {
             panic!("expected show-password");
         };
         assert_eq!(show.wait, Some(Duration::from_secs(600)));
-        assert!(matches!(parse_str(&[]), Ok(Command::Help(MAIN_HELP))));
+        assert!(matches!(parse_str(&[]), Ok(Command::Help(_))));
         assert!(parse_str(&["nope"]).is_err());
+    }
+
+    #[test]
+    fn typos_get_the_closest_command_or_option() {
+        let err = parse_str(&["clear-pasword", "s1"]).unwrap_err();
+        assert!(
+            err.message.contains("did you mean `clear-password`"),
+            "{err:?}"
+        );
+        assert_eq!(err.command, None);
+        let err = parse_str(&["clear-password", "s1", "--concurency", "4"]).unwrap_err();
+        assert!(
+            err.message.contains("did you mean --concurrency"),
+            "{err:?}"
+        );
+        assert_eq!(err.command, Some("clear-password"));
+        assert!(matches!(parse_str(&["-V"]), Ok(Command::Version)));
+        assert!(
+            matches!(parse_str(&["help", "config"]), Ok(Command::Help(t)) if t.contains("--offline"))
+        );
+        let verbose = parse(["demo", "-v"].iter().map(OsString::from)).unwrap();
+        assert!(verbose.verbose);
+    }
+
+    #[test]
+    fn every_option_in_the_table_is_in_its_help_and_completions() {
+        for cmd in spec::COMMANDS {
+            let help = spec::command_help(cmd);
+            for opt in cmd.options {
+                assert!(
+                    help.contains(&format!("--{}", opt.long)),
+                    "{} --{}",
+                    cmd.name,
+                    opt.long
+                );
+                for shell in ["bash", "zsh", "fish"] {
+                    assert!(
+                        spec::completions(shell).unwrap().contains(opt.long),
+                        "{shell}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

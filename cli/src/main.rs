@@ -5,16 +5,18 @@ mod args;
 mod clear;
 mod demo;
 mod gateway;
+mod logger;
 mod out;
 mod password;
 mod report;
+mod spec;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use args::{Command, UsageError};
+use args::{Command, Invocation, UsageError};
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -22,17 +24,29 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
-    let command = match args::parse(std::env::args_os().skip(1)) {
-        Ok(command) => command,
-        Err(UsageError(message)) => {
+    let Invocation { command, verbose } = match args::parse(std::env::args_os().skip(1)) {
+        Ok(invocation) => invocation,
+        Err(UsageError { message, command }) => {
             out::err(format_args!("error: {message}"));
-            out::err("Run `hwcloud-ecs --help` for usage.");
+            match command {
+                Some(name) => out::err(format_args!(
+                    "Run `hwcloud-ecs {name} --help` for its options."
+                )),
+                None => out::err("Run `hwcloud-ecs --help` for the commands."),
+            }
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if verbose {
+        logger::install();
+    }
     match command {
-        Command::Help(text) => {
+        Command::Help(text) | Command::Completions(text) => {
             out::raw(&format!("{text}\n"));
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            out::raw(&format!("hwcloud-ecs {}\n", env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
         Command::Clear(clear, target) => clear_command(&clear, &target),

@@ -780,3 +780,95 @@ fn profile_file_flag_names_the_credentials_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_conventions_operators_expect() {
+    for flag in ["--version", "-V"] {
+        let (code, out, _) = run(bin().arg(flag));
+        assert_eq!(code, 0);
+        assert_eq!(
+            out.trim(),
+            format!("hwcloud-ecs {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+    let (code, by_help, _) = run(bin().args(["help", "clear-password"]));
+    assert_eq!(code, 0);
+    let (_, by_flag, _) = run(bin().args(["clear-password", "--help"]));
+    assert_eq!(by_help, by_flag);
+    assert!(
+        by_help.contains("--concurrency N") && by_help.contains("-y, --yes"),
+        "{by_help}"
+    );
+
+    let (code, _, err) = run(bin().args(["clear-pasword", "s1"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `clear-password`?"), "{err}");
+    assert!(err.contains("hwcloud-ecs --help"), "{err}");
+    let (code, _, err) = run(bin().args(["clear-password", "s1", "--dryrun"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean --dry-run?"), "{err}");
+    assert!(
+        err.contains("Run `hwcloud-ecs clear-password --help`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_are_written_from_the_same_table() {
+    let (code, script, _) = run(bin().args(["completions", "bash"]));
+    assert_eq!(code, 0);
+    let checked = Command::new("bash")
+        .args(["-c", &format!("{script}\ncomplete -p hwcloud-ecs")])
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("_hwcloud_ecs"));
+    // Completing `hwcloud-ecs clear-password --con` offers --concurrency.
+    let completed = Command::new("bash")
+        .args(["-c", &format!("{script}\nCOMP_WORDS=(hwcloud-ecs clear-password --con); COMP_CWORD=2; _hwcloud_ecs; echo \"${{COMPREPLY[@]}}\"")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&completed.stdout).trim(),
+        "--concurrency"
+    );
+    for shell in ["zsh", "fish"] {
+        let (code, script, _) = run(bin().args(["completions", shell]));
+        assert_eq!(code, 0);
+        assert!(
+            script.contains("clear-password") && script.contains("all-windows"),
+            "{shell}"
+        );
+    }
+    let (code, _, err) = run(bin().args(["completions", "powershell"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn verbose_logs_the_librarys_requests_and_retries_without_secrets() {
+    let gateway = gateway();
+    gateway.fail_next(1, hwcloud_ecs_fake::Fault::status(503));
+    let (code, _, err) = run(with_account(bin()).args([
+        "clear-password",
+        "srv-1",
+        "-v",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("[debug hwcloud_ecs"), "{err}");
+    assert!(err.contains("DELETE http://127.0.0.1"), "{err}");
+    assert!(err.contains("retrying in"), "{err}");
+    // run() asserts that neither the SK nor the token was printed.
+    let (_, _, quiet) = run(with_account(bin()).args([
+        "clear-password",
+        "srv-1",
+        "--endpoint",
+        gateway.endpoint(),
+    ]));
+    assert!(!quiet.contains("[debug"), "{quiet}");
+}
