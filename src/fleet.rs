@@ -12,7 +12,7 @@ use crate::password::PasswordCleared;
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
 /// How far a bulk run has got, passed to the progress callback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Progress {
     /// Servers finished (either way), not-attempted ones included.
@@ -28,6 +28,11 @@ pub struct Progress {
     pub not_found: usize,
     /// Servers for which nothing was sent, because the run stopped.
     pub not_attempted: usize,
+    /// Throttled answers since the run began (each retried, not failed).
+    pub throttled: u64,
+    /// The rate the client paces at, in requests a second, once the
+    /// gateway has throttled it (or under an explicit cap).
+    pub rate: Option<f64>,
 }
 
 impl Progress {
@@ -39,6 +44,8 @@ impl Progress {
             cleared: 0,
             not_found: 0,
             not_attempted: 0,
+            throttled: 0,
+            rate: None,
         }
     }
 
@@ -141,6 +148,7 @@ impl Client {
         F: Fn(usize, &Result<PasswordCleared, Error>, Progress) + Sync,
     {
         let total = server_ids.len();
+        let throttled_before = self.throttled();
         let next = AtomicUsize::new(0);
         // Why the run stopped by itself, set by the first answer that says so.
         let refused: Mutex<Option<String>> = Mutex::new(None);
@@ -172,6 +180,8 @@ impl Client {
                     {
                         let mut progress = crate::lock(&progress);
                         progress.count(&result);
+                        progress.throttled = self.throttled().saturating_sub(throttled_before);
+                        progress.rate = self.sending_rate();
                         on_result(index, &result, *progress);
                     }
                     *crate::lock(slot) = Some(result);

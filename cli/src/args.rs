@@ -27,6 +27,8 @@ pub struct Target {
     pub ca_only: bool,
     pub danger_accept_invalid_certs: bool,
     pub profile_file: Option<String>,
+    /// `--rate`: the most requests a second.
+    pub rate: Option<f64>,
 }
 
 /// What `clear-password` works on, besides the shared options.
@@ -255,6 +257,19 @@ fn target(found: &Matches) -> Result<Target, UsageError> {
         ca_only: found.flag("ca-only"),
         danger_accept_invalid_certs: found.flag("danger-accept-invalid-certs"),
         profile_file: text("profile-file"),
+        rate: found
+            .value("rate")
+            .map(|text| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|r| r.is_finite() && *r >= 0.5)
+                    .ok_or_else(|| {
+                        UsageError::new(format!(
+                            "--rate takes a number of requests a second, at least 0.5, not {text:?}"
+                        ))
+                    })
+            })
+            .transpose()?,
     })
 }
 

@@ -128,6 +128,7 @@ pub fn run(
     stop: &AtomicBool,
 ) -> Ended {
     let ids: Vec<&str> = plan.servers.iter().map(|(id, _)| id.as_str()).collect();
+    let throttled_before = client.throttled();
     let progress_line = std::io::stderr().is_terminal() && !ids.is_empty();
     let results = client.clear_passwords_until(&ids, concurrency, stop, |index, result, p| {
         if progress_line {
@@ -149,7 +150,9 @@ pub fn run(
             out::err_raw(&progress_text(p));
         }
     });
-    let summary = Summary::of(plan, &results);
+    let mut summary = Summary::of(plan, &results);
+    summary.throttled = client.throttled().saturating_sub(throttled_before);
+    summary.rate = client.sending_rate();
     let interrupted = stop.load(Ordering::SeqCst);
     summary.print(json_output, interrupted && !out::stdout_closed());
     if out::stdout_closed() {
@@ -164,10 +167,17 @@ pub fn run(
 }
 
 fn progress_text(p: Progress) -> String {
-    format!(
+    let mut text = format!(
         "{}/{}: cleared {}, not found {}, failed {}",
         p.done, p.total, p.cleared, p.not_found, p.failed
-    )
+    );
+    if p.throttled > 0 {
+        text.push_str(&format!(", throttled {}", p.throttled));
+    }
+    if let Some(rate) = p.rate {
+        text.push_str(&format!(", pacing at {rate:.1}/s"));
+    }
+    text
 }
 
 /// One server's line: what happened, then the gateway's words.

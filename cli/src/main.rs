@@ -220,6 +220,7 @@ fn origin(setting: &hwcloud_ecs::Setting, target: &args::Target) -> String {
         "ca roots" if target.ca_only => "--ca-file, --ca-only",
         "ca roots" => "--ca-file",
         "tls verification" => "--danger-accept-invalid-certs",
+        "max rate" => "--rate",
         _ => return "command line".to_owned(),
     };
     format!("command line {option}")

@@ -38,7 +38,7 @@ pub fn stdout_closed() -> bool {
     STDOUT_CLOSED.load(Ordering::SeqCst)
 }
 
-/// Prints one line to stderr, escaped like [`line`]; a closed stderr is
+/// Prints one line to stderr, escaped like [`line()`]; a closed stderr is
 /// ignored (there is nowhere left to say anything).
 pub fn err(text: impl Display) {
     let text = text.to_string();

@@ -36,6 +36,9 @@ pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
     if let Some(proxy) = &target.proxy {
         builder = builder.proxy(proxy);
     }
+    if let Some(rate) = target.rate {
+        builder = builder.max_rate(rate);
+    }
     if target.no_proxy {
         builder = builder.no_proxy();
     }

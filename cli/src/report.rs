@@ -103,6 +103,10 @@ pub struct Summary {
     pub not_attempted: Vec<String>,
     /// Why the servers not attempted were not sent.
     pub reason: Option<String>,
+    /// Throttled answers during the run (each retried, not failed).
+    pub throttled: u64,
+    /// The rate the client paced at by the end, once it had to.
+    pub rate: Option<f64>,
 }
 
 impl Summary {
@@ -114,6 +118,8 @@ impl Summary {
             failed: 0,
             not_attempted: Vec::new(),
             reason: None,
+            throttled: 0,
+            rate: None,
         };
         for ((id, _), result) in plan.servers.iter().zip(results) {
             match result {
@@ -149,6 +155,8 @@ impl Summary {
                 "not_attempted_ids": self.not_attempted,
                 "interrupted": interrupted,
                 "reason": self.reason,
+                "throttled": self.throttled,
+                "rate": self.rate.map(|r| (r * 10.0).round() / 10.0),
             });
             out::raw(&format!("{value}\n"));
             return;
@@ -161,6 +169,13 @@ impl Summary {
             self.not_attempted.len(),
             self.total
         ));
+        if self.throttled > 0 {
+            out::err(format_args!(
+                "throttled: {} answer(s) from the gateway's rate limit, each retried; paced at {:.1} requests/s",
+                self.throttled,
+                self.rate.unwrap_or_default()
+            ));
+        }
         if interrupted {
             out::err("interrupted: no new server was sent after the signal; the calls in flight finished");
         }

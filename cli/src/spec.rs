@@ -97,6 +97,11 @@ pub static DANGER: Opt = switch(
     "danger-accept-invalid-certs",
     "skip TLS verification (dangerous; prints a warning)",
 );
+pub static RATE: Opt = valued(
+    "rate",
+    "N",
+    "send at most N requests a second (your quota) [default: paced only after a 429]",
+);
 pub static ALL_WINDOWS: Opt = switch(
     "all-windows",
     "every server of the project whose os_type is Windows",
@@ -143,7 +148,7 @@ pub static SERVERS: Opt = valued(
 macro_rules! with_target {
     ($($own:expr),* $(,)?) => {
         &[$($own,)* &API, &REGION, &PROJECT_ID, &ENDPOINT, &PROFILE_FILE, &JSON, &PROXY,
-          &NO_PROXY, &CA_FILE, &CA_ONLY, &DANGER, &VERBOSE, &HELP]
+          &NO_PROXY, &CA_FILE, &CA_ONLY, &DANGER, &RATE, &VERBOSE, &HELP]
     };
 }
 

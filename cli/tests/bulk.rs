@@ -492,3 +492,83 @@ fn all_windows_lists_1500_servers_in_two_requests_and_2100_in_three() {
         assert!(listed.iter().all(|r| r.target.contains("limit=1000")));
     }
 }
+
+#[test]
+fn a_rate_limited_run_clears_everything_and_reports_the_throttling() {
+    let gateway = (0..30)
+        .fold(
+            FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT).rate_limit(10.0, 5),
+            |b, i| b.server(format!("srv-{i:03}"), "Q0lQSEVS"),
+        )
+        .start()
+        .unwrap();
+    let (code, out, err) = run(bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "8",
+            "--json",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(30)));
+    assert_eq!(code, 0, "{err}");
+    let lines = json_lines(&out);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["cleared"], 30);
+    let stats = gateway.rate_stats();
+    assert!(
+        stats.throttled > 0,
+        "the limit was never reached: {stats:?}"
+    );
+    assert_eq!(summary["throttled"], stats.throttled);
+    assert!(summary["rate"].as_f64().unwrap() <= 10.0, "{summary}");
+
+    // --rate: the operator's quota, never exceeded, and shown by config.
+    let capped = (0..12)
+        .fold(
+            FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
+                .rate_limit(1000.0, 1000),
+            |b, i| b.server(format!("srv-{i:03}"), "Q0lQSEVS"),
+        )
+        .start()
+        .unwrap();
+    let (code, _, err) = run(bin()
+        .args([
+            "clear-password",
+            "--rate",
+            "4",
+            "--endpoint",
+            capped.endpoint(),
+        ])
+        .args(ids(12)));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        capped.rate_stats().max_per_second <= 5,
+        "{:?}",
+        capped.rate_stats()
+    );
+    let (_, out, _) = run(bin().args([
+        "config",
+        "--offline",
+        "--rate",
+        "4",
+        "--endpoint",
+        capped.endpoint(),
+    ]));
+    assert!(
+        out.lines().any(|l| l.starts_with("max rate")
+            && l.contains("4 requests/s")
+            && l.ends_with("command line --rate")),
+        "{out}"
+    );
+    let (code, _, _) = run(bin().args([
+        "clear-password",
+        "srv-000",
+        "--rate",
+        "0",
+        "--endpoint",
+        capped.endpoint(),
+    ]));
+    assert_eq!(code, 2);
+}

@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub(crate) clock_offset_secs: Mutex<i64>,
     pub(crate) next_request_id: AtomicU64,
     pub(crate) faults: Mutex<VecDeque<(usize, Fault)>>,
+    /// The per-user rate limit, when set.
+    pub(crate) rate_limit: Option<Mutex<crate::ratelimit::RateLimit>>,
     /// Headers replaced on arrival, as a proxy on the way would.
     pub(crate) rewrites: Mutex<Vec<(String, String)>>,
 }
@@ -112,6 +114,24 @@ impl State {
             };
             self.record(method, target, headers, Verdict::Faulted, status, peer);
             return reply;
+        }
+
+        if let Some(limit) = &self.rate_limit {
+            let mut limit = lock(limit);
+            if !limit.admit() {
+                let mut out = to_response(
+                    Answer {
+                        status: 429,
+                        body: Some(limit.refusal()),
+                    },
+                    &request_id,
+                    now,
+                );
+                out.headers.push(("Retry-After".to_owned(), "1".to_owned()));
+                drop(limit);
+                self.record(method, target, headers, Verdict::Throttled, 429, peer);
+                return Reply::Respond(out);
+            }
         }
 
         let mut signable =

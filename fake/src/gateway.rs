@@ -23,6 +23,7 @@ pub struct FakeGatewayBuilder {
     fleet: Fleet,
     clock_offset_secs: i64,
     latency: Duration,
+    rate_limit: Option<(f64, u32)>,
     tls: Option<Arc<rustls::ServerConfig>>,
     temporary_keys: Option<KeyRing>,
     iam_projects: Option<Vec<String>>,
@@ -82,6 +83,15 @@ impl FakeGatewayBuilder {
         .map_err(|e| invalid(&e))?;
         self.tls = Some(Arc::new(config));
         Ok(self)
+    }
+
+    /// Limits the requests it lets through to `per_second`, with bursts of
+    /// up to `burst`, answering the rest 429 `APIGW.0308` with
+    /// `Retry-After: 1`, as the real gateway's per-user limit does.
+    /// Defaults to no limit.
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some((per_second.max(0.001), burst));
+        self
     }
 
     /// Delays every answer by `latency`, like a real network. Defaults to 0.
@@ -145,6 +155,9 @@ impl FakeGatewayBuilder {
             next_request_id: AtomicU64::new(1),
             faults: Mutex::new(VecDeque::new()),
             rewrites: Mutex::new(Vec::new()),
+            rate_limit: self
+                .rate_limit
+                .map(|(rate, burst)| Mutex::new(crate::ratelimit::RateLimit::new(rate, burst))),
         });
         let handler_state = Arc::clone(&state);
         let server = HttpServer::start(
@@ -186,6 +199,7 @@ impl FakeGateway {
             fleet: Fleet::default(),
             clock_offset_secs: 0,
             latency: Duration::ZERO,
+            rate_limit: None,
             tls: None,
             temporary_keys: None,
             iam_projects: None,
@@ -217,6 +231,14 @@ impl FakeGateway {
     /// serving them (after faults queued earlier). `usize::MAX` means for ever.
     pub fn fail_next(&self, count: usize, fault: Fault) {
         lock(&self.state.faults).push_back((count, fault));
+    }
+
+    /// What the rate limit let through and refused (all zero without one).
+    pub fn rate_stats(&self) -> crate::RateStats {
+        match &self.state.rate_limit {
+            Some(limit) => lock(limit).stats(),
+            None => crate::ratelimit::RateLimit::new(1.0, 1).stats(),
+        }
     }
 
     /// Replaces the value of header `name` in every later request before

@@ -36,6 +36,7 @@ mod fleet;
 mod gateway;
 mod metadata;
 mod proxy;
+mod ratelimit;
 mod routes;
 mod server;
 
@@ -43,6 +44,7 @@ pub use fleet::FakeServer;
 pub use gateway::{FakeGateway, FakeGatewayBuilder};
 pub use metadata::{FakeMetadata, FakeMetadataBuilder, MetadataRequest, TokenSupport};
 pub use proxy::FakeProxy;
+pub use ratelimit::RateStats;
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -58,6 +60,8 @@ pub enum Verdict {
     Rejected(String),
     /// An injected fault answered before the signature was checked.
     Faulted,
+    /// The rate limit answered 429 before the signature was checked.
+    Throttled,
 }
 
 /// A misbehaviour to inject, for testing how a client copes.

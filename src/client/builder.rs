@@ -53,6 +53,8 @@ pub struct ClientBuilder {
     pub(super) origins: Origins,
     /// Which of the other settings were set on the builder.
     pub(super) chosen: Chosen,
+    /// The explicit cap on the sending rate, in requests a second.
+    pub(super) max_rate: Option<f64>,
     /// A fixed signing time (wire-vector tests only).
     pub(super) fixed_clock: Option<SystemTime>,
     /// Set by [`ClientBuilder::from_env`]: where the ECS metadata service
@@ -76,6 +78,7 @@ impl Default for ClientBuilder {
             credentials_tried: Vec::new(),
             origins: Origins::default(),
             chosen: Chosen::default(),
+            max_rate: None,
             fixed_clock: None,
             discovery: None,
         }
@@ -86,7 +89,7 @@ impl ClientBuilder {
     /// A builder preloaded the way the official SDKs configure themselves,
     /// and then some. Later setters override any of it.
     ///
-    /// - Credentials: the environment variables of [`mod@env`], then the
+    /// - Credentials: the environment variables of [`mod@crate::env`], then the
     ///   credentials file, then (when the client is built) the ECS
     ///   metadata service's temporary credentials, refreshed as they age.
     /// - Region: `HUAWEICLOUD_SDK_REGION`, then the ECS metadata.
@@ -195,6 +198,16 @@ impl ClientBuilder {
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self.chosen.retry = true;
+        self
+    }
+
+    /// Never sends more than `requests_per_second`, across every clone and
+    /// thread of the client: for operators who know their quota. Defaults
+    /// to no cap: the client sends as fast as it is asked until the gateway
+    /// throttles it, and then paces itself (see the README's reliability
+    /// section).
+    pub fn max_rate(mut self, requests_per_second: f64) -> Self {
+        self.max_rate = Some(requests_per_second);
         self
     }
 
@@ -334,6 +347,14 @@ impl ClientBuilder {
         check_duration("timeout", self.timeout)?;
         check_duration("retry deadline", self.retry.deadline())?;
         check_duration("retry backoff", self.retry.backoff().1)?;
+        if let Some(rate) = self.max_rate {
+            if !(rate.is_finite() && (0.5..=1_000_000.0).contains(&rate)) {
+                return Err(Error::invalid(
+                    "max rate",
+                    format!("{rate} is not a rate from 0.5 to 1000000 requests a second"),
+                ));
+            }
+        }
         if let Some(id) = &self.project_id {
             ProjectId::new(id.clone())?;
         }

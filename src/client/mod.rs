@@ -4,6 +4,7 @@
 //! the wire in `crate::transport`.
 
 mod builder;
+mod governor;
 mod refresh;
 mod retry;
 mod settings;
@@ -25,7 +26,23 @@ pub use builder::ClientBuilder;
 use refresh::CredentialProvider;
 pub(crate) use retry::retry_after_wait;
 pub use retry::RetryPolicy;
-use retry::{is_retryable, jitter};
+use retry::{is_retryable, is_throttled, jitter};
+
+/// The most exchanges one call makes, whatever answers come: the deadline
+/// ends a call long before, this is the second guard.
+const MAX_EXCHANGES: u32 = 10_000;
+
+/// The error of a call the governor could not send before its deadline.
+fn paced_out(wait: Duration, attempts: u32) -> Error {
+    Error::Timeout {
+        message: format!(
+            "the client's rate limit would hold this call {} s, past its deadline",
+            wait.as_secs()
+        ),
+        attempts,
+        source: None,
+    }
+}
 pub use settings::Setting;
 
 /// Which ECS API the password calls use.
@@ -75,6 +92,8 @@ struct Inner {
 /// uses it before the client exists.
 struct Caller {
     agent: Agent,
+    /// The sending rate shared by every clone and thread.
+    governor: governor::Governor,
     credentials: CredentialProvider,
     timeout: Duration,
     retry: RetryPolicy,
@@ -109,7 +128,7 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured only from the environment ([`mod@env`]).
+    /// A client configured only from the environment ([`mod@crate::env`]).
     ///
     /// # Errors
     /// As [`ClientBuilder::from_env`] and [`ClientBuilder::build`].
@@ -181,6 +200,19 @@ impl Client {
         self.inner.caller.send(&prepared)
     }
 
+    /// Throttled answers (429, `APIGW.0308`) this client and its clones
+    /// have received.
+    pub fn throttled(&self) -> u64 {
+        self.inner.caller.governor.throttled()
+    }
+
+    /// The rate the client paces its requests at, in requests a second:
+    /// `None` until the gateway first throttles it (or without a
+    /// [`ClientBuilder::max_rate`]), when it sends as fast as it is asked.
+    pub fn sending_rate(&self) -> Option<f64> {
+        self.inner.caller.governor.rate()
+    }
+
     /// The correction applied to the machine's clock when signing, in
     /// milliseconds: positive when the gateway's clock is ahead of ours.
     /// It is learned from the gateway's `Date` the first time a signature
@@ -203,6 +235,7 @@ impl Caller {
         )?;
         Ok(Caller {
             agent,
+            governor: governor::Governor::new(builder.max_rate),
             credentials,
             timeout: builder.timeout,
             retry: builder.retry,
@@ -210,14 +243,27 @@ impl Caller {
         })
     }
 
-    /// Signs and sends `prepared`, retrying as the policy says.
+    /// Signs and sends `prepared`, retrying as the policy says, paced by
+    /// the client's rate governor.
+    ///
+    /// Throttled answers (429, `APIGW.0308`) are back-pressure, not
+    /// failures: they do not use up an attempt, and the call goes on until
+    /// its deadline. The attempt limit counts real failures only.
     fn send(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
         let policy = self.retry;
         let deadline = crate::bounds::instant_after(policy.deadline());
-        let mut attempt = 0;
+        let mut attempt: u32 = 0;
+        // Attempts that do not count against the limit: a throttled answer,
+        // the one re-signed after skew healing, the one after a renewal.
+        let mut free: u32 = 0;
         let mut skew_healed = false;
         let mut renewed = false;
-        loop {
+        let mut last: Option<Error> = None;
+        // Bounded by the deadline; the cap is a second guard.
+        while attempt < MAX_EXCHANGES {
+            if let Err(wait) = self.governor.acquire(deadline) {
+                return Err(last.unwrap_or_else(|| paced_out(wait, attempt)));
+            }
             attempt += 1;
             let limits = Limits {
                 timeout: self.timeout,
@@ -228,28 +274,52 @@ impl Caller {
             let credentials = self.credentials.current()?;
             let sign_time = self.clock.now();
             let failure = match exchange(&self.agent, &credentials, prepared, sign_time, limits) {
-                Ok(response) => return Ok(response),
+                Ok(response) => {
+                    self.governor.on_answer(false, None, None);
+                    return Ok(response);
+                }
                 Err(failure) => failure,
             };
             let mut error = failure.error.with_attempts(attempt);
-            if !skew_healed && self.heal_skew(&error, failure.server_date) {
-                skew_healed = true;
-                continue;
-            }
-            if !renewed && self.renew_refused(&error, &credentials) {
-                renewed = true;
-                continue;
-            }
-            let free = u32::from(skew_healed) + u32::from(renewed);
-            let retryable = !failure.permanent && is_retryable(&error);
-            if !retryable || attempt >= policy.max_attempts().saturating_add(free) {
-                return Err(error);
-            }
             let asked = failure
                 .retry_after
                 .as_deref()
                 .and_then(|v| retry_after_wait(v, failure.server_date, SkewClock::local_now()));
-            let wait = asked.unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt)));
+            if is_throttled(&error) {
+                let named = error
+                    .api()
+                    .and_then(|a| a.message.as_deref())
+                    .and_then(governor::named_limit);
+                let pause = asked.unwrap_or_else(|| jitter(policy.backoff_ceiling(1)));
+                self.governor.on_answer(true, Some(pause), named);
+                if pause >= deadline.saturating_duration_since(Instant::now()) {
+                    if let (Some(asked), Error::Api(api)) = (asked, &mut error) {
+                        api.retry_after = Some(asked);
+                    }
+                    return Err(error);
+                }
+                log::debug!("throttled ({error}); every worker pauses {pause:?}, then paces");
+                free += 1;
+                last = Some(error);
+                continue;
+            }
+            self.governor.on_answer(false, None, None);
+            if !skew_healed && self.heal_skew(&error, failure.server_date) {
+                skew_healed = true;
+                free += 1;
+                continue;
+            }
+            if !renewed && self.renew_refused(&error, &credentials) {
+                renewed = true;
+                free += 1;
+                continue;
+            }
+            let retryable = !failure.permanent && is_retryable(&error);
+            if !retryable || attempt >= policy.max_attempts().saturating_add(free) {
+                return Err(error);
+            }
+            let wait = asked
+                .unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt.saturating_sub(free))));
             // Compared as durations: an absurd Retry-After never reaches an
             // Instant addition, and never a sleep.
             if wait >= deadline.saturating_duration_since(Instant::now()) {
@@ -264,7 +334,9 @@ impl Caller {
             }
             log::debug!("attempt {attempt} failed ({error}); retrying in {wait:?}");
             thread::sleep(wait);
+            last = Some(error);
         }
+        Err(last.unwrap_or_else(|| paced_out(Duration::ZERO, attempt)))
     }
 
     /// When the gateway refuses temporary credentials (revoked, or expired

@@ -124,6 +124,13 @@ pub(crate) fn is_retryable(error: &Error) -> bool {
     }
 }
 
+/// Whether the gateway throttled the call: 429, or its throttling code.
+pub(crate) fn is_throttled(error: &Error) -> bool {
+    error
+        .api()
+        .is_some_and(|a| a.status == 429 || a.code.as_deref() == Some("APIGW.0308"))
+}
+
 /// The wait a `Retry-After` value asks for: delta-seconds, or an HTTP-date
 /// measured against the server's own `Date` (so our clock's skew does not
 /// matter) or, without one, against `local_now`.

@@ -170,5 +170,13 @@ pub(crate) fn render(
             builder.retry.to_string(),
             chosen(builder.chosen.retry),
         ),
+        match builder.max_rate {
+            Some(rate) => setting("max rate", format!("{rate} requests/s"), Origin::Explicit),
+            None => setting(
+                "max rate",
+                "none: paced only after the gateway throttles".into(),
+                Origin::Default,
+            ),
+        },
     ]
 }

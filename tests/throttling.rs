@@ -1,0 +1,151 @@
+//! Bulk runs against a gateway that enforces a per-user rate limit (token
+//! bucket, 429 `APIGW.0308`, `Retry-After: 1`): throttling is back-pressure,
+//! every server is cleared, and the client paces itself instead of bursting.
+//! Bounds are generous: they catch a client that ignores throttling, not a
+//! slow machine.
+
+use std::time::{Duration, Instant};
+
+use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy};
+use hwcloud_ecs_fake::FakeGateway;
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn creds() -> Credentials {
+    Credentials::new("AKRATE", "SKrate").unwrap()
+}
+
+fn fleet(n: usize, rate: f64, burst: u32) -> (FakeGateway, Vec<String>) {
+    let ids: Vec<String> = (0..n).map(|i| format!("srv-{i:04}")).collect();
+    let gateway = ids
+        .iter()
+        .fold(
+            FakeGateway::builder(creds(), PROJECT).rate_limit(rate, burst),
+            |b, id| b.server(id, "Q0lQSEVS"),
+        )
+        .start()
+        .unwrap();
+    (gateway, ids)
+}
+
+fn client(gateway: &FakeGateway) -> hwcloud_ecs::ClientBuilder {
+    Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(gateway.endpoint())
+}
+
+#[test]
+fn fifty_servers_at_five_a_second_are_all_cleared() {
+    let (gateway, ids) = fleet(50, 5.0, 5);
+    let client = client(&gateway).build().unwrap();
+    let started = Instant::now();
+    let results = client.clear_passwords(&ids, 8);
+    let took = started.elapsed();
+    let failed: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    let stats = gateway.rate_stats();
+    assert_eq!(stats.accepted, 50);
+    // A handful of 429s while the client learns the limit, not one per call.
+    assert!(stats.throttled <= 12, "{stats:?}");
+    assert_eq!(client.throttled(), stats.throttled);
+    // 50 at 5 a second is about 9 s after the first burst of 5.
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    // No burst after a 429: never more in a second than the limit and its burst.
+    assert!(stats.max_per_second <= 5 + 5, "{stats:?}");
+    eprintln!("5/s: {stats:?} in {took:?}");
+}
+
+#[test]
+fn sixteen_threads_sharing_one_client_converge_on_the_limit_without_failures() {
+    let (gateway, ids) = fleet(200, 50.0, 10);
+    let client = client(&gateway).build().unwrap();
+    let started = Instant::now();
+    let results = client.clear_passwords(&ids, 16);
+    let took = started.elapsed();
+    assert!(results.iter().all(Result::is_ok));
+    let stats = gateway.rate_stats();
+    assert_eq!(stats.accepted, 200);
+    // Ideal 4 s; one Retry-After pause and the first burst on top.
+    assert!(took < Duration::from_secs(12), "{took:?}");
+    assert!(
+        (stats.throttled as f64) < 0.15 * 200.0,
+        "{} throttled for 200 accepted",
+        stats.throttled
+    );
+    let rate = client.sending_rate().expect("engaged after the first 429");
+    assert!(rate <= 50.0 && rate >= 10.0, "{rate}");
+}
+
+#[test]
+fn an_explicit_cap_is_never_exceeded() {
+    let (gateway, ids) = fleet(30, 1000.0, 1000);
+    let client = client(&gateway).max_rate(10.0).build().unwrap();
+    let started = Instant::now();
+    let results = client.clear_passwords(&ids, 16);
+    assert!(results.iter().all(Result::is_ok));
+    let stats = gateway.rate_stats();
+    assert_eq!(stats.throttled, 0);
+    // 10 a second, one token ready at the start: at most 11 in any second.
+    assert!(stats.max_per_second <= 11, "{stats:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    let setting = client
+        .settings()
+        .into_iter()
+        .find(|s| s.name == "max rate")
+        .unwrap();
+    assert_eq!(setting.value, "10 requests/s");
+}
+
+#[test]
+fn throttled_answers_use_up_no_attempt_but_the_deadline_still_holds() {
+    let (gateway, _) = fleet(1, 0.001, 1);
+    let client = client(&gateway)
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_deadline(Duration::from_secs(3)),
+        )
+        .build()
+        .unwrap();
+    // The first call takes the one token; the second is throttled with
+    // Retry-After: 1 again and again: more than 2 exchanges, within 3 s.
+    client.clear_password("srv-0000").unwrap();
+    let started = Instant::now();
+    let err = client.clear_password("srv-0000").unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err}");
+    assert!(err.attempts() >= 2, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_cap_that_is_not_a_rate_is_refused_before_sending() {
+    let (gateway, _) = fleet(1, 10.0, 1);
+    for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let built = client(&gateway).max_rate(rate).build();
+        assert!(
+            matches!(
+                built,
+                Err(Error::InvalidInput {
+                    field: "max rate",
+                    ..
+                })
+            ),
+            "{rate}"
+        );
+    }
+    assert!(gateway.requests().is_empty());
+}
