@@ -79,7 +79,7 @@ fn sixteen_threads_sharing_one_client_converge_on_the_limit_without_failures() {
         stats.throttled
     );
     let rate = client.sending_rate().expect("engaged after the first 429");
-    assert!(rate <= 50.0 && rate >= 10.0, "{rate}");
+    assert!((10.0..=50.0).contains(&rate), "{rate}");
 }
 
 #[test]
