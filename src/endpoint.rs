@@ -17,8 +17,10 @@ use crate::error::Error;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    scheme: &'static str,
-    authority: String,
+    /// `scheme://authority`, kept whole: every request's URL starts with it.
+    url: String,
+    /// Where the authority starts in `url`.
+    authority_at: usize,
 }
 
 impl Endpoint {
@@ -59,19 +61,19 @@ impl Endpoint {
             ));
         }
         Ok(Endpoint {
-            scheme,
-            authority: authority.to_ascii_lowercase(),
+            url: format!("{scheme}://{}", authority.to_ascii_lowercase()),
+            authority_at: scheme.len() + 3,
         })
     }
 
     /// `host[:port]` exactly as sent (and signed) in `Host`.
     pub fn authority(&self) -> &str {
-        &self.authority
+        self.url.get(self.authority_at..).unwrap_or_default()
     }
 
     /// `scheme://authority`, without a trailing slash.
-    pub fn url(&self) -> String {
-        format!("{}://{}", self.scheme, self.authority)
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 

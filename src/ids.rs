@@ -11,7 +11,7 @@ use crate::error::Error;
 /// Longest id accepted; real ids are 32 (project) or 36 (server) characters.
 const MAX_ID_LEN: usize = 128;
 
-fn validate(field: &'static str, value: &str) -> Result<(), Error> {
+pub(crate) fn validate(field: &'static str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
         return Err(Error::invalid(field, "is empty"));
     }

@@ -3,8 +3,6 @@
 
 use crate::client::{ApiVersion, Client};
 use crate::error::Error;
-use crate::ids::ServerId;
-use crate::request::ApiRequest;
 
 /// The answer to a successful clear.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,12 +25,23 @@ pub struct EncryptedPassword {
     pub request_id: Option<String>,
 }
 
-fn password_path(client: &Client, server_id: &ServerId) -> String {
-    let project = client.project_id();
-    match client.api() {
-        ApiVersion::V2_1 => format!("/v2.1/{project}/servers/{server_id}/os-server-password"),
-        ApiVersion::V1 => format!("/v1/{project}/cloudservers/{server_id}/os-server-password"),
+/// The password path of `server_id`, checked first: an id that could change
+/// the path is an error before anything is built or sent.
+fn password_path(client: &Client, server_id: &str) -> Result<String, Error> {
+    crate::ids::validate("server id", server_id)?;
+    let project = client.project_id().as_str();
+    let (head, middle) = match client.api() {
+        ApiVersion::V2_1 => ("/v2.1/", "/servers/"),
+        ApiVersion::V1 => ("/v1/", "/cloudservers/"),
+    };
+    let tail = "/os-server-password";
+    let mut path = String::with_capacity(
+        head.len() + project.len() + middle.len() + server_id.len() + tail.len(),
+    );
+    for piece in [head, project, middle, server_id, tail] {
+        path.push_str(piece);
     }
+    Ok(path)
 }
 
 impl Client {
@@ -47,8 +56,7 @@ impl Client {
     /// id; [`Error::Api`] when ECS refuses (e.g. 404 for an unknown server:
     /// see [`Error::is_not_found`]); transport errors as in [`Client::send`].
     pub fn clear_password(&self, server_id: impl AsRef<str>) -> Result<PasswordCleared, Error> {
-        let server_id = ServerId::new(server_id.as_ref())?;
-        let response = self.send(&ApiRequest::new("DELETE", password_path(self, &server_id)))?;
+        let response = self.send_own("DELETE", password_path(self, server_id.as_ref())?)?;
         Ok(PasswordCleared {
             status: response.status,
             request_id: response.request_id,
@@ -61,8 +69,7 @@ impl Client {
     /// As [`Client::clear_password`], plus [`Error::InvalidResponse`] when
     /// the answer has no `password` string.
     pub fn get_password(&self, server_id: impl AsRef<str>) -> Result<EncryptedPassword, Error> {
-        let server_id = ServerId::new(server_id.as_ref())?;
-        let response = self.send(&ApiRequest::new("GET", password_path(self, &server_id)))?;
+        let response = self.send_own("GET", password_path(self, server_id.as_ref())?)?;
         let json = response.json()?;
         let password = json
             .get("password")

@@ -132,7 +132,9 @@ pub(crate) fn render(
             origin(&builder.origins.region),
         ),
         match &endpoint {
-            Some((endpoint, origin)) => setting("endpoint", endpoint.url(), origin.clone()),
+            Some((endpoint, origin)) => {
+                setting("endpoint", endpoint.url().to_owned(), origin.clone())
+            }
             None => setting("endpoint", "(not set)".into(), Origin::NotSet),
         },
         setting(

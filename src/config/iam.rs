@@ -62,7 +62,11 @@ pub(crate) fn project_by_region(
     region: &str,
 ) -> Result<Found, Error> {
     check_region(region)?;
-    let key = (iam.url(), sender.access_key()?, region.to_owned());
+    let key = (
+        iam.url().to_owned(),
+        sender.access_key()?,
+        region.to_owned(),
+    );
     let url = format!("{}/v3/projects?name={region}", iam.url());
     if let Some(id) = lock(cache()).get(&key) {
         return Ok(Found {
@@ -74,7 +78,7 @@ pub(crate) fn project_by_region(
         method: "GET",
         endpoint: iam,
         target: format!("/v3/projects?name={region}"),
-        headers: vec![("Content-Type", "application/json")],
+        headers: &[("Content-Type", "application/json")],
         body: &[],
         success_limit: MAX_SUCCESS_BODY,
     })?;

@@ -88,7 +88,7 @@ impl MetadataService {
                         format!("{url:?}: only a plain-http loopback address (a local fake) may replace the metadata service"),
                     ));
                 }
-                endpoint.url()
+                endpoint.url().to_owned()
             }
         };
         Ok(MetadataService {

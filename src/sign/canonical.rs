@@ -100,6 +100,18 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Appends the canonical URI of `raw_path`.
 pub(crate) fn write_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
+    // The common case, an id path like `/v2.1/{project}/servers/{id}/…`:
+    // nothing to decode or re-encode, so the path is copied as it is.
+    let plain = raw_path
+        .bytes()
+        .all(|b| b == b'/' || UNRESERVED[usize::from(b)]);
+    if plain {
+        out.extend_from_slice(raw_path.as_bytes());
+        if out.last() != Some(&b'/') {
+            out.push(b'/');
+        }
+        return;
+    }
     let decoded = decode(raw_path);
     for (i, segment) in decoded.as_bytes().split(|&b| b == b'/').enumerate() {
         if i > 0 {
@@ -170,24 +182,49 @@ fn push_lowercase(out: &mut Vec<u8>, name: &str) {
     out[start..].make_ascii_lowercase();
 }
 
-/// Appends `name:value\n` for each header, in the given order.
-pub(crate) fn write_header_block(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
+/// Where the header block put what the signer needs again: the value of
+/// `host` and of `x-security-token`, and the names list.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BlockRanges {
+    pub host: Option<std::ops::Range<usize>>,
+    pub token: Option<std::ops::Range<usize>>,
+}
+
+/// Appends `name:value\n` for each header, in the given order, then a
+/// blank line and the lower-case names joined by `;` (each name is
+/// lower-cased once, and copied into the list). Returns the ranges of the
+/// `host` and `x-security-token` values and of the names list.
+pub(crate) fn write_headers(
+    out: &mut Vec<u8>,
+    sorted: &[(&str, &str)],
+) -> (BlockRanges, std::ops::Range<usize>) {
+    let mut ranges = BlockRanges::default();
+    let block_start = out.len();
     for (name, value) in sorted {
         push_lowercase(out, name);
         out.push(b':');
+        let value_start = out.len();
         out.extend_from_slice(value.trim().as_bytes());
+        let value = value_start..out.len();
+        match &out[value_start - name.len() - 1..value_start - 1] {
+            b"host" => ranges.host = Some(value),
+            b"x-security-token" => ranges.token = Some(value),
+            _ => {}
+        }
         out.push(b'\n');
     }
-}
-
-/// Appends the lower-case names joined by `;`, in the given order.
-pub(crate) fn write_signed_names(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
-    for (i, (name, _)) in sorted.iter().enumerate() {
+    out.push(b'\n');
+    let names_start = out.len();
+    // Copy each lower-cased name back out of the block just written.
+    let mut at = block_start;
+    for (i, (name, value)) in sorted.iter().enumerate() {
         if i > 0 {
             out.push(b';');
         }
-        push_lowercase(out, name);
+        out.extend_from_within(at..at + name.len());
+        at += name.len() + 1 + value.trim().len() + 1;
     }
+    (ranges, names_start..out.len())
 }
 
 /// Appends the canonical request's first three lines: method, URI, query.

@@ -325,7 +325,7 @@ pub fn sign(
     let mut body_hash = String::new();
     let payload_hash = payload_hash(request.payload, content_sha, &mut body_hash);
 
-    let (canonical_request, signed_names) = build_canonical_request(
+    let (canonical_request, signed_names, ranges) = build_canonical_request(
         request.method,
         request.path,
         request.query,
@@ -351,9 +351,9 @@ pub fn sign(
     let authorization = canonical::into_string(authorization);
 
     SigningOutput {
-        host: add_host.then(|| header_value_range(&canonical_request, "host")),
+        host: ranges.host.filter(|_| add_host),
         date,
-        security_token: token.map(|_| header_value_range(&canonical_request, "x-security-token")),
+        security_token: ranges.token.filter(|_| token.is_some()),
         unsigned_payload: add_unsigned,
         signature: signature_start..authorization.len(),
         signed_headers: names_start..names_end,
@@ -384,14 +384,15 @@ fn payload_hash<'a>(
 }
 
 /// Builds the canonical request in one buffer from headers already in
-/// signing order; returns it with the byte range of the signed-name list.
+/// signing order; returns it with the byte ranges of the signed-name list
+/// and of the `host` and `x-security-token` values.
 pub(crate) fn build_canonical_request(
     method: &str,
     raw_path: &str,
     raw_query: &str,
     signed: &[(&str, &str)],
     payload_hash: &str,
-) -> (String, Range<usize>) {
+) -> (String, Range<usize>, canonical::BlockRanges) {
     let capacity = 64
         + raw_path.len() * 2
         + raw_query.len() * 2
@@ -401,14 +402,10 @@ pub(crate) fn build_canonical_request(
             .sum::<usize>();
     let mut out = Vec::with_capacity(capacity);
     canonical::write_request_line(&mut out, method, raw_path, raw_query);
-    canonical::write_header_block(&mut out, signed);
-    out.push(b'\n');
-    let names_start = out.len();
-    canonical::write_signed_names(&mut out, signed);
-    let names_end = out.len();
+    let (ranges, names) = canonical::write_headers(&mut out, signed);
     out.push(b'\n');
     out.extend_from_slice(payload_hash.as_bytes());
-    (canonical::into_string(out), names_start..names_end)
+    (canonical::into_string(out), names, ranges)
 }
 
 /// `SDK-HMAC-SHA256\n` + 16-byte date + `\n` + 64 hex digits.
@@ -425,23 +422,6 @@ fn string_to_sign_bytes(date: &SdkDate, canonical_request: &str) -> [u8; STRING_
     let digest = ring::digest::digest(&ring::digest::SHA256, canonical_request.as_bytes());
     canonical::hex_into(&mut out[head + 18..], digest.as_ref());
     out
-}
-
-/// The byte range of header `name`'s value in the canonical request's
-/// header block (the line `name:value`).
-fn header_value_range(canonical_request: &str, name: &str) -> Range<usize> {
-    let mut offset = 0;
-    for line in canonical_request.split('\n') {
-        if let Some(value) = line
-            .strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix(':'))
-        {
-            let start = offset + name.len() + 1;
-            return start..start + value.len();
-        }
-        offset += line.len() + 1;
-    }
-    0..0
 }
 
 fn hmac_sha256(secret_key: &str, message: &[u8]) -> hmac::Tag {

@@ -24,7 +24,7 @@ pub(crate) struct Prepared<'a> {
     pub endpoint: &'a Endpoint,
     pub target: String,
     /// Headers to send and sign, besides those the signer adds.
-    pub headers: Vec<(&'a str, &'a str)>,
+    pub headers: &'a [(&'a str, &'a str)],
     pub body: &'a [u8],
     /// The largest success body read.
     pub success_limit: u64,
@@ -77,7 +77,7 @@ pub(crate) fn exchange(
         &prepared.target,
     )
     .payload(Payload::Bytes(prepared.body));
-    for (name, value) in &prepared.headers {
+    for (name, value) in prepared.headers {
         signable = signable.header(name, value);
     }
     let signed = sign::sign(&signable, credentials, sign_time);
@@ -86,10 +86,12 @@ pub(crate) fn exchange(
         signed.canonical_request_redacted()
     );
 
-    let mut builder = http::Request::builder()
-        .method(prepared.method)
-        .uri(format!("{}{}", prepared.endpoint.url(), prepared.target));
-    for (name, value) in &prepared.headers {
+    let base = prepared.endpoint.url();
+    let mut uri = String::with_capacity(base.len() + prepared.target.len());
+    uri.push_str(base);
+    uri.push_str(&prepared.target);
+    let mut builder = http::Request::builder().method(prepared.method).uri(uri);
+    for (name, value) in prepared.headers {
         builder = builder.header(*name, *value);
     }
     for (name, value) in signed.headers() {
@@ -132,9 +134,16 @@ pub(crate) fn exchange(
             .map(str::to_owned)
     };
     let request_id = header("x-request-id");
-    let retry_after = header("retry-after");
-    let server_date = header("date").and_then(|d| httpdate::parse_http_date(&d).ok());
     let success = (200..300).contains(&status);
+    // What the retry logic needs, read only from an answer it will see.
+    let (retry_after, server_date) = if success {
+        (None, None)
+    } else {
+        (
+            header("retry-after"),
+            header("date").and_then(|d| httpdate::parse_http_date(&d).ok()),
+        )
+    };
     let limit = if success {
         prepared.success_limit
     } else {
@@ -215,7 +224,8 @@ fn run<B: ureq::AsSendBody>(
 /// passes, so that a body trickled byte by byte cannot hold the call forever.
 fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
-    let mut chunk = [0u8; 8192];
+    // Small: it is zeroed on every call, and most answers are a few hundred bytes.
+    let mut chunk = [0u8; 2048];
     while (body.len() as u64) < limit {
         let want = chunk.len().min((limit - body.len() as u64) as usize);
         let n = reader.read(&mut chunk[..want]).map_err(io_error)?;
