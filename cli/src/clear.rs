@@ -74,7 +74,7 @@ pub fn confirm(client: &Client, count: usize) -> bool {
     out::err_raw(&format!(
         "About to clear the password record of {count} Windows server(s) of project {} at {}.\nContinue? [y/N] ",
         out::escape(client.project_id().as_str()),
-        out::escape(&client.endpoint().url())
+        out::escape(client.endpoint().url())
     ));
     let mut answer = String::new();
     // One short line at most: whatever is typed, the read ends.
