@@ -134,3 +134,80 @@ fn rejects_a_missing_or_foreign_authorization() {
         Err(VerifyError::UnknownAccessKey(_))
     ));
 }
+
+#[test]
+fn the_edges_of_each_check() {
+    let headers = signed_headers();
+    // Exactly 15 minutes either way is still accepted.
+    let edge = at() + Duration::from_secs(15 * 60);
+    assert_eq!(check("DELETE", PATH, &headers, &creds(), edge), Ok(()));
+    assert_eq!(
+        check(
+            "DELETE",
+            PATH,
+            &headers,
+            &creds(),
+            at() - Duration::from_secs(15 * 60)
+        ),
+        Ok(())
+    );
+
+    // A missing signed header and a repeated one are told apart.
+    let mut missing = signed_headers();
+    missing.retain(|(n, _)| n != "X-Project-Id");
+    let err = check("DELETE", PATH, &missing, &creds(), at()).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::SignedHeaderProblem("x-project-id is missing".into())
+    );
+    let mut repeated = signed_headers();
+    repeated.push(("X-Project-Id".into(), "again".into()));
+    let err = check("DELETE", PATH, &repeated, &creds(), at()).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::SignedHeaderProblem("x-project-id is repeated".into())
+    );
+
+    // X-Sdk-Date sent but not signed: refused as a missing date.
+    let unsigned_date: Vec<(String, String)> = signed_headers()
+        .into_iter()
+        .map(|(n, v)| {
+            if n == "Authorization" {
+                (n, v.replace(";x-sdk-date", ""))
+            } else {
+                (n, v)
+            }
+        })
+        .collect();
+    assert_eq!(
+        check("DELETE", PATH, &unsigned_date, &creds(), at()),
+        Err(VerifyError::MissingDate)
+    );
+
+    // A signature of the right length that is not hex.
+    let bad = format!(
+        "SDK-HMAC-SHA256 Access=AKFAKE, SignedHeaders=host;x-sdk-date, Signature={}",
+        "z".repeat(64)
+    );
+    assert!(matches!(
+        sign::parse_authorization(&bad),
+        Err(VerifyError::MalformedAuthorization(_))
+    ));
+}
+
+#[test]
+fn every_refusal_says_what_failed() {
+    for (err, words) in [
+        (VerifyError::MissingAuthorization, "authorization"),
+        (VerifyError::MissingDate, "x-sdk-date"),
+        (VerifyError::SignatureMismatch, "signature mismatch"),
+        (VerifyError::Expired { skew_seconds: -901 }, "expired"),
+        (VerifyError::UnknownAccessKey("AKX".into()), "AKX"),
+    ] {
+        let shown = err.to_string().to_ascii_lowercase();
+        assert!(
+            shown.contains(&words.to_ascii_lowercase()),
+            "{err:?}: {shown}"
+        );
+    }
+}

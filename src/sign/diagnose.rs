@@ -60,7 +60,7 @@ pub(crate) fn redact_quoted(message: &str) -> String {
 }
 
 /// A canonical request line with a security token's value hidden.
-fn redact(line: &str) -> String {
+pub(crate) fn redact(line: &str) -> String {
     match line.split_once(':') {
         Some((name, _)) if name.eq_ignore_ascii_case("x-security-token") => {
             format!("{name}:<redacted>")

@@ -116,16 +116,6 @@ impl<'a> SignableRequest<'a> {
         self.payload = payload;
         self
     }
-
-    /// The raw path.
-    pub fn path(&self) -> &str {
-        self.path
-    }
-
-    /// The raw query, without `?`.
-    pub fn query(&self) -> &str {
-        self.query
-    }
 }
 
 /// The result of signing: the headers to add, and every intermediate stage
@@ -241,13 +231,7 @@ impl fmt::Debug for SigningOutput {
 fn redact_token_line(canonical_request: &str) -> String {
     canonical_request
         .split('\n')
-        .map(|line| {
-            if line.starts_with("x-security-token:") {
-                "x-security-token:<redacted>"
-            } else {
-                line
-            }
-        })
+        .map(diagnose::redact)
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -427,4 +411,64 @@ fn string_to_sign_bytes(date: &SdkDate, canonical_request: &str) -> [u8; STRING_
 fn hmac_sha256(secret_key: &str, message: &[u8]) -> hmac::Tag {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret_key.as_bytes());
     hmac::sign(&key, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_704_164_645)
+    }
+
+    #[test]
+    fn the_token_is_shown_nowhere_but_in_the_hashed_canonical_request() {
+        let creds = Credentials::new("AK", "SK")
+            .unwrap()
+            .with_security_token("TOKENvalue")
+            .unwrap();
+        let request = SignableRequest::new("GET", "h", "/p");
+        let signed = sign(&request, &creds, at());
+        assert!(signed
+            .canonical_request()
+            .contains("x-security-token:TOKENvalue"));
+        let redacted = signed.canonical_request_redacted();
+        assert_eq!(
+            redacted,
+            signed
+                .canonical_request()
+                .replace("x-security-token:TOKENvalue", "x-security-token:<redacted>")
+        );
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains("TOKENvalue"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("x-sdk-date"),
+            "{shown}"
+        );
+        assert_eq!(
+            signed.headers().find(|(n, _)| *n == HEADER_SECURITY_TOKEN),
+            Some((HEADER_SECURITY_TOKEN, "TOKENvalue"))
+        );
+    }
+
+    #[test]
+    fn more_headers_than_fit_on_the_stack_sign_and_verify() {
+        let creds = Credentials::new("AK", "SK").unwrap();
+        let names: Vec<String> = (0..20).map(|i| format!("X-H{i:02}")).collect();
+        let mut request = SignableRequest::new("GET", "h", "/p");
+        for name in &names {
+            request = request.header(name, "v");
+        }
+        let signed = sign(&request, &creds, at());
+        assert_eq!(signed.signed_headers().split(';').count(), 22);
+        let mut received = SignableRequest::new("GET", "", "/p");
+        for name in &names {
+            received = received.header(name, "v");
+        }
+        for (name, value) in signed.headers() {
+            received = received.header(name, value);
+        }
+        assert!(verify(&received, &creds, at()).is_ok());
+    }
 }
