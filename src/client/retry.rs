@@ -201,9 +201,19 @@ mod tests {
         let ceilings: Vec<u128> = (1..=5).map(|n| p.backoff_ceiling(n).as_millis()).collect();
         assert_eq!(ceilings, [100, 200, 400, 700, 700]);
         assert_eq!(p.backoff_ceiling(200), Duration::from_millis(700));
-        for _ in 0..100 {
-            assert!(jitter(Duration::from_millis(50)) <= Duration::from_millis(50));
-        }
+        let waits: Vec<Duration> = (0..200)
+            .map(|_| jitter(Duration::from_millis(50)))
+            .collect();
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(50)));
+        // Spread over the whole range, not stuck at either end.
+        assert!(
+            waits.iter().any(|w| *w < Duration::from_millis(15)),
+            "{waits:?}"
+        );
+        assert!(
+            waits.iter().any(|w| *w > Duration::from_millis(35)),
+            "{waits:?}"
+        );
     }
 
     #[test]

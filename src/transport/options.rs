@@ -1,7 +1,7 @@
 //! Proxy and TLS settings of the client's transport.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
@@ -213,22 +213,41 @@ impl TransportOptions {
     }
 
     /// The TLS configuration for ureq.
+    ///
+    /// The roots are always given explicitly: Mozilla's bundle from
+    /// `webpki-root-certs` (the one copy in the binary; ureq's own
+    /// `webpki-roots` is not built), with or instead of a private CA. The
+    /// crypto is ring, as for the signer.
     pub(crate) fn tls(&self) -> Result<TlsConfig, Error> {
-        let mut builder =
-            TlsConfig::builder().disable_verification(self.danger_accept_invalid_certificates);
-        if let Some((pem, replace)) = &self.roots {
-            let mut roots = parse_certificates(pem)?;
-            if !replace {
-                roots.extend(
-                    webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                        .iter()
-                        .map(|der| Certificate::from_der(der.as_ref()).to_owned()),
-                );
+        let roots = match &self.roots {
+            None => bundled_roots(),
+            Some((pem, replace)) => {
+                let mut roots = parse_certificates(pem)?;
+                if !replace {
+                    roots.extend(bundled_roots().iter().cloned());
+                }
+                Arc::new(roots)
             }
-            builder = builder.root_certs(RootCerts::Specific(Arc::new(roots)));
-        }
-        Ok(builder.build())
+        };
+        Ok(TlsConfig::builder()
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .root_certs(RootCerts::Specific(roots))
+            .disable_verification(self.danger_accept_invalid_certificates)
+            .build())
     }
+}
+
+/// Mozilla's root certificates, copied out of `webpki-root-certs` once.
+fn bundled_roots() -> Arc<Vec<Certificate<'static>>> {
+    static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
+    Arc::clone(ROOTS.get_or_init(|| {
+        Arc::new(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+                .collect(),
+        )
+    }))
 }
 
 fn parse_certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, Error> {
