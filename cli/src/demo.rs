@@ -66,6 +66,9 @@ pub fn run() -> Result<(), Error> {
         Err(e) => {
             print_last_request(&gateway);
             out::line(format_args!("   client error: {e}"));
+            if let Some(diagnosis) = e.api().and_then(|a| a.diagnosis.as_deref()) {
+                out::line(format_args!("   diagnosis: {diagnosis}"));
+            }
             out::line("");
         }
     }
