@@ -217,6 +217,18 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_reads_in_words() {
+        assert_eq!(
+            RetryPolicy::default().to_string(),
+            "3 attempts, full-jitter backoff 200 ms to 5 s, 60 s per call"
+        );
+        assert_eq!(
+            RetryPolicy::none().to_string(),
+            "1 attempt, full-jitter backoff 200 ms to 5 s, 60 s per call"
+        );
+    }
+
+    #[test]
     fn retry_after_in_both_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(
