@@ -173,18 +173,21 @@ fn canonical_for<'a>(
     Ok(canonical_request)
 }
 
+/// Every value of header `name` (any case), in the order received.
+fn values_of<'a>(request: &SignableRequest<'a>, name: &str) -> Vec<&'a str> {
+    request
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+        .collect()
+}
+
 /// The canonical request the gateway's side computes for a received
 /// request, as the real gateway quotes it in a signature refusal; `None`
 /// when the request has no usable `Authorization`.
 pub(crate) fn received_canonical_request(request: &SignableRequest<'_>) -> Option<String> {
-    let lookup = |name: &str| -> Vec<&str> {
-        request
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
-            .collect()
-    };
+    let lookup = |name: &str| values_of(request, name);
     let auth = match lookup("authorization").as_slice() {
         [one] => parse_authorization(one).ok()?,
         _ => return None,
@@ -207,14 +210,7 @@ pub fn verify(
     credentials: &Credentials,
     now: SystemTime,
 ) -> Result<Authorization, VerifyError> {
-    let lookup = |name: &str| -> Vec<&str> {
-        request
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
-            .collect()
-    };
+    let lookup = |name: &str| values_of(request, name);
     let auth_value = lookup("authorization");
     let auth = match auth_value.as_slice() {
         [] => return Err(VerifyError::MissingAuthorization),
