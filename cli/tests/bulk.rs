@@ -572,3 +572,41 @@ fn a_rate_limited_run_clears_everything_and_reports_the_throttling() {
     ]));
     assert_eq!(code, 2);
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    // Each answer takes 3 s: after the first Ctrl-C the run would wait for
+    // the call in flight; the second ends it at once.
+    let gateway = fleet(5, Duration::from_secs(3));
+    let mut child = bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "1",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(5))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let interrupt = || {
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(interrupt().success());
+    std::thread::sleep(Duration::from_millis(200));
+    let second = Instant::now();
+    assert!(interrupt().success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        second.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        second.elapsed()
+    );
+}
