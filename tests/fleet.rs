@@ -297,3 +297,18 @@ fn a_listing_of_2500_servers_takes_exactly_three_pages() {
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(pages[2].ends_with("offset=3"));
 }
+
+#[test]
+fn a_listing_page_of_several_megabytes_is_read() {
+    // ECS returns many fields per server: a page of 1,000 runs to megabytes.
+    let long_name = "n".repeat(2_000);
+    let gateway = (0..1000)
+        .fold(FakeGateway::builder(creds(), PROJECT), |b, i| {
+            b.with_server(FakeServer::windows(format!("srv-{i:04}"), "").named(format!("{long_name}{i}")))
+        })
+        .start()
+        .unwrap();
+    let servers = client(&gateway).list_servers().unwrap();
+    assert_eq!(servers.len(), 1000);
+    assert!(servers[999].name.ends_with("999"));
+}

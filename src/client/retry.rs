@@ -217,6 +217,18 @@ mod tests {
     }
 
     #[test]
+    fn throttling_is_a_429_or_the_gateways_throttling_code() {
+        assert!(is_throttled(&api(429)));
+        let mut coded = api(503);
+        if let Error::Api(a) = &mut coded {
+            a.code = Some("APIGW.0308".into());
+        }
+        assert!(is_throttled(&coded));
+        assert!(!is_throttled(&api(503)));
+        assert!(!is_throttled(&Error::invalid("server id", "bad")));
+    }
+
+    #[test]
     fn the_policy_reads_in_words() {
         assert_eq!(
             RetryPolicy::default().to_string(),
