@@ -304,11 +304,29 @@ fn a_listing_page_of_several_megabytes_is_read() {
     let long_name = "n".repeat(2_000);
     let gateway = (0..1000)
         .fold(FakeGateway::builder(creds(), PROJECT), |b, i| {
-            b.with_server(FakeServer::windows(format!("srv-{i:04}"), "").named(format!("{long_name}{i}")))
+            b.with_server(
+                FakeServer::windows(format!("srv-{i:04}"), "").named(format!("{long_name}{i}")),
+            )
         })
         .start()
         .unwrap();
     let servers = client(&gateway).list_servers().unwrap();
     assert_eq!(servers.len(), 1000);
     assert!(servers[999].name.ends_with("999"));
+}
+
+#[test]
+fn a_listing_may_claim_exactly_the_most_servers_read() {
+    // count == MAX_LISTED is still a listing; one more is refused.
+    let at_most = thousand(
+        FakeGateway::builder(creds(), PROJECT).listing_count(hwcloud_ecs::MAX_LISTED as u64),
+    );
+    assert_eq!(client(&at_most).list_servers().unwrap().len(), 1000);
+    let over = thousand(
+        FakeGateway::builder(creds(), PROJECT).listing_count(hwcloud_ecs::MAX_LISTED as u64 + 1),
+    );
+    assert!(matches!(
+        client(&over).list_servers(),
+        Err(Error::InvalidResponse { .. })
+    ));
 }
