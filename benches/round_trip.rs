@@ -60,14 +60,7 @@ fn start_204_server() -> String {
 }
 
 fn round_trip(c: &mut Criterion) {
-    let endpoint = start_204_server();
-    let client = Client::builder()
-        .credentials(Credentials::new("AKBENCH", "SKBENCH").unwrap())
-        .project_id(PROJECT)
-        .endpoint(&endpoint)
-        .build()
-        .unwrap();
-    let (bare, url) = bare_ureq(&endpoint);
+    let (client, bare, url) = contenders();
 
     let mut group = c.benchmark_group("sequential_delete");
     group.throughput(Throughput::Elements(1));
@@ -76,6 +69,19 @@ fn round_trip(c: &mut Criterion) {
     });
     group.bench_function("bare_ureq", |b| b.iter(|| bare_delete(&bare, &url)));
     group.finish();
+}
+
+/// A responder, the client and bare ureq aimed at it, and the URL.
+fn contenders() -> (Client, ureq::Agent, String) {
+    let endpoint = start_204_server();
+    let client = Client::builder()
+        .credentials(Credentials::new("AKBENCH", "SKBENCH").unwrap())
+        .project_id(PROJECT)
+        .endpoint(&endpoint)
+        .build()
+        .unwrap();
+    let (bare, url) = bare_ureq(&endpoint);
+    (client, bare, url)
 }
 
 /// Bare ureq configured as the client's agent is: the same per-phase
@@ -116,14 +122,7 @@ fn bare_delete(agent: &ureq::Agent, url: &str) {
 
 /// The client and bare ureq in alternating batches, as a throughput ratio.
 fn interleaved() {
-    let endpoint = start_204_server();
-    let client = Client::builder()
-        .credentials(Credentials::new("AKBENCH", "SKBENCH").unwrap())
-        .project_id(PROJECT)
-        .endpoint(&endpoint)
-        .build()
-        .unwrap();
-    let (bare, url) = bare_ureq(&endpoint);
+    let (client, bare, url) = contenders();
     let (min, median, max) = ratio::interleaved(
         "client time / bare ureq time",
         31,
