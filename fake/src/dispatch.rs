@@ -119,15 +119,13 @@ impl State {
         if let Some(limit) = &self.rate_limit {
             let mut limit = lock(limit);
             if !limit.admit() {
-                let mut out = to_response(
-                    Answer {
-                        status: 429,
-                        body: Some(limit.refusal()),
-                    },
+                let out = answer_with(
+                    429,
+                    limit.refusal(),
+                    [("Retry-After".to_owned(), "1".to_owned())],
                     &request_id,
                     now,
                 );
-                out.headers.push(("Retry-After".to_owned(), "1".to_owned()));
                 drop(limit);
                 self.record(method, target, headers, Verdict::Throttled, 429, peer);
                 return Reply::Respond(out);
@@ -215,6 +213,30 @@ impl State {
     }
 }
 
+/// `status` with a JSON `body`, and `headers` in place of the gateway's own
+/// of the same name.
+fn answer_with(
+    status: u16,
+    body: String,
+    headers: impl IntoIterator<Item = (String, String)>,
+    request_id: &str,
+    now: SystemTime,
+) -> Outgoing {
+    let mut out = to_response(
+        Answer {
+            status,
+            body: Some(body),
+        },
+        request_id,
+        now,
+    );
+    for (name, value) in headers {
+        out.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        out.headers.push((name, value));
+    }
+    out
+}
+
 fn fault_reply(fault: Fault, request_id: &str, now: SystemTime) -> Reply {
     let password = || Answer {
         status: 200,
@@ -226,38 +248,14 @@ fn fault_reply(fault: Fault, request_id: &str, now: SystemTime) -> Reply {
             body,
             retry_after,
         } => {
-            let mut out = to_response(
-                Answer {
-                    status,
-                    body: Some(body),
-                },
-                request_id,
-                now,
-            );
-            if let Some(value) = retry_after {
-                out.headers.push(("Retry-After".to_owned(), value));
-            }
-            Reply::Respond(out)
+            let headers = retry_after.map(|v| ("Retry-After".to_owned(), v));
+            Reply::Respond(answer_with(status, body, headers, request_id, now))
         }
         Fault::Answer {
             status,
             body,
             headers,
-        } => {
-            let mut out = to_response(
-                Answer {
-                    status,
-                    body: Some(body),
-                },
-                request_id,
-                now,
-            );
-            for (name, value) in headers {
-                out.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-                out.headers.push((name, value));
-            }
-            Reply::Respond(out)
-        }
+        } => Reply::Respond(answer_with(status, body, headers, request_id, now)),
         Fault::Reset => Reply::Close,
         Fault::Stall => Reply::Stall,
         Fault::Trickle { interval } => {
