@@ -9,35 +9,23 @@ use std::time::{Duration, Instant};
 use hwcloud_ecs::Credentials;
 use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 
-/// A loopback address that refuses connections: the stand-in for the
-/// metadata service and IAM, so that no test reaches the real ones.
-const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
+mod common;
+use common::{interrupt, isolated};
 
 const AK: &str = "AKBULKTEST0000000000";
 const SK: &str = "SKbulkCanarySecretValue000000000000000";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 fn bin() -> Command {
-    configured(Command::new(env!("CARGO_BIN_EXE_hwcloud-ecs")))
+    with_account(common::bin())
 }
 
-/// `cmd` with the account in its environment and nothing else of ours.
-fn configured(mut cmd: Command) -> Command {
-    for (name, _) in std::env::vars() {
-        if name.starts_with("HUAWEICLOUD_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env(
-        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
-        "/nonexistent/hwcloud-ecs-tests/credentials",
-    )
-    .env("HWCLOUD_ECS_TEST_METADATA_URL", NOTHING_LISTENS)
-    .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", NOTHING_LISTENS)
-    .env("HUAWEICLOUD_SDK_AK", AK)
-    .env("HUAWEICLOUD_SDK_SK", SK)
-    .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
-    .stdin(Stdio::null());
+/// `cmd` with the account in its environment and no stdin.
+fn with_account(mut cmd: Command) -> Command {
+    cmd.env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -249,11 +237,7 @@ fn ctrl_c_stops_dispatch_and_the_report_names_exactly_what_was_cleared() {
     for _ in 0..5 {
         stdout.read_line(&mut text).unwrap();
     }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    interrupt(&child);
     let started = Instant::now();
     stdout.read_to_string(&mut text).unwrap();
     let status = child.wait().unwrap();
@@ -323,7 +307,7 @@ fn all_windows_on_a_terminal_asks_first() {
         gateway.endpoint()
     );
     for (answer, expect_deletes) in [("n\n", 0), ("y\n", 3)] {
-        let mut child = configured(Command::new("script"))
+        let mut child = with_account(isolated(Command::new("script")))
             .args(["-qec", &command, "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -457,7 +441,7 @@ fn a_terminal_shows_a_progress_line_below_the_results() {
         gateway.endpoint(),
         ids(5).join(" ")
     );
-    let output = configured(Command::new("script"))
+    let output = with_account(isolated(Command::new("script")))
         .args(["-qec", &command, "/dev/null"])
         .output()
         .unwrap();
@@ -592,16 +576,10 @@ fn a_second_ctrl_c_exits_at_once() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(700));
-    let interrupt = || {
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-    };
-    assert!(interrupt().success());
+    interrupt(&child);
     std::thread::sleep(Duration::from_millis(200));
     let second = Instant::now();
-    assert!(interrupt().success());
+    interrupt(&child);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert!(

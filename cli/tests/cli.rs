@@ -5,33 +5,13 @@ use std::process::{Command, Output, Stdio};
 use hwcloud_ecs::{Client, Credentials};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 
-/// A loopback address that refuses connections: the stand-in for the
-/// metadata service and IAM, so that no test reaches the real ones.
-const NOTHING_LISTENS: &str = "http://127.0.0.1:1";
+mod common;
+use common::{bin, NOTHING_LISTENS};
 
 const AK: &str = "AKCLITEST00000000000";
 const SK: &str = "SKcliCanarySecretValue0000000000000000";
 const TOKEN: &str = "TOKENcliCanaryValue";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hwcloud-ecs"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("HUAWEICLOUD_") {
-            cmd.env_remove(name);
-        }
-    }
-    // Never read the machine's own ~/.huaweicloud/credentials.
-    cmd.env(
-        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
-        "/nonexistent/hwcloud-ecs-tests/credentials",
-    );
-    // Never reach the real metadata service or IAM: a loopback port where
-    // nothing listens refuses at once. Tests that want them start fakes.
-    cmd.env("HWCLOUD_ECS_TEST_METADATA_URL", NOTHING_LISTENS);
-    cmd.env("HUAWEICLOUD_SDK_IAM_ENDPOINT", NOTHING_LISTENS);
-    cmd
-}
 
 fn with_account(mut cmd: Command) -> Command {
     cmd.env("HUAWEICLOUD_SDK_AK", AK)
