@@ -30,13 +30,12 @@
 mod canonical;
 mod date;
 mod diagnose;
+mod key;
 mod verify;
 
 use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
-
-use ring::hmac;
 
 use crate::credentials::Credentials;
 
@@ -47,6 +46,7 @@ pub(crate) use canonical::{
 pub(crate) use date::millis_between;
 pub use date::SdkDate;
 pub(crate) use diagnose::{compare_quoted, redact_quoted};
+pub(crate) use key::SigningKey;
 pub(crate) use verify::received_canonical_request;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
@@ -316,7 +316,7 @@ pub fn sign(
         payload_hash,
     );
     let string_to_sign = string_to_sign_bytes(&date, &canonical_request);
-    let tag = hmac_sha256(credentials.secret_key(), &string_to_sign);
+    let tag = credentials.signing_key().sign(&string_to_sign);
 
     let mut authorization = Vec::with_capacity(
         ALGORITHM.len() + credentials.access_key().len() + signed_names.len() + 110,
@@ -417,11 +417,6 @@ fn string_to_sign_bytes(date: &SdkDate, canonical_request: &str) -> [u8; STRING_
     let digest = ring::digest::digest(&ring::digest::SHA256, canonical_request.as_bytes());
     canonical::hex_into(&mut out[head + 18..], digest.as_ref());
     out
-}
-
-fn hmac_sha256(secret_key: &str, message: &[u8]) -> hmac::Tag {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret_key.as_bytes());
-    hmac::sign(&key, message)
 }
 
 #[cfg(test)]

@@ -7,8 +7,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use ring::hmac;
-
 use super::canonical::unhex;
 use super::{
     build_canonical_request, payload_hash, string_to_sign, SdkDate, SignableRequest, ALGORITHM,
@@ -236,9 +234,12 @@ pub fn verify(
     let canonical_request = canonical_for(request, &auth, &lookup)?;
     let string_to_sign = string_to_sign(date.as_str(), &canonical_request);
     let claimed = unhex(&auth.signature).ok_or(VerifyError::SignatureMismatch)?;
-    let key = hmac::Key::new(hmac::HMAC_SHA256, credentials.secret_key().as_bytes());
-    hmac::verify(&key, string_to_sign.as_bytes(), &claimed)
-        .map_err(|_| VerifyError::SignatureMismatch)?;
+    if !credentials
+        .signing_key()
+        .verify(string_to_sign.as_bytes(), &claimed)
+    {
+        return Err(VerifyError::SignatureMismatch);
+    }
     // A temporary access key is valid only with the token issued with it.
     if let Some(expected) = credentials.security_token() {
         if lookup("x-security-token").as_slice() != [expected] {
