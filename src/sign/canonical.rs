@@ -31,28 +31,24 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
-/// The canonical text is built as bytes (every piece appended is UTF-8)
-/// and checked once at the end.
-pub(crate) fn into_string(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
+// The canonical text is built as a `String` from pieces that are already
+// text: the bytes we add ourselves (escapes, hex, separators) are ASCII, so
+// no byte buffer has to be checked for UTF-8 at the end of every signature.
 
 /// Appends `text` percent-encoded with the signer's rule: every byte but
 /// `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
-pub(crate) fn encode_into(out: &mut Vec<u8>, text: &[u8]) {
-    if text.iter().all(|&b| UNRESERVED[usize::from(b)]) {
-        out.extend_from_slice(text);
+pub(crate) fn encode_into(out: &mut String, text: &str) {
+    if text.bytes().all(|b| UNRESERVED[usize::from(b)]) {
+        out.push_str(text);
         return;
     }
-    for &b in text {
+    for b in text.bytes() {
         if UNRESERVED[usize::from(b)] {
-            out.push(b);
+            out.push(char::from(b));
         } else {
-            out.extend_from_slice(&[
-                b'%',
-                HEX_UPPER[usize::from(b >> 4)],
-                HEX_UPPER[usize::from(b & 0x0f)],
-            ]);
+            out.push('%');
+            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+            out.push(char::from(HEX_UPPER[usize::from(b & 0x0f)]));
         }
     }
 }
@@ -60,9 +56,9 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, text: &[u8]) {
 /// Percent-encodes `text` with the signer's rule (upper-case hex):
 /// `a b/é~` becomes `a%20b%2F%C3%A9~`.
 pub(crate) fn encode(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    encode_into(&mut out, text.as_bytes());
-    into_string(out)
+    let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
 }
 
 /// Percent-decodes `text` the way the official signer does: a valid `%XX`
@@ -98,38 +94,58 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// Whether every byte of `path` is `/` or unreserved, so that the path is
+/// its own canonical form (bar the trailing `/`).
+///
+/// It checks 16 bytes at a time with range arithmetic rather than a table
+/// and no early exit within a chunk, so that the compiler turns each chunk
+/// into a few vector compares: a path is checked on every signature.
+fn is_plain_path(path: &[u8]) -> bool {
+    let plain = |b: u8| {
+        // `-` `.` `/` and `0-9` are one run, 0x2D..=0x39.
+        (b.wrapping_sub(b'-') <= b'9' - b'-')
+            | ((b | 0x20).wrapping_sub(b'a') < 26)
+            | (b == b'_')
+            | (b == b'~')
+    };
+    let mut chunks = path.chunks_exact(16);
+    for chunk in &mut chunks {
+        if !chunk.iter().fold(true, |all, &b| all & plain(b)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| plain(b))
+}
+
 /// Appends the canonical URI of `raw_path`.
-pub(crate) fn write_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
+pub(crate) fn write_canonical_uri(out: &mut String, raw_path: &str) {
     // The common case, an id path like `/v2.1/{project}/servers/{id}/…`:
     // nothing to decode or re-encode, so the path is copied as it is.
-    let plain = raw_path
-        .bytes()
-        .all(|b| b == b'/' || UNRESERVED[usize::from(b)]);
-    if plain {
-        out.extend_from_slice(raw_path.as_bytes());
-        if out.last() != Some(&b'/') {
-            out.push(b'/');
+    if is_plain_path(raw_path.as_bytes()) {
+        out.push_str(raw_path);
+        if !out.ends_with('/') {
+            out.push('/');
         }
         return;
     }
     let decoded = decode(raw_path);
-    for (i, segment) in decoded.as_bytes().split(|&b| b == b'/').enumerate() {
+    for (i, segment) in decoded.split('/').enumerate() {
         if i > 0 {
-            out.push(b'/');
+            out.push('/');
         }
         encode_into(out, segment);
     }
-    if out.last() != Some(&b'/') {
-        out.push(b'/');
+    if !out.ends_with('/') {
+        out.push('/');
     }
 }
 
 /// Stage 1: the canonical URI of a raw path as sent on the wire:
 /// `/v1/a%2Fb/c+d` becomes `/v1/a/b/c%2Bd/`.
 pub(crate) fn canonical_uri(raw_path: &str) -> String {
-    let mut out = Vec::with_capacity(raw_path.len() + 1);
+    let mut out = String::with_capacity(raw_path.len() + 1);
     write_canonical_uri(&mut out, raw_path);
-    into_string(out)
+    out
 }
 
 /// Splits a raw query (without `?`) into decoded `(key, value)` pairs in
@@ -150,21 +166,21 @@ pub(crate) fn parse_query(raw_query: &str) -> Vec<(String, String)> {
 /// sorted on the decoded text and re-encoded: `b=2`, `a=x y` become
 /// `a=x%20y&b=2`.
 pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
-    let mut out = Vec::new();
+    let mut out = String::new();
     write_canonical_query(&mut out, pairs);
-    into_string(out)
+    out
 }
 
-fn write_canonical_query(out: &mut Vec<u8>, pairs: &[(String, String)]) {
+fn write_canonical_query(out: &mut String, pairs: &[(String, String)]) {
     let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
     sorted.sort();
     for (i, (key, value)) in sorted.into_iter().enumerate() {
         if i > 0 {
-            out.push(b'&');
+            out.push('&');
         }
-        encode_into(out, key.as_bytes());
-        out.push(b'=');
-        encode_into(out, value.as_bytes());
+        encode_into(out, key);
+        out.push('=');
+        encode_into(out, value);
     }
 }
 
@@ -176,10 +192,21 @@ pub(crate) fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// Appends `name` with ASCII letters lower-cased.
-fn push_lowercase(out: &mut Vec<u8>, name: &str) {
+pub(crate) fn push_lowercase(out: &mut String, name: &str) {
     let start = out.len();
-    out.extend_from_slice(name.as_bytes());
+    out.push_str(name);
     out[start..].make_ascii_lowercase();
+}
+
+/// `value.trim()`, without decoding characters in the usual case of a value
+/// that starts and ends with a printable ASCII byte (which is then neither
+/// whitespace nor part of a longer character).
+pub(crate) fn trim_value(value: &str) -> &str {
+    match value.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => value,
+        [only] if only.is_ascii_graphic() => value,
+        _ => value.trim(),
+    }
 }
 
 /// Where the header block put what the signer needs again: the value of
@@ -190,59 +217,102 @@ pub(crate) struct BlockRanges {
     pub token: Option<std::ops::Range<usize>>,
 }
 
+/// The signed names, lower-cased and joined by `;`: built once per
+/// signature and used twice (the canonical request and `Authorization`).
+///
+/// Lower-casing while copying from the caller's text, into a buffer on the
+/// stack, is markedly cheaper than lower-casing bytes just appended (the
+/// loads then wait on the stores still in flight).
+pub(crate) fn name_list<'b>(sorted: &[(&str, &str)], stack: &'b mut [u8; 256]) -> Cow<'b, str> {
+    let mut len = 0;
+    for (i, (name, _)) in sorted.iter().enumerate() {
+        let separator = usize::from(i > 0);
+        let Some(slot) = stack.get_mut(len..len + separator + name.len()) else {
+            return Cow::Owned(name_list_on_heap(sorted));
+        };
+        if let Some((first, rest)) = slot.split_first_mut().filter(|_| separator == 1) {
+            *first = b';';
+            lowercase_into(rest, name);
+        } else {
+            lowercase_into(slot, name);
+        }
+        len += separator + name.len();
+    }
+    match stack.get(..len).map(std::str::from_utf8) {
+        Some(Ok(list)) => Cow::Borrowed(list),
+        _ => Cow::Owned(name_list_on_heap(sorted)),
+    }
+}
+
+fn lowercase_into(out: &mut [u8], name: &str) {
+    for (o, b) in out.iter_mut().zip(name.bytes()) {
+        *o = b.to_ascii_lowercase();
+    }
+}
+
+/// [`name_list`] for a list too long for the stack.
+fn name_list_on_heap(sorted: &[(&str, &str)]) -> String {
+    let mut list = String::new();
+    for (i, (name, _)) in sorted.iter().enumerate() {
+        if i > 0 {
+            list.push(';');
+        }
+        push_lowercase(&mut list, name);
+    }
+    list
+}
+
 /// Appends `name:value\n` for each header, in the given order, then a
-/// blank line and the lower-case names joined by `;` (each name is
-/// lower-cased once, and copied into the list). Returns the ranges of the
-/// `host` and `x-security-token` values and of the names list.
+/// blank line and the names `list` (from [`name_list`]). Returns the ranges
+/// of the `host` and `x-security-token` values and of the names list.
 pub(crate) fn write_headers(
-    out: &mut Vec<u8>,
+    out: &mut String,
     sorted: &[(&str, &str)],
+    list: &str,
 ) -> (BlockRanges, std::ops::Range<usize>) {
     let mut ranges = BlockRanges::default();
-    let block_start = out.len();
+    let mut at = 0;
     for (name, value) in sorted {
-        push_lowercase(out, name);
-        out.push(b':');
+        // Lower-casing keeps the length, so each name is a slice of the list.
+        match list.get(at..at + name.len()) {
+            Some(lowercase) => out.push_str(lowercase),
+            None => push_lowercase(out, name),
+        }
+        let lowercase = list.get(at..at + name.len());
+        at += name.len() + 1;
+        out.push(':');
         let value_start = out.len();
-        out.extend_from_slice(value.trim().as_bytes());
+        out.push_str(trim_value(value));
         let value = value_start..out.len();
-        match &out[value_start - name.len() - 1..value_start - 1] {
-            b"host" => ranges.host = Some(value),
-            b"x-security-token" => ranges.token = Some(value),
+        match lowercase {
+            Some("host") => ranges.host = Some(value),
+            Some("x-security-token") => ranges.token = Some(value),
             _ => {}
         }
-        out.push(b'\n');
+        out.push('\n');
     }
-    out.push(b'\n');
+    out.push('\n');
     let names_start = out.len();
-    // Copy each lower-cased name back out of the block just written.
-    let mut at = block_start;
-    for (i, (name, value)) in sorted.iter().enumerate() {
-        if i > 0 {
-            out.push(b';');
-        }
-        out.extend_from_within(at..at + name.len());
-        at += name.len() + 1 + value.trim().len() + 1;
-    }
+    out.push_str(list);
     (ranges, names_start..out.len())
 }
 
 /// Appends the canonical request's first three lines: method, URI, query.
-pub(crate) fn write_request_line(out: &mut Vec<u8>, method: &str, raw_path: &str, raw_query: &str) {
+pub(crate) fn write_request_line(out: &mut String, method: &str, raw_path: &str, raw_query: &str) {
+    let start = out.len();
     if method.is_ascii() {
-        let start = out.len();
-        out.extend_from_slice(method.as_bytes());
+        out.push_str(method);
         out[start..].make_ascii_uppercase();
     } else {
-        out.extend_from_slice(method.to_uppercase().as_bytes());
+        out.push_str(&method.to_uppercase());
     }
-    out.push(b'\n');
+    out.push('\n');
     write_canonical_uri(out, raw_path);
-    out.push(b'\n');
+    out.push('\n');
     if !raw_query.is_empty() {
         write_canonical_query(out, &parse_query(raw_query));
     }
-    out.push(b'\n');
+    out.push('\n');
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -252,9 +322,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lower-case hex of `bytes`.
 pub(super) fn hex(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let mut out = String::with_capacity(bytes.len() * 2);
     push_hex(&mut out, bytes);
-    into_string(out)
+    out
 }
 
 /// Writes lower-case hex of `bytes` into `out` (twice as long).
@@ -266,13 +336,36 @@ pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
 }
 
 /// Appends lower-case hex of `bytes`.
-pub(crate) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    for b in bytes {
-        out.extend_from_slice(&[
-            HEX_LOWER[usize::from(b >> 4)],
-            HEX_LOWER[usize::from(b & 0x0f)],
-        ]);
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    match <&[u8; 32]>::try_from(bytes) {
+        Ok(digest) => push_hex_digest(out, digest),
+        Err(_) => {
+            for chunk in bytes.chunks(32) {
+                let mut digits = [0u8; 64];
+                let digits = digits.get_mut(..chunk.len() * 2).unwrap_or_default();
+                hex_into(digits, chunk);
+                out.push_str(std::str::from_utf8(digits).unwrap_or_default());
+            }
+        }
     }
+}
+
+/// Appends the 64 hex digits of a SHA-256 digest.
+///
+/// Nibbles first, then one arithmetic mapping to digits over the whole
+/// array: fixed sizes and no table, so both loops compile to vector code.
+#[inline]
+pub(crate) fn push_hex_digest(out: &mut String, digest: &[u8; 32]) {
+    let mut digits = [0u8; 64];
+    for (pair, b) in digits.chunks_exact_mut(2).zip(digest) {
+        pair[0] = b >> 4;
+        pair[1] = b & 0x0f;
+    }
+    for d in &mut digits {
+        *d += if *d > 9 { b'a' - 10 } else { b'0' };
+    }
+    // Hex digits are ASCII: the check cannot fail.
+    out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
 }
 
 /// Decodes lower- or upper-case hex; `None` on odd length or a non-hex digit.
@@ -288,16 +381,16 @@ pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
 
 /// Stage 5: the string to sign for a canonical request and `X-Sdk-Date` value.
 pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    let mut out = Vec::with_capacity(100);
-    out.extend_from_slice(super::ALGORITHM.as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(sdk_date.as_bytes());
-    out.push(b'\n');
+    let mut out = String::with_capacity(100);
+    out.push_str(super::ALGORITHM);
+    out.push('\n');
+    out.push_str(sdk_date);
+    out.push('\n');
     push_hex(
         &mut out,
         digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
     );
-    into_string(out)
+    out
 }
 
 #[cfg(test)]
@@ -313,6 +406,84 @@ mod tests {
         assert_eq!(decode("b%FF"), "b\u{FFFD}");
         assert_eq!(decode("a+b"), "a+b");
         assert_eq!(decode("caf%C3%A9"), "café");
+    }
+
+    #[test]
+    fn the_plain_path_check_agrees_with_the_encoding_table_for_every_byte() {
+        for b in 0..=255u8 {
+            let expected = b == b'/' || UNRESERVED[usize::from(b)];
+            // Alone (the remainder loop), and inside a 16-byte chunk.
+            assert_eq!(is_plain_path(&[b]), expected, "{b:#04x}");
+            let mut chunk = *b"/v1/abcdefghijkl/xyz";
+            chunk[usize::from(b % 16)] = b;
+            assert_eq!(is_plain_path(&chunk), expected, "{b:#04x} in a chunk");
+        }
+        assert!(is_plain_path(b""));
+    }
+
+    #[test]
+    fn trim_value_is_trim() {
+        for value in [
+            "",
+            "a",
+            " ",
+            "a b",
+            " a",
+            "a ",
+            "\ta\t",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{e9}",
+            "x\u{e9}x",
+        ] {
+            assert_eq!(trim_value(value), value.trim(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_name_list_is_the_lowercase_names_joined_on_the_stack_or_the_heap() {
+        let short = [("Content-Type", "a"), ("HOST", "b"), ("x-Sdk-Date", "c")];
+        let mut stack = [0u8; 256];
+        let list = name_list(&short, &mut stack);
+        assert!(matches!(list, Cow::Borrowed(_)));
+        assert_eq!(list, "content-type;host;x-sdk-date");
+
+        let long_names: Vec<String> = (0..40).map(|i| format!("X-Header-{i:02}")).collect();
+        let long: Vec<(&str, &str)> = long_names.iter().map(|n| (n.as_str(), "v")).collect();
+        let list = name_list(&long, &mut stack);
+        assert!(matches!(list, Cow::Owned(_)));
+        let expected: Vec<String> = long_names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(list, expected.join(";"));
+
+        // A list of exactly the stack's size still fits; one byte more does not.
+        let name = "N".repeat(256);
+        let list = name_list(&[(name.as_str(), "")], &mut stack);
+        assert!(matches!(list, Cow::Borrowed(_)));
+        assert_eq!(list, "n".repeat(256));
+        let name = "N".repeat(257);
+        assert_eq!(
+            name_list(&[(name.as_str(), "")], &mut stack),
+            "n".repeat(257)
+        );
+        assert_eq!(name_list(&[], &mut stack), "");
+        // Non-ASCII names keep their bytes.
+        assert_eq!(
+            name_list(&[("X-\u{c9}t\u{e9}", "")], &mut stack),
+            "x-\u{c9}t\u{e9}"
+        );
+    }
+
+    #[test]
+    fn digest_hex_matches_the_generic_hex() {
+        let digest: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
+        let mut fast = String::from(">");
+        push_hex_digest(&mut fast, &digest);
+        assert_eq!(fast, format!(">{}", hex(&digest)));
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(
+            hex(&all),
+            all.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
     }
 
     #[test]

@@ -124,18 +124,18 @@ impl<'a> SignableRequest<'a> {
 /// `Debug` redacts the security token wherever it appears.
 #[derive(Clone)]
 pub struct SigningOutput {
-    // Values that also appear in the canonical request are kept as ranges
-    // into it, and the fixed-size string to sign inline: signing allocates
-    // only the canonical request and the Authorization value.
-    host: Option<Range<usize>>,
-    date: SdkDate,
-    security_token: Option<Range<usize>>,
-    unsigned_payload: bool,
-    canonical_request: String,
-    string_to_sign: [u8; STRING_TO_SIGN_LEN],
-    authorization: String,
+    // One allocation holds the three texts back to back: the canonical
+    // request, the string to sign and the `Authorization` value. Everything
+    // else is a range into it, so the output stays small to return.
+    text: String,
+    string_to_sign: Range<usize>,
+    authorization: Range<usize>,
     signed_headers: Range<usize>,
     signature: Range<usize>,
+    host: Option<Range<usize>>,
+    security_token: Option<Range<usize>>,
+    date: SdkDate,
+    unsigned_payload: bool,
 }
 
 /// The canonical request holds the security token's value: wiped like the
@@ -143,7 +143,7 @@ pub struct SigningOutput {
 impl Drop for SigningOutput {
     fn drop(&mut self) {
         if self.security_token.is_some() {
-            zeroize::Zeroize::zeroize(&mut self.canonical_request);
+            zeroize::Zeroize::zeroize(&mut self.text);
         }
     }
 }
@@ -153,19 +153,16 @@ impl SigningOutput {
     /// none), `X-Sdk-Date`, `X-Security-Token` (temporary credentials),
     /// `X-Sdk-Content-Sha256` (unsigned payloads) and `Authorization`.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let host = self
-            .host
-            .clone()
-            .map(|r| ("Host", &self.canonical_request[r]));
+        let host = self.host.clone().map(|r| ("Host", self.part(r)));
         let date = Some((HEADER_SDK_DATE, self.date.as_str()));
         let token = self
             .security_token
             .clone()
-            .map(|r| (HEADER_SECURITY_TOKEN, &self.canonical_request[r]));
+            .map(|r| (HEADER_SECURITY_TOKEN, self.part(r)));
         let unsigned = self
             .unsigned_payload
             .then_some((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD));
-        let authorization = Some(("Authorization", self.authorization.as_str()));
+        let authorization = Some(("Authorization", self.authorization()));
         [host, date, token, unsigned, authorization]
             .into_iter()
             .flatten()
@@ -174,32 +171,37 @@ impl SigningOutput {
     /// The canonical request, exactly as hashed. It contains the security
     /// token when there is one: use [`Self::canonical_request_redacted`] to show it.
     pub fn canonical_request(&self) -> &str {
-        &self.canonical_request
+        self.part(0..self.string_to_sign.start)
     }
 
     /// The canonical request with the security token's value replaced.
     pub fn canonical_request_redacted(&self) -> String {
-        redact_token_line(&self.canonical_request)
+        redact_token_line(self.canonical_request())
     }
 
     /// The string to sign.
     pub fn string_to_sign(&self) -> &str {
-        std::str::from_utf8(&self.string_to_sign).unwrap_or_default()
+        self.part(self.string_to_sign.clone())
     }
 
     /// The signed header names, lower-case, sorted, joined by `;`.
     pub fn signed_headers(&self) -> &str {
-        &self.authorization[self.signed_headers.clone()]
+        self.part(self.signed_headers.clone())
     }
 
     /// The hex signature.
     pub fn signature(&self) -> &str {
-        &self.authorization[self.signature.clone()]
+        self.part(self.signature.clone())
     }
 
     /// The `Authorization` header value.
     pub fn authorization(&self) -> &str {
-        &self.authorization
+        self.part(self.authorization.clone())
+    }
+
+    /// One of the texts; the ranges are ours, set when signing.
+    fn part(&self, range: Range<usize>) -> &str {
+        self.text.get(range).unwrap_or_default()
     }
 
     /// The `X-Sdk-Date` that was signed.
@@ -247,6 +249,7 @@ pub fn sign(
     time: SystemTime,
 ) -> SigningOutput {
     let date = SdkDate::from_system_time(time);
+    let date_text = date.as_str();
     // One pass over the caller's headers for everything the rules ask.
     let (mut has_host, mut has_content_sha, mut unsigned_by_type) = (false, false, false);
     for (name, value) in &request.headers {
@@ -275,7 +278,7 @@ pub fn sign(
         .filter(|(n, _)| !n.eq_ignore_ascii_case(HEADER_SDK_DATE) && !n.contains('_'));
     let ours = [
         add_host.then_some(("host", request.authority)),
-        Some(("x-sdk-date", date.as_str())),
+        Some(("x-sdk-date", date_text)),
         token.map(|t| ("x-security-token", t)),
         add_unsigned.then_some(("x-sdk-content-sha256", UNSIGNED_PAYLOAD)),
     ];
@@ -304,45 +307,60 @@ pub fn sign(
     let content_sha = signed
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(HEADER_CONTENT_SHA256))
-        .map(|(_, v)| v.trim());
+        .map(|(_, v)| canonical::trim_value(v));
     let mut body_hash = String::new();
     let payload_hash = payload_hash(request.payload, content_sha, &mut body_hash);
 
-    let (canonical_request, signed_names, ranges) = build_canonical_request(
+    // The canonical request, the string to sign and `Authorization`, in
+    // one buffer sized for all three.
+    let mut text = String::with_capacity(
+        canonical_capacity(request.path, request.query, signed)
+            + STRING_TO_SIGN_LEN
+            + AUTHORIZATION_OVERHEAD
+            + credentials.access_key().len()
+            + signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>(),
+    );
+    let mut stack = [0u8; 256];
+    let names = canonical::name_list(signed, &mut stack);
+    let (ranges, _) = write_canonical_request(
+        &mut text,
         request.method,
         request.path,
         request.query,
-        signed,
+        (signed, &names),
         payload_hash,
     );
-    let string_to_sign = string_to_sign_bytes(&date, &canonical_request);
-    let tag = credentials.signing_key().sign(&string_to_sign);
-
-    let mut authorization = Vec::with_capacity(
-        ALGORITHM.len() + credentials.access_key().len() + signed_names.len() + 110,
+    let string_to_sign_start = text.len();
+    push_string_to_sign(&mut text, date_text, string_to_sign_start);
+    let string_to_sign = string_to_sign_start..text.len();
+    let tag = credentials.signing_key().sign(
+        text.as_bytes()
+            .get(string_to_sign.clone())
+            .unwrap_or_default(),
     );
-    authorization.extend_from_slice(ALGORITHM.as_bytes());
-    authorization.extend_from_slice(b" Access=");
-    authorization.extend_from_slice(credentials.access_key().as_bytes());
-    authorization.extend_from_slice(b", SignedHeaders=");
-    let names_start = authorization.len();
-    authorization.extend_from_slice(canonical_request[signed_names].as_bytes());
-    let names_end = authorization.len();
-    authorization.extend_from_slice(b", Signature=");
-    let signature_start = authorization.len();
-    canonical::push_hex(&mut authorization, tag.as_ref());
-    let authorization = canonical::into_string(authorization);
+
+    let authorization_start = text.len();
+    text.push_str(ALGORITHM);
+    text.push_str(" Access=");
+    text.push_str(credentials.access_key());
+    text.push_str(", SignedHeaders=");
+    let names_start = text.len();
+    text.push_str(&names);
+    let names_end = text.len();
+    text.push_str(", Signature=");
+    let signature_start = text.len();
+    canonical::push_hex(&mut text, tag.as_ref());
 
     SigningOutput {
         host: ranges.host.filter(|_| add_host),
         date,
         security_token: ranges.token.filter(|_| token.is_some()),
         unsigned_payload: add_unsigned,
-        signature: signature_start..authorization.len(),
+        signature: signature_start..text.len(),
         signed_headers: names_start..names_end,
-        canonical_request,
+        authorization: authorization_start..text.len(),
         string_to_sign,
-        authorization,
+        text,
     }
 }
 
@@ -378,9 +396,9 @@ fn payload_hash<'a>(
     }
 }
 
-/// Builds the canonical request in one buffer from headers already in
-/// signing order; returns it with the byte ranges of the signed-name list
-/// and of the `host` and `x-security-token` values.
+/// Builds the canonical request from headers already in signing order;
+/// returns it with the byte ranges of the signed-name list and of the
+/// `host` and `x-security-token` values.
 pub(crate) fn build_canonical_request(
     method: &str,
     raw_path: &str,
@@ -388,35 +406,68 @@ pub(crate) fn build_canonical_request(
     signed: &[(&str, &str)],
     payload_hash: &str,
 ) -> (String, Range<usize>, canonical::BlockRanges) {
-    let capacity = 64
-        + raw_path.len() * 2
+    let mut out = String::with_capacity(canonical_capacity(raw_path, raw_query, signed));
+    let mut stack = [0u8; 256];
+    let names = canonical::name_list(signed, &mut stack);
+    let (ranges, list) = write_canonical_request(
+        &mut out,
+        method,
+        raw_path,
+        raw_query,
+        (signed, &names),
+        payload_hash,
+    );
+    (out, list, ranges)
+}
+
+/// Room for a canonical request: escapes can at most triple the path and
+/// query, which are rarely escaped at all.
+fn canonical_capacity(raw_path: &str, raw_query: &str, signed: &[(&str, &str)]) -> usize {
+    64 + raw_path.len() * 2
         + raw_query.len() * 2
         + signed
             .iter()
             .map(|(n, v)| 2 * n.len() + v.len() + 2)
-            .sum::<usize>();
-    let mut out = Vec::with_capacity(capacity);
-    canonical::write_request_line(&mut out, method, raw_path, raw_query);
-    let (ranges, names) = canonical::write_headers(&mut out, signed);
-    out.push(b'\n');
-    out.extend_from_slice(payload_hash.as_bytes());
-    (canonical::into_string(out), names, ranges)
+            .sum::<usize>()
+}
+
+/// Appends the canonical request to `out`, given the headers in signing
+/// order and their names list; returns the ranges of the `host` and
+/// `x-security-token` values and of the names list.
+fn write_canonical_request(
+    out: &mut String,
+    method: &str,
+    raw_path: &str,
+    raw_query: &str,
+    (signed, names): (&[(&str, &str)], &str),
+    payload_hash: &str,
+) -> (canonical::BlockRanges, Range<usize>) {
+    canonical::write_request_line(out, method, raw_path, raw_query);
+    let (ranges, list) = canonical::write_headers(out, signed, names);
+    out.push('\n');
+    out.push_str(payload_hash);
+    (ranges, list)
 }
 
 /// `SDK-HMAC-SHA256\n` + 16-byte date + `\n` + 64 hex digits.
 const STRING_TO_SIGN_LEN: usize = ALGORITHM.len() + 1 + 16 + 1 + 64;
 
-/// Stage 5 into a fixed-size array, so the hot path does not allocate.
-fn string_to_sign_bytes(date: &SdkDate, canonical_request: &str) -> [u8; STRING_TO_SIGN_LEN] {
-    let mut out = [0u8; STRING_TO_SIGN_LEN];
-    let head = ALGORITHM.len();
-    out[..head].copy_from_slice(ALGORITHM.as_bytes());
-    out[head] = b'\n';
-    out[head + 1..head + 17].copy_from_slice(date.as_str().as_bytes());
-    out[head + 17] = b'\n';
-    let digest = ring::digest::digest(&ring::digest::SHA256, canonical_request.as_bytes());
-    canonical::hex_into(&mut out[head + 18..], digest.as_ref());
-    out
+/// `Authorization` without the access key and the names list.
+const AUTHORIZATION_OVERHEAD: usize =
+    ALGORITHM.len() + " Access=".len() + ", SignedHeaders=".len() + ", Signature=".len() + 64;
+
+/// Stage 5, appended to `text`, whose first `canonical_len` bytes are the
+/// canonical request.
+fn push_string_to_sign(text: &mut String, date: &str, canonical_len: usize) {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        text.as_bytes().get(..canonical_len).unwrap_or_default(),
+    );
+    text.push_str(ALGORITHM);
+    text.push('\n');
+    text.push_str(date);
+    text.push('\n');
+    canonical::push_hex(text, digest.as_ref());
 }
 
 #[cfg(test)]
