@@ -313,15 +313,14 @@ pub fn sign(
 
     // The canonical request, the string to sign and `Authorization`, in
     // one buffer sized for all three.
-    let mut text = String::with_capacity(
-        canonical_capacity(request.path, request.query, signed)
-            + STRING_TO_SIGN_LEN
-            + AUTHORIZATION_OVERHEAD
-            + credentials.access_key().len()
-            + signed.iter().map(|(n, _)| n.len() + 1).sum::<usize>(),
-    );
     let mut stack = [0u8; 256];
     let names = canonical::name_list(signed, &mut stack);
+    let mut text = String::with_capacity(output_capacity(
+        request,
+        signed,
+        credentials.access_key(),
+        &names,
+    ));
     let (ranges, _) = write_canonical_request(
         &mut text,
         request.method,
@@ -429,6 +428,21 @@ fn canonical_capacity(raw_path: &str, raw_query: &str, signed: &[(&str, &str)]) 
             .iter()
             .map(|(n, v)| 2 * n.len() + v.len() + 2)
             .sum::<usize>()
+}
+
+/// Room for the three texts of a [`SigningOutput`], so that building them
+/// never grows the buffer.
+fn output_capacity(
+    request: &SignableRequest<'_>,
+    signed: &[(&str, &str)],
+    access_key: &str,
+    names: &str,
+) -> usize {
+    canonical_capacity(request.path, request.query, signed)
+        + STRING_TO_SIGN_LEN
+        + AUTHORIZATION_OVERHEAD
+        + access_key.len()
+        + names.len()
 }
 
 /// Appends the canonical request to `out`, given the headers in signing
