@@ -209,8 +209,8 @@ pub(crate) fn trim_value(value: &str) -> &str {
     }
 }
 
-/// Where the header block put what the signer needs again: the value of
-/// `host` and of `x-security-token`, and the names list.
+/// Where the header block put what the signer needs again: the values of
+/// `host` and of `x-security-token`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct BlockRanges {
     pub host: Option<std::ops::Range<usize>>,
@@ -263,13 +263,9 @@ fn name_list_on_heap(sorted: &[(&str, &str)]) -> String {
 }
 
 /// Appends `name:value\n` for each header, in the given order, then a
-/// blank line and the names `list` (from [`name_list`]). Returns the ranges
-/// of the `host` and `x-security-token` values and of the names list.
-pub(crate) fn write_headers(
-    out: &mut String,
-    sorted: &[(&str, &str)],
-    list: &str,
-) -> (BlockRanges, std::ops::Range<usize>) {
+/// blank line and the names `list` (from [`name_list`]). Returns where the
+/// `host` and `x-security-token` values are.
+pub(crate) fn write_headers(out: &mut String, sorted: &[(&str, &str)], list: &str) -> BlockRanges {
     let mut ranges = BlockRanges::default();
     let mut at = 0;
     for (name, value) in sorted {
@@ -292,9 +288,8 @@ pub(crate) fn write_headers(
         out.push('\n');
     }
     out.push('\n');
-    let names_start = out.len();
     out.push_str(list);
-    (ranges, names_start..out.len())
+    ranges
 }
 
 /// Appends the canonical request's first three lines: method, URI, query.

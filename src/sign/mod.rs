@@ -321,7 +321,7 @@ pub fn sign(
         credentials.access_key(),
         &names,
     ));
-    let (ranges, _) = write_canonical_request(
+    let ranges = write_canonical_request(
         &mut text,
         request.method,
         request.path,
@@ -339,28 +339,41 @@ pub fn sign(
     );
 
     let authorization_start = text.len();
-    text.push_str(ALGORITHM);
-    text.push_str(" Access=");
-    text.push_str(credentials.access_key());
-    text.push_str(", SignedHeaders=");
-    let names_start = text.len();
-    text.push_str(&names);
-    let names_end = text.len();
-    text.push_str(", Signature=");
-    let signature_start = text.len();
-    canonical::push_hex(&mut text, tag.as_ref());
+    let (signed_headers, signature) =
+        push_authorization(&mut text, credentials.access_key(), &names, tag.as_ref());
 
     SigningOutput {
         host: ranges.host.filter(|_| add_host),
         date,
         security_token: ranges.token.filter(|_| token.is_some()),
         unsigned_payload: add_unsigned,
-        signature: signature_start..text.len(),
-        signed_headers: names_start..names_end,
+        signature,
+        signed_headers,
         authorization: authorization_start..text.len(),
         string_to_sign,
         text,
     }
+}
+
+/// Appends the `Authorization` value; returns the ranges of its names list
+/// and of its signature.
+fn push_authorization(
+    text: &mut String,
+    access_key: &str,
+    names: &str,
+    tag: &[u8],
+) -> (Range<usize>, Range<usize>) {
+    text.push_str(ALGORITHM);
+    text.push_str(" Access=");
+    text.push_str(access_key);
+    text.push_str(", SignedHeaders=");
+    let names_start = text.len();
+    text.push_str(names);
+    let names = names_start..text.len();
+    text.push_str(", Signature=");
+    let signature_start = text.len();
+    canonical::push_hex(text, tag);
+    (names, signature_start..text.len())
 }
 
 /// Sorts headers by lower-case name, keeping the given order among equal
@@ -395,20 +408,18 @@ fn payload_hash<'a>(
     }
 }
 
-/// Builds the canonical request from headers already in signing order;
-/// returns it with the byte ranges of the signed-name list and of the
-/// `host` and `x-security-token` values.
+/// Builds the canonical request from headers already in signing order.
 pub(crate) fn build_canonical_request(
     method: &str,
     raw_path: &str,
     raw_query: &str,
     signed: &[(&str, &str)],
     payload_hash: &str,
-) -> (String, Range<usize>, canonical::BlockRanges) {
+) -> String {
     let mut out = String::with_capacity(canonical_capacity(raw_path, raw_query, signed));
     let mut stack = [0u8; 256];
     let names = canonical::name_list(signed, &mut stack);
-    let (ranges, list) = write_canonical_request(
+    write_canonical_request(
         &mut out,
         method,
         raw_path,
@@ -416,7 +427,7 @@ pub(crate) fn build_canonical_request(
         (signed, &names),
         payload_hash,
     );
-    (out, list, ranges)
+    out
 }
 
 /// Room for a canonical request: escapes can at most triple the path and
@@ -446,8 +457,8 @@ fn output_capacity(
 }
 
 /// Appends the canonical request to `out`, given the headers in signing
-/// order and their names list; returns the ranges of the `host` and
-/// `x-security-token` values and of the names list.
+/// order and their names list; returns where the `host` and
+/// `x-security-token` values are.
 fn write_canonical_request(
     out: &mut String,
     method: &str,
@@ -455,12 +466,12 @@ fn write_canonical_request(
     raw_query: &str,
     (signed, names): (&[(&str, &str)], &str),
     payload_hash: &str,
-) -> (canonical::BlockRanges, Range<usize>) {
+) -> canonical::BlockRanges {
     canonical::write_request_line(out, method, raw_path, raw_query);
-    let (ranges, list) = canonical::write_headers(out, signed, names);
+    let ranges = canonical::write_headers(out, signed, names);
     out.push('\n');
     out.push_str(payload_hash);
-    (ranges, list)
+    ranges
 }
 
 /// `SDK-HMAC-SHA256\n` + 16-byte date + `\n` + 64 hex digits.

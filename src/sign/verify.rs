@@ -166,9 +166,13 @@ fn canonical_for<'a>(
     let mut scratch = String::new();
     let hash = payload_hash(request.payload, content_sha, &mut scratch);
     // The list is used in the order the client gave, as the gateway does.
-    let (canonical_request, _, _) =
-        build_canonical_request(request.method, request.path, request.query, &signed, hash);
-    Ok(canonical_request)
+    Ok(build_canonical_request(
+        request.method,
+        request.path,
+        request.query,
+        &signed,
+        hash,
+    ))
 }
 
 /// Every value of header `name` (any case), in the order received.
