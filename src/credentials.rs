@@ -2,6 +2,8 @@
 //!
 //! The secret key and the token never leave this module in printable form:
 //! `Debug` redacts them, no `Display` exists, and their memory is wiped on drop.
+//! The secret key is kept only as the HMAC key prepared from it (its text is
+//! wiped as soon as that key is made), since signing needs nothing else.
 
 use std::fmt;
 
