@@ -14,6 +14,9 @@
 //!   state derived from the SK is overwritten with a public constant.
 //!   `black_box` then makes the compiler treat the memory as read, so the
 //!   store is not dropped as dead before the box is freed.
+//!
+//! Each signature still copies the key's state into a short-lived context
+//! on the stack inside ring, as it did when the key was made per call.
 
 use std::fmt;
 use std::hint::black_box;
