@@ -17,7 +17,6 @@ pub(crate) const EMPTY_BODY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// `UNRESERVED[b]` is true for `A-Z a-z 0-9 - . _ ~`, the bytes kept as is.
 const UNRESERVED: [bool; 256] = {
@@ -219,47 +218,55 @@ pub(crate) struct BlockRanges {
 
 /// The signed names, lower-cased and joined by `;`: built once per
 /// signature and used twice (the canonical request and `Authorization`).
+/// It is built in `stack` when it fits, on the heap otherwise.
 ///
-/// Lower-casing while copying from the caller's text, into a buffer on the
-/// stack, is markedly cheaper than lower-casing bytes just appended (the
-/// loads then wait on the stores still in flight).
+/// Lower-casing while copying from the caller's text is markedly cheaper
+/// than lower-casing bytes just appended (the loads then wait on the stores
+/// still in flight).
 pub(crate) fn name_list<'b>(sorted: &[(&str, &str)], stack: &'b mut [u8; 256]) -> Cow<'b, str> {
-    let mut len = 0;
-    for (i, (name, _)) in sorted.iter().enumerate() {
-        let separator = usize::from(i > 0);
-        let Some(slot) = stack.get_mut(len..len + separator + name.len()) else {
-            return Cow::Owned(name_list_on_heap(sorted));
-        };
-        if let Some((first, rest)) = slot.split_first_mut().filter(|_| separator == 1) {
-            *first = b';';
-            lowercase_into(rest, name);
-        } else {
-            lowercase_into(slot, name);
+    let len = sorted
+        .iter()
+        .map(|(name, _)| name.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    match stack.get_mut(..len) {
+        Some(list) => {
+            join_lowercase(list, sorted);
+            match std::str::from_utf8(list) {
+                Ok(list) => Cow::Borrowed(list),
+                Err(_) => Cow::Owned(String::from_utf8_lossy(list).into_owned()),
+            }
         }
-        len += separator + name.len();
-    }
-    match stack.get(..len).map(std::str::from_utf8) {
-        Some(Ok(list)) => Cow::Borrowed(list),
-        _ => Cow::Owned(name_list_on_heap(sorted)),
-    }
-}
-
-fn lowercase_into(out: &mut [u8], name: &str) {
-    for (o, b) in out.iter_mut().zip(name.bytes()) {
-        *o = b.to_ascii_lowercase();
+        None => {
+            let mut list = vec![0; len];
+            join_lowercase(&mut list, sorted);
+            Cow::Owned(
+                String::from_utf8(list)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )
+        }
     }
 }
 
-/// [`name_list`] for a list too long for the stack.
-fn name_list_on_heap(sorted: &[(&str, &str)]) -> String {
-    let mut list = String::new();
+/// Fills `list`, sized by [`name_list`], with the lower-cased names joined
+/// by `;`. ASCII lower-casing keeps every byte's place, so the text stays
+/// UTF-8 (the fallbacks above are never taken).
+fn join_lowercase(list: &mut [u8], sorted: &[(&str, &str)]) {
+    let mut at = 0;
     for (i, (name, _)) in sorted.iter().enumerate() {
         if i > 0 {
-            list.push(';');
+            if let Some(separator) = list.get_mut(at) {
+                *separator = b';';
+            }
+            at += 1;
         }
-        push_lowercase(&mut list, name);
+        if let Some(slot) = list.get_mut(at..at + name.len()) {
+            for (o, b) in slot.iter_mut().zip(name.bytes()) {
+                *o = b.to_ascii_lowercase();
+            }
+        }
+        at += name.len();
     }
-    list
 }
 
 /// Appends `name:value\n` for each header, in the given order, then a
@@ -270,11 +277,11 @@ pub(crate) fn write_headers(out: &mut String, sorted: &[(&str, &str)], list: &st
     let mut at = 0;
     for (name, value) in sorted {
         // Lower-casing keeps the length, so each name is a slice of the list.
-        match list.get(at..at + name.len()) {
+        let lowercase = list.get(at..at + name.len());
+        match lowercase {
             Some(lowercase) => out.push_str(lowercase),
             None => push_lowercase(out, name),
         }
-        let lowercase = list.get(at..at + name.len());
         at += name.len() + 1;
         out.push(':');
         let value_start = out.len();
@@ -322,45 +329,39 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Writes lower-case hex of `bytes` into `out` (twice as long).
-pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX_LOWER[usize::from(b >> 4)];
-        pair[1] = HEX_LOWER[usize::from(b & 0x0f)];
-    }
-}
-
-/// Appends lower-case hex of `bytes`.
+/// Appends lower-case hex of `bytes`, 32 bytes (one SHA-256 digest, what
+/// the signer writes) at a time.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    match <&[u8; 32]>::try_from(bytes) {
-        Ok(digest) => push_hex_digest(out, digest),
-        Err(_) => {
-            for chunk in bytes.chunks(32) {
-                let mut digits = [0u8; 64];
-                let digits = digits.get_mut(..chunk.len() * 2).unwrap_or_default();
-                hex_into(digits, chunk);
-                out.push_str(std::str::from_utf8(digits).unwrap_or_default());
+    for chunk in bytes.chunks(32) {
+        let digits = match <&[u8; 32]>::try_from(chunk) {
+            Ok(digest) => hex_digits(digest),
+            Err(_) => {
+                let mut block = [0u8; 32];
+                if let Some(head) = block.get_mut(..chunk.len()) {
+                    head.copy_from_slice(chunk);
+                }
+                hex_digits(&block)
             }
-        }
+        };
+        let digits = digits.get(..chunk.len() * 2).unwrap_or_default();
+        // Hex digits are ASCII: the check cannot fail.
+        out.push_str(std::str::from_utf8(digits).unwrap_or_default());
     }
 }
 
-/// Appends the 64 hex digits of a SHA-256 digest.
-///
-/// Nibbles first, then one arithmetic mapping to digits over the whole
-/// array: fixed sizes and no table, so both loops compile to vector code.
-#[inline]
-pub(crate) fn push_hex_digest(out: &mut String, digest: &[u8; 32]) {
+/// The 64 hex digits of 32 bytes: nibbles first, then one arithmetic
+/// mapping to digits over the whole array. Fixed sizes and no table, so
+/// both loops compile to vector code.
+fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
     let mut digits = [0u8; 64];
-    for (pair, b) in digits.chunks_exact_mut(2).zip(digest) {
+    for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
         pair[0] = b >> 4;
         pair[1] = b & 0x0f;
     }
     for d in &mut digits {
         *d += if *d > 9 { b'a' - 10 } else { b'0' };
     }
-    // Hex digits are ASCII: the check cannot fail.
-    out.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    digits
 }
 
 /// Decodes lower- or upper-case hex; `None` on odd length or a non-hex digit.
@@ -377,15 +378,18 @@ pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
 /// Stage 5: the string to sign for a canonical request and `X-Sdk-Date` value.
 pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     let mut out = String::with_capacity(100);
+    let digest = digest::digest(&digest::SHA256, canonical_request.as_bytes());
+    push_string_to_sign(&mut out, sdk_date, digest.as_ref());
+    out
+}
+
+/// Stage 5 appended to `out`, from the canonical request's SHA-256.
+pub(crate) fn push_string_to_sign(out: &mut String, sdk_date: &str, canonical_sha256: &[u8]) {
     out.push_str(super::ALGORITHM);
     out.push('\n');
     out.push_str(sdk_date);
     out.push('\n');
-    push_hex(
-        &mut out,
-        digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
-    );
-    out
+    push_hex(out, canonical_sha256);
 }
 
 #[cfg(test)]
@@ -472,8 +476,9 @@ mod tests {
     fn digest_hex_matches_the_generic_hex() {
         let digest: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
         let mut fast = String::from(">");
-        push_hex_digest(&mut fast, &digest);
-        assert_eq!(fast, format!(">{}", hex(&digest)));
+        push_hex(&mut fast, &digest);
+        let expected: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(fast, format!(">{expected}"));
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(
             hex(&all),

@@ -330,7 +330,8 @@ pub fn sign(
         payload_hash,
     );
     let string_to_sign_start = text.len();
-    push_string_to_sign(&mut text, date_text, string_to_sign_start);
+    let canonical_sha256 = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    canonical::push_string_to_sign(&mut text, date_text, canonical_sha256.as_ref());
     let string_to_sign = string_to_sign_start..text.len();
     let tag = credentials.signing_key().sign(
         text.as_bytes()
@@ -480,20 +481,6 @@ const STRING_TO_SIGN_LEN: usize = ALGORITHM.len() + 1 + 16 + 1 + 64;
 /// `Authorization` without the access key and the names list.
 const AUTHORIZATION_OVERHEAD: usize =
     ALGORITHM.len() + " Access=".len() + ", SignedHeaders=".len() + ", Signature=".len() + 64;
-
-/// Stage 5, appended to `text`, whose first `canonical_len` bytes are the
-/// canonical request.
-fn push_string_to_sign(text: &mut String, date: &str, canonical_len: usize) {
-    let digest = ring::digest::digest(
-        &ring::digest::SHA256,
-        text.as_bytes().get(..canonical_len).unwrap_or_default(),
-    );
-    text.push_str(ALGORITHM);
-    text.push('\n');
-    text.push_str(date);
-    text.push('\n');
-    canonical::push_hex(text, digest.as_ref());
-}
 
 #[cfg(test)]
 mod tests {
