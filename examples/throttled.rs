@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .endpoint(gateway.endpoint())
             .build()?;
         let started = Instant::now();
-        let results = client.clear_passwords(&ids, WORKERS);
+        let results = hwcloud_ecs::Bulk::clear().workers(WORKERS).run_on(&client, &ids, |_, _, _| {});
         let took = started.elapsed();
         let failed = results.iter().filter(|r| r.is_err()).count();
         let stats = gateway.rate_stats();

@@ -137,6 +137,13 @@ impl Error {
         })
     }
 
+    /// True for the refusals of [`Self::stops_bulk_run`] that concern every
+    /// project of the account: the credentials themselves (401). A 403 or
+    /// an unknown API concerns one project's permissions or address.
+    pub(crate) fn stops_every_project(&self) -> bool {
+        self.api().is_some_and(|a| a.status == 401)
+    }
+
     /// How many attempts were made before this error (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match self {

@@ -29,6 +29,7 @@
 //! ```
 
 mod bounds;
+mod bulk;
 mod client;
 mod clock;
 mod config;
@@ -38,7 +39,6 @@ mod decrypt;
 mod endpoint;
 mod error;
 mod error_body;
-mod fleet;
 mod ids;
 mod lifecycle;
 mod listing;
@@ -47,17 +47,17 @@ mod request;
 pub mod sign;
 mod transport;
 
-pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy, Setting};
+pub use client::{Account, ApiVersion, Client, ClientBuilder, Project, RetryPolicy, Setting};
 pub use config::{env, CredentialSource, Origin, REGIONS};
 pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
-pub use fleet::{Progress, DEFAULT_CONCURRENCY};
+pub use bulk::{Bulk, Outcome, Progress, DEFAULT_CONCURRENCY};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
-pub use listing::{Server, LIST_PAGE_SIZE, MAX_LISTED};
+pub use listing::{Server, ServerFilter, MAX_LISTED};
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::{ApiRequest, ApiResponse};
 /// The JSON crate [`ApiRequest::json_body`] and [`ApiResponse::json`] speak,
@@ -105,7 +105,7 @@ pub mod fuzzing {
 
     /// Parses one server-listing page; the number of servers it holds.
     pub fn listing_page(body: &[u8]) -> Option<usize> {
-        crate::listing::parse_page(body)
+        crate::listing::parse_page(body, |_, _| true)
             .ok()
             .map(|(_, servers)| servers.len())
     }

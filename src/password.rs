@@ -21,6 +21,8 @@ pub struct EncryptedPassword {
     /// Base64 RSA ciphertext, or `None` when no password is stored (never
     /// generated yet, or cleared).
     pub ciphertext: Option<String>,
+    /// HTTP status of the answer (200 from ECS; any 2xx is success).
+    pub status: u16,
     /// The gateway's request id.
     pub request_id: Option<String>,
 }
@@ -81,6 +83,7 @@ impl Client {
             })?;
         Ok(EncryptedPassword {
             ciphertext: (!password.is_empty()).then(|| password.to_owned()),
+            status: response.status,
             request_id: response.request_id,
         })
     }

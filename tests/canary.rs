@@ -162,12 +162,13 @@ fn no_secret_appears_in_any_formatting_or_log() {
         .accept_metadata_credentials(&metadata)
         .start()
         .unwrap();
-    let lookup = |name: &str| match name {
-        "HWCLOUD_ECS_TEST_METADATA_URL" => Some(metadata.url().to_owned()),
+    let metadata_url = metadata.url().to_owned();
+    let lookup = move |name: &str| match name {
+        "HWCLOUD_ECS_TEST_METADATA_URL" => Some(metadata_url.clone()),
         "HUAWEICLOUD_SDK_IAM_ENDPOINT" => Some("http://127.0.0.1:1".to_owned()),
         _ => None,
     };
-    let metadata_builder = ClientBuilder::from_env_with(lookup)
+    let metadata_builder = ClientBuilder::from_env_with(lookup.clone())
         .unwrap()
         .project_id(PROJECT)
         .endpoint(metadata_gateway.endpoint());

@@ -14,9 +14,10 @@ const PROJECT_FILE: &str = "fedcba9876543210fedcba9876543210";
 struct Env(Vec<(&'static str, String)>);
 
 impl Env {
-    fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+    fn lookup(&self) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        let pairs = self.0.clone();
         move |name| {
-            self.0
+            pairs
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.clone())

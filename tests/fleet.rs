@@ -56,18 +56,49 @@ fn listing_follows_every_page_a_thousand_at_a_time() {
     let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(pages.len(), 2, "{pages:?}");
     assert!(
-        pages[0].ends_with("/cloudservers/detail?limit=1000&offset=1"),
+        pages[0].ends_with("/cloudservers/detail?limit=1000"),
         "{}",
         pages[0]
     );
-    assert!(pages[1].ends_with("limit=1000&offset=2"), "{}", pages[1]);
+    // The next page starts after the last server of the one before.
+    assert!(pages[1].ends_with("limit=1000&marker=srv-0999"), "{}", pages[1]);
 }
 
 #[test]
-fn a_listing_that_ignores_offset_ends_with_an_invalid_response() {
+fn a_listing_that_ignores_marker_is_read_by_page_number() {
+    let mut builder = FakeGateway::builder(creds(), PROJECT).listing_ignores_marker();
+    for i in 0..2500 {
+        builder = builder.server(format!("srv-{i:04}"), "");
+    }
+    let gateway = builder.start().unwrap();
+    let servers = client(&gateway).list_servers().unwrap();
+    assert_eq!(servers.len(), 2500);
+    assert_eq!(servers[2499].id, "srv-2499");
+    let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
+    // Page 1, page 1 again (marker ignored), then pages 2 and 3 by number.
+    assert_eq!(pages.len(), 4, "{pages:?}");
+    assert!(pages[1].ends_with("marker=srv-0999"), "{}", pages[1]);
+    assert!(pages[2].ends_with("offset=2"), "{}", pages[2]);
+    assert!(pages[3].ends_with("offset=3"), "{}", pages[3]);
+}
+
+#[test]
+fn a_listing_that_ignores_offset_is_read_by_marker() {
+    let mut builder = FakeGateway::builder(creds(), PROJECT).listing_ignores_offset();
+    for i in 0..2500 {
+        builder = builder.server(format!("srv-{i:04}"), "");
+    }
+    let gateway = builder.start().unwrap();
+    assert_eq!(client(&gateway).list_servers().unwrap().len(), 2500);
+    assert_eq!(gateway.requests().len(), 3);
+}
+
+#[test]
+fn a_listing_that_ignores_both_marker_and_offset_ends_with_an_invalid_response() {
     for claimed in [5_000u64, u64::MAX] {
         let mut builder = FakeGateway::builder(creds(), PROJECT)
             .listing_ignores_offset()
+            .listing_ignores_marker()
             .listing_count(claimed);
         for i in 0..1000 {
             builder = builder.server(format!("srv-{i:04}"), "");
@@ -85,8 +116,9 @@ fn a_listing_that_ignores_offset_ends_with_an_invalid_response() {
             assert_eq!(pages, 1, "{err}");
             assert!(err.to_string().contains("claims"), "{err}");
         } else {
-            assert_eq!(pages, 2, "{err}");
-            assert!(err.to_string().contains("ignores offset"), "{err}");
+            // Page 1, then 1 again by marker, then 1 again by number.
+            assert_eq!(pages, 3, "{err}");
+            assert!(err.to_string().contains("ignores both marker and offset"), "{err}");
         }
         assert!(started.elapsed() < Duration::from_secs(20));
     }
@@ -109,12 +141,13 @@ fn a_listing_that_shrank_ends_on_its_empty_page() {
 
 #[test]
 fn a_listing_that_does_not_end_within_its_promised_pages_is_invalid() {
-    // Pages of 100 where 1,000 were asked: count 1,000 allows ceil(1000/1000) + 1 = 2 pages.
+    // Pages of 100 where 1,000 were asked: count 1,000 allows
+    // ceil(1000/1000) + 2 = 3 pages (one for a page repeated when marker is ignored).
     let gateway = thousand(FakeGateway::builder(creds(), PROJECT).listing_page_cap(100));
     let err = client(&gateway).list_servers().unwrap_err();
     assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
     assert!(err.to_string().contains("does not end"), "{err}");
-    assert_eq!(gateway.requests().len(), 2);
+    assert_eq!(gateway.requests().len(), 3);
 }
 
 #[test]
@@ -132,7 +165,7 @@ fn bulk_clear_runs_in_parallel_keeps_order_and_survives_failures() {
     ids.insert(7, "ghost".into());
 
     let started = Instant::now();
-    let results = client.clear_passwords(&ids, 8);
+    let results = hwcloud_ecs::Bulk::clear().workers(8).run_on(&client, &ids, |_, _, _| {});
     let took = started.elapsed();
 
     assert_eq!(results.len(), ids.len());
@@ -146,7 +179,7 @@ fn bulk_clear_runs_in_parallel_keeps_order_and_survives_failures() {
                 assert_eq!(err.attempts(), 3);
             }
             Some(_) => {
-                assert_eq!(result.as_ref().unwrap().status, 204, "{id}");
+                assert_eq!(result.as_ref().unwrap().status(), 204, "{id}");
                 assert_eq!(gateway.password(id).as_deref(), Some(""), "{id}");
             }
         }
@@ -175,7 +208,7 @@ fn progress_reports_every_server() {
     let gateway = fleet(20, Duration::ZERO);
     let ids: Vec<String> = (0..20).map(|i| format!("srv-{i:04}")).collect();
     let seen = std::sync::Mutex::new(Vec::new());
-    client(&gateway).clear_passwords_with_progress(&ids, 4, |p| {
+    hwcloud_ecs::Bulk::clear().workers(4).run_on(&client(&gateway), &ids, |_, _, p| {
         seen.lock().unwrap().push((p.done, p.failed, p.total))
     });
     let mut seen = seen.into_inner().unwrap();
@@ -295,7 +328,7 @@ fn a_listing_of_2500_servers_takes_exactly_three_pages() {
     assert_eq!(servers[2499].id, "srv-2499");
     let pages: Vec<String> = gateway.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(pages.len(), 3, "{pages:?}");
-    assert!(pages[2].ends_with("offset=3"));
+    assert!(pages[2].ends_with("marker=srv-1999"), "{}", pages[2]);
 }
 
 #[test]

@@ -474,7 +474,7 @@ fn credentials_handed_out_expired_are_never_used_to_sign() {
     metadata.set_lifetime(Duration::ZERO);
     std::thread::sleep(Duration::from_secs(3));
     let servers: Vec<String> = (0..20).map(|_| SERVER.to_owned()).collect();
-    for result in client.clear_passwords(&servers, 4) {
+    for result in hwcloud_ecs::Bulk::clear().workers(4).run_on(&client, &servers, |_, _, _| {}) {
         let err = result.unwrap_err();
         assert!(matches!(err, Error::Metadata(_)), "{err:?}");
         assert!(err.to_string().contains("expire at"), "{err}");

@@ -31,15 +31,74 @@ pub struct Target {
     pub rate: Option<f64>,
 }
 
-/// What `clear-password` works on, besides the shared options.
+/// What a bulk command does to each server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    #[default]
+    Clear,
+    Audit,
+}
+
+impl Action {
+    /// The command's name, as `--json` and the report print it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Action::Clear => "clear-password",
+            Action::Audit => "audit",
+        }
+    }
+}
+
+/// What `clear-password` and `audit` work on, besides the shared options.
 #[derive(Debug, Default)]
-pub struct Clear {
+pub struct Sweep {
+    pub action: Action,
     pub servers: Vec<ServerId>,
     pub all_windows: bool,
+    pub all_projects: bool,
+    /// `--regions`: only the projects of these regions.
+    pub regions: Vec<String>,
     pub from_file: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub enterprise_project: Option<String>,
     pub dry_run: bool,
     pub yes: bool,
     pub concurrency: usize,
+    pub report: Option<String>,
+    pub resume: Option<String>,
+}
+
+impl Sweep {
+    /// The listing's filter.
+    pub fn filter(&self) -> hwcloud_ecs::ServerFilter {
+        let mut filter = hwcloud_ecs::ServerFilter::windows();
+        for (key, value) in &self.tags {
+            filter = filter.tag(key, value);
+        }
+        if let Some(name) = &self.name {
+            filter = filter.name(name);
+        }
+        if let Some(status) = &self.status {
+            filter = filter.status(status);
+        }
+        if let Some(id) = &self.enterprise_project {
+            filter = filter.enterprise_project(id);
+        }
+        filter
+    }
+
+    /// The filters given, as the report's header names them.
+    pub fn filters_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "tags": self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+            "name": self.name,
+            "status": self.status,
+            "enterprise_project": self.enterprise_project,
+            "regions": self.regions,
+        })
+    }
 }
 
 /// What `show-password` works on, besides the shared options.
@@ -55,7 +114,7 @@ pub enum Command {
     Help(String),
     Version,
     Completions(String),
-    Clear(Clear, Target),
+    Sweep(Sweep, Target),
     Show(Show, Target),
     Config(Target),
     Demo,
@@ -155,6 +214,15 @@ impl Matches {
         self.options.iter().any(|(name, _)| *name == long)
     }
 
+    /// Every value given to `--long`, in order.
+    fn values(&self, long: &str) -> Vec<&str> {
+        self.options
+            .iter()
+            .filter(|(name, _)| *name == long)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     /// The last value given to `--long`.
     fn value(&self, long: &str) -> Option<&str> {
         self.options
@@ -205,19 +273,20 @@ fn matches(parser: &mut lexopt::Parser, cmd: &'static spec::Cmd) -> Result<Match
 
 /// The typed command, from what the table accepted.
 fn typed(cmd: &'static spec::Cmd, found: &Matches) -> Result<Command, UsageError> {
-    match cmd.name {
-        "clear-password" => clear(found),
-        "show-password" => show(found),
-        "config" => {
+    match cmd.kind {
+        spec::Kind::Clear => sweep(found, Action::Clear),
+        spec::Kind::Audit => sweep(found, Action::Audit),
+        spec::Kind::Show => show(found),
+        spec::Kind::Config => {
             none_positional(found)?;
             Ok(Command::Config(target(found)?))
         }
-        "demo" => {
+        spec::Kind::Demo => {
             none_positional(found)?;
             Ok(Command::Demo)
         }
-        "fake-gateway" => gateway(found),
-        "completions" => match found.positionals.as_slice() {
+        spec::Kind::Gateway => gateway(found),
+        spec::Kind::Completions => match found.positionals.as_slice() {
             [shell] => spec::completions(shell)
                 .map(Command::Completions)
                 .ok_or_else(|| {
@@ -225,7 +294,7 @@ fn typed(cmd: &'static spec::Cmd, found: &Matches) -> Result<Command, UsageError
                 }),
             _ => Err(UsageError::new("name one shell: bash, zsh or fish")),
         },
-        _ => match found.positionals.as_slice() {
+        spec::Kind::Help => match found.positionals.as_slice() {
             [] => Ok(Command::Help(spec::main_help())),
             [name] => spec::command(name)
                 .map(|c| Command::Help(spec::command_help(c)))
@@ -281,7 +350,7 @@ fn server_ids(found: &Matches) -> Result<Vec<ServerId>, UsageError> {
         .collect()
 }
 
-fn clear(found: &Matches) -> Result<Command, UsageError> {
+fn sweep(found: &Matches, action: Action) -> Result<Command, UsageError> {
     let concurrency = match found.value("concurrency") {
         None => DEFAULT_CONCURRENCY,
         Some(text) => text
@@ -294,20 +363,72 @@ fn clear(found: &Matches) -> Result<Command, UsageError> {
                 ))
             })?,
     };
-    let clear = Clear {
+    let mut tags = Vec::new();
+    for text in found.values("tag") {
+        match text.split_once('=') {
+            Some((key, value)) if !key.is_empty() => tags.push((key.to_owned(), value.to_owned())),
+            _ => {
+                return Err(UsageError::new(format!(
+                    "--tag takes KEY=VALUE, not {text:?}"
+                )))
+            }
+        }
+    }
+    let mut regions = Vec::new();
+    for region in found.values("regions").into_iter().flat_map(|r| r.split(',')) {
+        let region = region.trim();
+        if !region.is_empty() && !regions.iter().any(|r| r == region) {
+            regions.push(region.to_owned());
+        }
+    }
+    let text = |long: &str| found.value(long).map(str::to_owned);
+    let all_projects = found.flag("all-projects");
+    let sweep = Sweep {
+        action,
         servers: server_ids(found)?,
-        all_windows: found.flag("all-windows"),
-        from_file: found.value("from-file").map(str::to_owned),
+        // An audit of the account is of its Windows servers.
+        all_windows: found.flag("all-windows") || (all_projects && action == Action::Audit),
+        all_projects,
+        regions,
+        from_file: text("from-file"),
+        tags,
+        name: text("name"),
+        status: text("status"),
+        enterprise_project: text("enterprise-project"),
         dry_run: found.flag("dry-run"),
         yes: found.flag("yes"),
         concurrency,
+        report: text("report"),
+        resume: text("resume"),
     };
-    if clear.servers.is_empty() && !clear.all_windows && clear.from_file.is_none() {
+    if sweep.all_projects && !sweep.all_windows {
+        return Err(UsageError::new(
+            "--all-projects clears every Windows server of the account: spell out --all-windows too",
+        ));
+    }
+    if sweep.servers.is_empty() && !sweep.all_windows && sweep.from_file.is_none() {
         return Err(UsageError::new(
             "give SERVER_IDs, --all-windows or --from-file",
         ));
     }
-    Ok(Command::Clear(clear, target(found)?))
+    if sweep.all_projects && (!sweep.servers.is_empty() || sweep.from_file.is_some()) {
+        return Err(UsageError::new(
+            "--all-projects lists the servers itself: give no SERVER_ID or --from-file with it",
+        ));
+    }
+    if !sweep.regions.is_empty() && !sweep.all_projects {
+        return Err(UsageError::new("--regions needs --all-projects"));
+    }
+    let filtered = !sweep.tags.is_empty()
+        || sweep.name.is_some()
+        || sweep.status.is_some()
+        || sweep.enterprise_project.is_some();
+    if filtered && !sweep.all_windows {
+        return Err(UsageError::new(
+            "--tag, --name, --status and --enterprise-project filter the listing: they need --all-windows",
+        ));
+    }
+    Ok(Command::Sweep(sweep, target(found)?))
 }
 
 fn show(found: &Matches) -> Result<Command, UsageError> {
@@ -375,7 +496,7 @@ mod tests {
 
     #[test]
     fn parses_password_commands() {
-        let Ok(Command::Clear(clear, target)) = parse_str(&[
+        let Ok(Command::Sweep(clear, target)) = parse_str(&[
             "clear-password",
             "s1",
             "--api",
@@ -398,7 +519,7 @@ mod tests {
         assert!(target.json);
         assert!(matches!(
             parse_str(&["clear-password", "--from-file", "-"]),
-            Ok(Command::Clear(..))
+            Ok(Command::Sweep(..))
         ));
         assert!(parse_str(&["clear-password"]).is_err());
         assert!(parse_str(&["clear-password", "a/b"]).is_err());
@@ -416,6 +537,35 @@ mod tests {
         assert_eq!(show.wait, Some(Duration::from_secs(600)));
         assert!(matches!(parse_str(&[]), Ok(Command::Help(_))));
         assert!(parse_str(&["nope"]).is_err());
+    }
+
+    #[test]
+    fn audit_and_the_account_wide_options() {
+        let Ok(Command::Sweep(audit, _)) = parse_str(&[
+            "audit", "--all-projects", "--regions", "cn-north-4, eu-west-0,cn-north-4",
+            "--tag", "env=prod", "--tag", "team=a=b", "--status", "ACTIVE", "--report", "r.jsonl",
+        ]) else {
+            panic!("expected audit");
+        };
+        assert_eq!(audit.action, Action::Audit);
+        assert!(audit.all_windows && audit.all_projects);
+        assert_eq!(audit.regions, ["cn-north-4", "eu-west-0"]);
+        assert_eq!(
+            audit.tags,
+            [("env".to_owned(), "prod".to_owned()), ("team".to_owned(), "a=b".to_owned())]
+        );
+        assert_eq!(audit.report.as_deref(), Some("r.jsonl"));
+        for (args, says) in [
+            (&["clear-password", "--all-projects"][..], "spell out --all-windows"),
+            (&["audit", "--all-projects", "s1"][..], "give no SERVER_ID"),
+            (&["audit", "s1", "--regions", "x"][..], "--regions needs --all-projects"),
+            (&["audit", "s1", "--tag", "a=b"][..], "need --all-windows"),
+            (&["audit", "--all-windows", "--tag", "=b"][..], "KEY=VALUE"),
+            (&["audit", "--all-windows", "--dry-run"][..], "takes no option --dry-run"),
+        ] {
+            let err = parse_str(args).unwrap_err();
+            assert!(err.message.contains(says), "{args:?}: {}", err.message);
+        }
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! only; every operation lives in the library.
 
 mod args;
-mod clear;
 mod demo;
 mod gateway;
+mod journal;
 mod logger;
 mod out;
 mod password;
 mod report;
 mod spec;
+mod sweep;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ use args::{Command, Invocation, UsageError};
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// `audit`: every server was checked, and at least one still stores a password.
+const EXIT_STORED: u8 = 3;
 /// 128 + SIGINT, as shells report a run stopped by Ctrl-C.
 const EXIT_INTERRUPTED: u8 = 130;
 
@@ -49,7 +52,7 @@ fn main() -> ExitCode {
             out::raw(&format!("hwcloud-ecs {}\n", env!("CARGO_PKG_VERSION")));
             ExitCode::SUCCESS
         }
-        Command::Clear(clear, target) => clear_command(&clear, &target),
+        Command::Sweep(sweep, target) => sweep_command(&sweep, &target),
         Command::Show(show, target) => show_command(&show, &target),
         Command::Config(target) => config_command(&target),
         Command::Demo => match demo::run() {
@@ -100,55 +103,73 @@ fn stop_on_signals() -> Arc<AtomicBool> {
     stop
 }
 
-fn clear_command(clear: &args::Clear, target: &args::Target) -> ExitCode {
-    let ask = clear.all_windows && !clear.yes && !clear.dry_run;
-    let can_ask = std::io::stdin().is_terminal() && clear.from_file.as_deref() != Some("-");
+fn usage(message: &str) -> ExitCode {
+    out::err(format_args!("error: {message}"));
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn sweep_command(sweep: &args::Sweep, target: &args::Target) -> ExitCode {
+    let clearing = sweep.action == args::Action::Clear;
+    let ask = clearing && sweep.all_windows && !sweep.yes && !sweep.dry_run;
+    let can_ask = std::io::stdin().is_terminal() && sweep.from_file.as_deref() != Some("-");
     if ask && !can_ask {
-        return usage_error(&hwcloud_ecs::Error::Config(
-            "--all-windows clears every Windows server of the project: without a terminal to confirm on, pass --yes".into(),
-        ));
+        return usage(
+            "--all-windows clears every Windows server of the project: without a terminal to confirm on, pass --yes",
+        );
     }
     let stop = stop_on_signals();
-    let client = match password::client(target) {
-        Ok(client) => client,
-        Err(e) => return usage_error(&e),
-    };
-    let plan = match clear::plan(&client, clear) {
+    // Opened before anything is sent: a report that cannot be written
+    // stops the run before its first request.
+    let mut journal = None;
+    if let (Some(path), false) = (&sweep.report, sweep.dry_run) {
+        match journal::Journal::open(path, &sweep::header(sweep, target)) {
+            Ok(opened) => journal = Some(opened),
+            Err(e) => return usage(&e),
+        }
+    }
+    let plan = match sweep::plan(sweep, target, &mut journal) {
         Ok(plan) => plan,
-        Err(Ok(usage)) => return usage_error(&usage),
-        Err(Err(listing)) => {
-            out::err(format_args!(
-                "error: cannot list the project's servers: {}",
-                report::with_hint(&listing)
-            ));
+        Err(sweep::PlanError::Usage(message)) => return usage(&message),
+        Err(sweep::PlanError::Failed(message)) => {
+            out::err(format_args!("error: {message}"));
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    if plan.servers.is_empty() {
-        if clear.all_windows {
-            out::err(format_args!(
-                "no Windows server found in project {}; nothing to clear",
-                client.project_id()
-            ));
-            return ExitCode::SUCCESS;
-        }
-        return usage_error(&hwcloud_ecs::Error::Config(
-            "the list of servers is empty: give SERVER_IDs, --all-windows or ids in --from-file"
-                .into(),
+    if plan.resumed > 0 {
+        out::err(format_args!(
+            "resume: {} server(s) already done in {} are skipped",
+            plan.resumed,
+            out::escape(sweep.resume.as_deref().unwrap_or_default())
         ));
     }
-    if clear.dry_run {
-        clear::dry_run(&plan, target.json);
+    if plan.targets.is_empty() {
+        if sweep.all_windows || plan.resumed > 0 {
+            out::err(format_args!(
+                "no Windows server found to {} in {} project(s)",
+                if clearing { "clear" } else { "audit" },
+                plan.projects
+            ));
+            return verdict(plan.projects_failed == 0);
+        }
+        return usage(
+            "the list of servers is empty: give SERVER_IDs, --all-windows or ids in --from-file",
+        );
+    }
+    if sweep.dry_run {
+        sweep::dry_run(&plan, target.json);
         return verdict(!out::stdout_closed());
     }
-    if ask && !clear::confirm(&client, plan.servers.len()) {
+    if ask && !sweep::confirm(&plan) {
         out::err("cancelled: nothing was sent");
         return ExitCode::from(EXIT_FAILURE);
     }
-    match clear::run(&client, &plan, clear.concurrency, target.json, &stop) {
-        clear::Ended::AllCleared => ExitCode::SUCCESS,
-        clear::Ended::SomeFailed | clear::Ended::OutputClosed => ExitCode::from(EXIT_FAILURE),
-        clear::Ended::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
+    match sweep::run(sweep, &plan, target.json, &stop, &mut journal) {
+        sweep::Ended::Fine { stored: true } => ExitCode::from(EXIT_STORED),
+        sweep::Ended::Fine { stored: false } => ExitCode::SUCCESS,
+        sweep::Ended::SomeFailed | sweep::Ended::OutputClosed | sweep::Ended::ReportFailed => {
+            ExitCode::from(EXIT_FAILURE)
+        }
+        sweep::Ended::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
     }
 }
 

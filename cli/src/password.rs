@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::args::{Show, Target};
 use crate::out;
-use crate::report::{error_fields, failure_line, outcome, result_json, SCHEMA};
+use crate::report::{error_fields, failure_line, outcome, result_json, Place, SCHEMA};
 
 /// Builds the client from the environment, then the flags.
 pub fn client(target: &Target) -> Result<Client, Error> {
@@ -15,7 +15,7 @@ pub fn client(target: &Target) -> Result<Client, Error> {
 /// The builder: the environment and credentials file, then the flags.
 pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
     let profile_file = target.profile_file.clone();
-    let mut builder = ClientBuilder::from_env_with(|name| {
+    let mut builder = ClientBuilder::from_env_with(move |name| {
         if name == env::CREDENTIALS_FILE && profile_file.is_some() {
             return profile_file.clone();
         }
@@ -106,15 +106,15 @@ pub fn show(client: &Client, show: &Show, key: Option<&str>, json_output: bool) 
                     } else {
                         "none_stored"
                     };
-                    let mut entry = result_json("show-password", server, None, outcome);
-                    entry["status"] = json!(200);
+                    let mut entry = result_json("show-password", server, None, outcome, Place::of(client));
+                    entry["status"] = json!(p.status);
                     entry["request_id"] = json!(p.request_id);
                     entry["ciphertext"] = json!(p.ciphertext);
                     entry["plaintext"] = json!(plain);
                     entry
                 }
                 Err(e) => {
-                    let mut entry = result_json("show-password", server, None, outcome(e));
+                    let mut entry = result_json("show-password", server, None, outcome(e), Place::of(client));
                     error_fields(&mut entry, e);
                     entry
                 }

@@ -1,17 +1,17 @@
 //! The shapes of what the password commands print: one line or one JSON
 //! object per server, then a summary, and the hint that points to a cause.
+//! The outcome words come from the library ([`hwcloud_ecs::Bulk::word`]).
 
-use hwcloud_ecs::{Error, PasswordCleared, ServerId};
+use hwcloud_ecs::{Client, Error, Progress, ServerId};
 use serde_json::{json, Value};
 
-use crate::clear::Plan;
 use crate::out;
 
 /// The version of the JSON Lines shapes below; raised on any change that
 /// could break a reader.
 pub const SCHEMA: u32 = 1;
 
-/// The outcome word of a failed server: `not_found`, `not_attempted` or `failed`.
+/// The outcome word of a failed single call: `not_found`, `not_attempted` or `failed`.
 pub fn outcome(error: &Error) -> &'static str {
     if error.is_not_found() {
         "not_found"
@@ -22,14 +22,38 @@ pub fn outcome(error: &Error) -> &'static str {
     }
 }
 
+/// Where a server is: its project and region, for every result line.
+#[derive(Clone, Copy)]
+pub struct Place<'a> {
+    pub project_id: &'a str,
+    pub region: Option<&'a str>,
+}
+
+impl<'a> Place<'a> {
+    pub fn of(client: &'a Client) -> Self {
+        Place {
+            project_id: client.project_id().as_str(),
+            region: client.region(),
+        }
+    }
+}
+
 /// A result object with every field present (`null` when unknown).
-pub fn result_json(command: &str, id: &ServerId, name: Option<&str>, outcome: &str) -> Value {
+pub fn result_json(
+    command: &str,
+    id: &ServerId,
+    name: Option<&str>,
+    outcome: &str,
+    place: Place<'_>,
+) -> Value {
     json!({
         "schema": SCHEMA,
         "type": "result",
         "command": command,
         "id": id.as_str(),
         "name": name,
+        "project_id": place.project_id,
+        "region": place.region,
         "outcome": outcome,
         "status": null,
         "code": null,
@@ -94,86 +118,93 @@ pub fn failure_line(server: &ServerId, error: &Error) -> String {
     )
 }
 
-/// The counts of a bulk run, and the servers it never sent.
+/// The end of a bulk run: the library's counts, the servers it never sent
+/// and why, and what the run as a whole saw.
 pub struct Summary {
-    pub total: usize,
-    pub cleared: usize,
-    pub not_found: usize,
-    pub failed: usize,
+    pub command: &'static str,
+    pub counts: Progress,
     pub not_attempted: Vec<String>,
     /// Why the servers not attempted were not sent.
     pub reason: Option<String>,
-    /// Throttled answers during the run (each retried, not failed).
-    pub throttled: u64,
-    /// The rate the client paced at by the end, once it had to.
-    pub rate: Option<f64>,
+    /// Projects and regions covered, and projects whose listing failed.
+    pub projects: usize,
+    pub regions: Vec<String>,
+    pub projects_failed: usize,
+    /// Servers left out because `--resume` found them done.
+    pub resumed: usize,
 }
 
 impl Summary {
-    pub fn of(plan: &Plan, results: &[Result<PasswordCleared, Error>]) -> Self {
-        let mut summary = Summary {
-            total: results.len(),
-            cleared: 0,
-            not_found: 0,
-            failed: 0,
-            not_attempted: Vec::new(),
-            reason: None,
-            throttled: 0,
-            rate: None,
-        };
-        for ((id, _), result) in plan.servers.iter().zip(results) {
-            match result {
-                Ok(_) => summary.cleared += 1,
-                Err(e) if e.is_not_found() => summary.not_found += 1,
-                Err(Error::NotAttempted { reason }) => {
-                    summary.not_attempted.push(id.as_str().to_owned());
-                    summary.reason.get_or_insert_with(|| reason.clone());
-                }
-                Err(_) => summary.failed += 1,
-            }
+    /// The summary object, as `--json` and the report print it.
+    pub fn json(&self, interrupted: bool) -> Value {
+        let c = &self.counts;
+        let mut value = json!({
+            "schema": SCHEMA,
+            "type": "summary",
+            "command": self.command,
+            "dry_run": false,
+            "total": c.total,
+            "failed": c.failed,
+            "not_attempted": c.not_attempted,
+            "not_attempted_ids": self.not_attempted,
+            "interrupted": interrupted,
+            "reason": self.reason,
+            "throttled": c.throttled,
+            "rate": c.rate.map(|r| (r * 10.0).round() / 10.0),
+            "projects": self.projects,
+            "regions": self.regions,
+            "projects_failed": self.projects_failed,
+            "resumed": self.resumed,
+        });
+        if self.command == "audit" {
+            value["stored"] = json!(c.stored);
+            value["none_stored"] = json!(c.none_stored);
+        } else {
+            value["cleared"] = json!(c.cleared);
+            value["not_found"] = json!(c.not_found);
         }
-        summary
-    }
-
-    pub fn all_cleared(&self) -> bool {
-        self.cleared == self.total
+        value
     }
 
     /// Prints the summary: a JSON object on stdout, or lines on stderr.
     pub fn print(&self, json_output: bool, interrupted: bool) {
         if json_output {
-            let value = json!({
-                "schema": SCHEMA,
-                "type": "summary",
-                "command": "clear-password",
-                "dry_run": false,
-                "total": self.total,
-                "cleared": self.cleared,
-                "not_found": self.not_found,
-                "failed": self.failed,
-                "not_attempted": self.not_attempted.len(),
-                "not_attempted_ids": self.not_attempted,
-                "interrupted": interrupted,
-                "reason": self.reason,
-                "throttled": self.throttled,
-                "rate": self.rate.map(|r| (r * 10.0).round() / 10.0),
-            });
-            out::raw(&format!("{value}\n"));
+            out::raw(&format!("{}\n", self.json(interrupted)));
             return;
         }
-        out::err(format_args!(
-            "summary: cleared {}, not found {}, failed {}, not attempted {} (of {})",
-            self.cleared,
-            self.not_found,
-            self.failed,
-            self.not_attempted.len(),
-            self.total
-        ));
-        if self.throttled > 0 {
+        let c = &self.counts;
+        let counts = if self.command == "audit" {
+            format!(
+                "stored {}, none stored {}, failed {}, not attempted {} (of {})",
+                c.stored, c.none_stored, c.failed, c.not_attempted, c.total
+            )
+        } else {
+            format!(
+                "cleared {}, not found {}, failed {}, not attempted {} (of {})",
+                c.cleared, c.not_found, c.failed, c.not_attempted, c.total
+            )
+        };
+        out::err(format_args!("summary: {counts}"));
+        if self.projects > 1 || self.projects_failed > 0 {
+            out::err(format_args!(
+                "projects: {} in {} region(s) ({}); {} could not be listed",
+                self.projects,
+                self.regions.len(),
+                self.regions.join(", "),
+                self.projects_failed
+            ));
+        }
+        if self.resumed > 0 {
+            out::err(format_args!(
+                "resumed: {} server(s) already done in the earlier run were skipped",
+                self.resumed
+            ));
+        }
+        if c.throttled > 0 {
             out::err(format_args!(
                 "throttled: {} answer(s) from the gateway's rate limit, each retried; paced at {:.1} requests/s",
-                self.throttled,
-                self.rate.unwrap_or_default()
+                c.throttled,
+                c.rate.unwrap_or_default()
             ));
         }
         if interrupted {

@@ -12,10 +12,25 @@ pub struct Opt {
     pub help: &'static str,
 }
 
+/// Which handler a command has: the parser dispatches on it with an
+/// exhaustive `match`, so a command without a handler does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Clear,
+    Audit,
+    Show,
+    Config,
+    Demo,
+    Gateway,
+    Completions,
+    Help,
+}
+
 /// One command: its name, a one-line summary, what follows it on the
 /// command line, a paragraph about it, and its options.
 #[derive(Debug)]
 pub struct Cmd {
+    pub kind: Kind,
     pub name: &'static str,
     pub summary: &'static str,
     pub usage: &'static str,
@@ -112,6 +127,37 @@ pub static FROM_FILE: Opt = valued(
     "ids one per line ('#' starts a comment); '-' reads stdin",
 );
 pub static DRY_RUN: Opt = switch("dry-run", "list what would be cleared; send no DELETE");
+pub static ALL_PROJECTS: Opt = switch(
+    "all-projects",
+    "every project of the account that IAM lists, each at its region's endpoint",
+);
+pub static REGIONS: Opt = valued(
+    "regions",
+    "R1,R2,...",
+    "with --all-projects: only the projects of these regions",
+);
+pub static TAG: Opt = valued(
+    "tag",
+    "KEY=VALUE",
+    "only servers with this tag (repeatable; all must match)",
+);
+pub static NAME: Opt = valued("name", "TEXT", "only servers named exactly TEXT");
+pub static STATUS: Opt = valued("status", "STATUS", "only servers in this status, e.g. ACTIVE");
+pub static ENTERPRISE_PROJECT: Opt = valued(
+    "enterprise-project",
+    "ID",
+    "only servers of this enterprise project",
+);
+pub static REPORT: Opt = valued(
+    "report",
+    "FILE",
+    "append every result to FILE as JSON Lines, each on disk before it is counted",
+);
+pub static RESUME: Opt = valued(
+    "resume",
+    "FILE",
+    "skip the servers a report FILE already shows done (cleared / none stored)",
+);
 pub static YES: Opt = Opt {
     long: "yes",
     short: Some('y'),
@@ -153,6 +199,7 @@ macro_rules! with_target {
 }
 
 pub static CLEAR: Cmd = Cmd {
+    kind: Kind::Clear,
     name: "clear-password",
     summary: "delete the stored password record of each server",
     usage: "[SERVER_ID...] [--all-windows] [--from-file PATH|-] [OPTIONS]",
@@ -162,10 +209,50 @@ no longer return it. Every id is checked before the first request is sent;
 servers from every source are cleared once each. Each result is printed as it
 is known; Ctrl-C stops sending new servers and reports the rest as not
 attempted (exit 130).",
-    options: with_target!(&ALL_WINDOWS, &FROM_FILE, &DRY_RUN, &YES, &CONCURRENCY),
+    options: with_target!(
+        &ALL_WINDOWS,
+        &ALL_PROJECTS,
+        &REGIONS,
+        &TAG,
+        &NAME,
+        &STATUS,
+        &ENTERPRISE_PROJECT,
+        &FROM_FILE,
+        &DRY_RUN,
+        &YES,
+        &CONCURRENCY,
+        &REPORT,
+        &RESUME
+    ),
+};
+
+pub static AUDIT: Cmd = Cmd {
+    kind: Kind::Audit,
+    name: "audit",
+    summary: "report which servers still store a generated password",
+    usage: "[SERVER_ID...] [--all-windows] [--all-projects] [--from-file PATH|-] [OPTIONS]",
+    about: "Reads each server's password record and reports `stored` or `none stored`;
+the ciphertext is never printed. --all-projects covers every project of the
+account (and implies --all-windows). Exit codes: 0 no server stores a
+password, 3 at least one does, 1 a server or project could not be checked,
+130 interrupted: cron and CI can use it as a compliance check.",
+    options: with_target!(
+        &ALL_WINDOWS,
+        &ALL_PROJECTS,
+        &REGIONS,
+        &TAG,
+        &NAME,
+        &STATUS,
+        &ENTERPRISE_PROJECT,
+        &FROM_FILE,
+        &CONCURRENCY,
+        &REPORT,
+        &RESUME
+    ),
 };
 
 pub static SHOW: Cmd = Cmd {
+    kind: Kind::Show,
     name: "show-password",
     summary: "print each server's encrypted password",
     usage: "SERVER_ID... [OPTIONS]",
@@ -174,6 +261,7 @@ pub static SHOW: Cmd = Cmd {
 };
 
 pub static CONFIG: Cmd = Cmd {
+    kind: Kind::Config,
     name: "config",
     summary: "print the resolved configuration and where each value came from",
     usage: "[OPTIONS]",
@@ -190,6 +278,7 @@ command line, the environment and the credentials file give.",
 };
 
 pub static DEMO: Cmd = Cmd {
+    kind: Kind::Demo,
     name: "demo",
     summary: "run the whole client against a local fake gateway (no account)",
     usage: "",
@@ -201,6 +290,7 @@ secrets redacted and the gateway's verdict on each.",
 };
 
 pub static GATEWAY: Cmd = Cmd {
+    kind: Kind::Gateway,
     name: "fake-gateway",
     summary: "run the fake gateway in the foreground for other programs' tests",
     usage: "[OPTIONS]",
@@ -211,6 +301,7 @@ real gateway does). The first line printed is its endpoint.",
 };
 
 pub static COMPLETIONS: Cmd = Cmd {
+    kind: Kind::Completions,
     name: "completions",
     summary: "print a completion script for bash, zsh or fish",
     usage: "bash|zsh|fish",
@@ -222,6 +313,7 @@ pub static COMPLETIONS: Cmd = Cmd {
 };
 
 pub static HELP_CMD: Cmd = Cmd {
+    kind: Kind::Help,
     name: "help",
     summary: "print this help, or a command's",
     usage: "[COMMAND]",
@@ -230,8 +322,9 @@ pub static HELP_CMD: Cmd = Cmd {
 };
 
 /// Every command, in the order the help lists them.
-pub static COMMANDS: [&Cmd; 7] = [
+pub static COMMANDS: [&Cmd; 8] = [
     &CLEAR,
+    &AUDIT,
     &SHOW,
     &CONFIG,
     &DEMO,

@@ -21,6 +21,8 @@ pub(crate) struct State {
     pub(crate) credentials: Credentials,
     pub(crate) temporary_keys: Option<KeyRing>,
     pub(crate) iam_projects: Vec<String>,
+    /// What `GET /v3/auth/projects` lists: id, name, enabled.
+    pub(crate) account_projects: Vec<(String, String, bool)>,
     pub(crate) project_id: String,
     pub(crate) fleet: Mutex<Fleet>,
     pub(crate) latency: Duration,
@@ -154,6 +156,9 @@ impl State {
             });
         let answer = match &verdict {
             Err(why) => routes::signature_failure(why, &request_id),
+            Ok(()) if routes::is_iam_auth_projects(&method, &target) => {
+                routes::iam_auth_projects(&self.account_projects)
+            }
             Ok(()) if routes::is_iam_projects(&method, &target) => {
                 routes::iam_projects(&target, &self.iam_projects)
             }

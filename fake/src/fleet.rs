@@ -26,6 +26,12 @@ pub struct FakeServer {
     pub status: String,
     /// `metadata.os_type`: `Windows` or `Linux`.
     pub os_type: String,
+    /// The project it belongs to; `None` for the gateway's own.
+    pub project: Option<String>,
+    /// Its tags, `(key, value)`.
+    pub tags: Vec<(String, String)>,
+    /// Its enterprise project (`"0"`, the default one, unless set).
+    pub enterprise_project_id: String,
     ciphertext: String,
     delay: Option<Duration>,
     broken: bool,
@@ -40,6 +46,9 @@ impl FakeServer {
             id,
             status: "ACTIVE".into(),
             os_type: "Windows".into(),
+            project: None,
+            tags: Vec::new(),
+            enterprise_project_id: "0".into(),
             ciphertext: ciphertext.into(),
             delay: None,
             broken: false,
@@ -60,6 +69,48 @@ impl FakeServer {
         self
     }
 
+    /// Puts the server in another project the gateway serves (see
+    /// `FakeGatewayBuilder::project`).
+    pub fn in_project(mut self, project_id: impl Into<String>) -> Self {
+        self.project = Some(project_id.into());
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tagged(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the status (`ACTIVE` unless set).
+    pub fn with_status(mut self, status: impl Into<String>) -> Self {
+        self.status = status.into();
+        self
+    }
+
+    /// Sets the enterprise project.
+    pub fn in_enterprise_project(mut self, id: impl Into<String>) -> Self {
+        self.enterprise_project_id = id.into();
+        self
+    }
+
+    /// Whether the listing's filters (as the real API applies them) keep
+    /// this server: `name` matched fuzzily (a substring, `.` matching any
+    /// character), `status`, a `tags` value `key=value` or `key`, and
+    /// `enterprise_project_id`, each exactly.
+    pub fn matches_listing(&self, filters: &[(String, String)]) -> bool {
+        filters.iter().all(|(key, value)| match key.as_str() {
+            "name" => fuzzy_contains(&self.name, value),
+            "status" => self.status == *value,
+            "enterprise_project_id" => self.enterprise_project_id == *value,
+            "tags" => self.tags.iter().any(|(k, v)| match value.split_once('=') {
+                Some((key, val)) => k == key && v == val,
+                None => k == value,
+            }),
+            _ => true,
+        })
+    }
+
     /// The stored password shows only once `delay` has passed since the
     /// gateway started, as after a Windows server's first boot.
     pub fn password_after(mut self, delay: Duration) -> Self {
@@ -74,6 +125,22 @@ impl FakeServer {
     }
 }
 
+/// Whether `pattern` occurs in `text`, `.` matching any one character
+/// but a line end, as the ECS listing's `name` filter does.
+fn fuzzy_contains(text: &str, pattern: &str) -> bool {
+    let text: Vec<char> = text.chars().collect();
+    let pattern: Vec<char> = pattern.chars().collect();
+    if pattern.is_empty() {
+        return true;
+    }
+    text.windows(pattern.len()).any(|window| {
+        window
+            .iter()
+            .zip(&pattern)
+            .all(|(t, p)| *p == *t || (*p == '.' && *t != '\n' && *t != '\r'))
+    })
+}
+
 /// The servers, in listing order.
 #[derive(Debug, Default)]
 pub(crate) struct Fleet {
@@ -84,7 +151,13 @@ pub(crate) struct Fleet {
     /// are always the first one, pages shorter than the `limit` asked.
     pub(crate) claimed_count: Option<u64>,
     pub(crate) ignores_offset: bool,
+    pub(crate) ignores_marker: bool,
     pub(crate) page_cap: Option<usize>,
+    /// The other projects served, besides the gateway's own.
+    pub(crate) projects: Vec<String>,
+    /// Projects whose every call is refused 403 (an IAM user without
+    /// permission there).
+    pub(crate) forbidden: Vec<String>,
 }
 
 impl Fleet {
@@ -99,17 +172,9 @@ impl Fleet {
         self.started = Some(Instant::now());
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    /// Servers `[from, from + count)` in listing order.
-    pub(crate) fn page(&self, from: usize, count: usize) -> impl Iterator<Item = &FakeServer> {
-        self.order
-            .iter()
-            .skip(from)
-            .take(count)
-            .map(|id| &self.by_id[id])
+    /// Every server in listing order.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &FakeServer> {
+        self.order.iter().filter_map(|id| self.by_id.get(id))
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&FakeServer> {

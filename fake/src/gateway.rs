@@ -27,6 +27,7 @@ pub struct FakeGatewayBuilder {
     tls: Option<Arc<rustls::ServerConfig>>,
     temporary_keys: Option<KeyRing>,
     iam_projects: Option<Vec<String>>,
+    account_projects: Option<Vec<(String, String, bool)>>,
 }
 
 impl FakeGatewayBuilder {
@@ -44,6 +45,41 @@ impl FakeGatewayBuilder {
     pub fn iam_projects<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
         self.iam_projects = Some(ids.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// Lists this project in IAM's `GET /v3/auth/projects` (by default the
+    /// gateway's own project, named `cn-north-4`). Call once per project;
+    /// it is listed, not served: see [`Self::project`].
+    pub fn account_project(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        enabled: bool,
+    ) -> Self {
+        self.account_projects
+            .get_or_insert_with(Vec::new)
+            .push((id.into(), name.into(), enabled));
+        self
+    }
+
+    /// Also serves project `id` (its servers are those made with
+    /// [`FakeServer::in_project`]), as one regional gateway serves every
+    /// project of its region.
+    pub fn project(mut self, id: impl Into<String>) -> Self {
+        self.fleet.projects.push(id.into());
+        self
+    }
+
+    /// Refuses every call in project `id` with 403 `APIGW.0302`, as for an
+    /// IAM user without permission there.
+    pub fn forbid_project(mut self, id: impl Into<String>) -> Self {
+        self.fleet.forbidden.push(id.into());
+        self
+    }
+
+    /// A Windows server storing `ciphertext`, from [`FakeServer::windows`].
+    pub fn windows_server(self, id: impl Into<String>, ciphertext: impl Into<String>) -> Self {
+        self.with_server(FakeServer::windows(id, ciphertext))
     }
 
     /// Adds a server whose stored encrypted password is `ciphertext` (empty
@@ -114,6 +150,13 @@ impl FakeGatewayBuilder {
         self
     }
 
+    /// The server listing ignores `marker`: a page asked with one is the
+    /// first page again.
+    pub fn listing_ignores_marker(mut self) -> Self {
+        self.fleet.ignores_marker = true;
+        self
+    }
+
     /// The server listing serves at most `cap` servers a page, whatever
     /// `limit` asks. Defaults to the API's 1,000.
     pub fn listing_page_cap(mut self, cap: usize) -> Self {
@@ -144,6 +187,9 @@ impl FakeGatewayBuilder {
         let state = Arc::new(State {
             credentials: self.credentials,
             temporary_keys: self.temporary_keys,
+            account_projects: self
+                .account_projects
+                .unwrap_or_else(|| vec![(self.project_id.clone(), "cn-north-4".to_owned(), true)]),
             iam_projects: self
                 .iam_projects
                 .unwrap_or_else(|| vec![self.project_id.clone()]),
@@ -203,6 +249,7 @@ impl FakeGateway {
             tls: None,
             temporary_keys: None,
             iam_projects: None,
+            account_projects: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::fleet::Fleet;
+use crate::FakeServer;
 
 /// An answer to send: status and JSON body (`None` for no body).
 #[derive(Debug, PartialEq)]
@@ -92,7 +93,39 @@ pub(crate) fn iam_projects(target: &str, ids: &[String]) -> Answer {
     )
 }
 
-/// Routes a verified request against the fleet.
+/// Whether this is IAM's listing of the caller's projects, `GET /v3/auth/projects`.
+pub(crate) fn is_iam_auth_projects(method: &str, target: &str) -> bool {
+    method == "GET" && target.split_once('?').map_or(target, |(p, _)| p) == "/v3/auth/projects"
+}
+
+/// IAM's answer to `GET /v3/auth/projects`: the account's projects.
+pub(crate) fn iam_auth_projects(projects: &[(String, String, bool)]) -> Answer {
+    let projects: Vec<_> = projects
+        .iter()
+        .map(|(id, name, enabled)| {
+            json!({"id": id, "name": name, "enabled": enabled, "domain_id": "fake-domain", "is_domain": false})
+        })
+        .collect();
+    Answer::json(
+        200,
+        json!({"projects": projects, "links": {"self": "https://iam.example/v3/auth/projects"}}),
+    )
+}
+
+/// 403 for a project the caller has no permission in.
+fn forbidden(request_id: &str) -> Answer {
+    Answer::json(
+        403,
+        json!({
+            "error_code": "APIGW.0302",
+            "error_msg": "The IAM user is forbidden in the currently selected project",
+            "request_id": request_id,
+        }),
+    )
+}
+
+/// Routes a verified request against the fleet; `project_id` is the
+/// gateway's own project.
 pub(crate) fn route(
     method: &str,
     target: &str,
@@ -102,19 +135,28 @@ pub(crate) fn route(
 ) -> Answer {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let segments: Vec<&str> = path.split('/').collect();
-    let (flavour, server_id) = match segments.as_slice() {
-        ["", "v1", p, "cloudservers", "detail"] if *p == project_id && method == "GET" => {
-            return list(fleet, query);
+    let served = |p: &str| p == project_id || fleet.projects.iter().any(|q| q == p);
+    let (flavour, project, server_id) = match segments.as_slice() {
+        ["", "v1", p, "cloudservers", "detail"] if served(p) && method == "GET" => {
+            if fleet.forbidden.iter().any(|f| f == p) {
+                return forbidden(request_id);
+            }
+            let own = (*p != project_id).then_some(*p);
+            return list(fleet, own, query);
         }
-        ["", "v2.1", p, "servers", s, "os-server-password"] if *p == project_id => {
-            (Flavour::Nova, *s)
+        ["", "v2.1", p, "servers", s, "os-server-password"] if served(p) => {
+            (Flavour::Nova, *p, *s)
         }
-        ["", "v1", p, "cloudservers", s, "os-server-password"] if *p == project_id => {
-            (Flavour::Native, *s)
+        ["", "v1", p, "cloudservers", s, "os-server-password"] if served(p) => {
+            (Flavour::Native, *p, *s)
         }
         _ => return unknown_route(request_id),
     };
-    if fleet.get(server_id).is_none() {
+    if fleet.forbidden.iter().any(|f| f == project) {
+        return forbidden(request_id);
+    }
+    let own = (project != project_id).then_some(project);
+    if fleet.get(server_id).is_none_or(|s| s.project.as_deref() != own) {
         return not_found(flavour, server_id);
     }
     if fleet.is_broken(server_id) {
@@ -139,32 +181,47 @@ pub(crate) fn route(
     }
 }
 
-/// `GET /v1/{project_id}/cloudservers/detail?limit=L&offset=P`: `offset` is
-/// a page number starting at 1, as in ECS.
-fn list(fleet: &Fleet, query: &str) -> Answer {
-    let param = |name: &str| {
-        hwcloud_ecs::fuzzing::parse_query(query)
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-    };
-    let limit = param("limit")
+/// `GET /v1/{project_id}/cloudservers/detail?limit=L&marker=ID` (or
+/// `&offset=P`, a page number starting at 1), with the filters `name`,
+/// `status`, `tags` and `enterprise_project_id`, as in ECS: `count` is the
+/// number of servers the filters keep. `project` is `None` for the
+/// gateway's own project.
+fn list(fleet: &Fleet, project: Option<&str>, query: &str) -> Answer {
+    let pairs = hwcloud_ecs::fuzzing::parse_query(query);
+    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let number = |name: &str| text(name).and_then(|v| v.parse::<usize>().ok());
+    let limit = number("limit")
         .unwrap_or(25)
         .clamp(1, fleet.page_cap.unwrap_or(1000).min(1000));
-    let page = if fleet.ignores_offset {
-        1
-    } else {
-        param("offset").unwrap_or(1).max(1)
+    let filters: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "name" | "status" | "tags" | "enterprise_project_id"))
+        .cloned()
+        .collect();
+    let kept: Vec<&FakeServer> = fleet
+        .all()
+        .filter(|s| s.project.as_deref() == project && s.matches_listing(&filters))
+        .collect();
+    let marker = text("marker").filter(|_| !fleet.ignores_marker);
+    let from = match &marker {
+        // After the marker's server; an unknown marker lists nothing.
+        Some(id) => kept.iter().position(|s| s.id == *id).map_or(kept.len(), |at| at + 1),
+        None if fleet.ignores_offset => 0,
+        None => (number("offset").unwrap_or(1).max(1) - 1).saturating_mul(limit),
     };
-    let count = fleet.claimed_count.unwrap_or(fleet.len() as u64);
-    let servers: Vec<serde_json::Value> = fleet
-        .page((page - 1).saturating_mul(limit), limit)
+    let count = fleet.claimed_count.unwrap_or(kept.len() as u64);
+    let servers: Vec<serde_json::Value> = kept
+        .iter()
+        .skip(from)
+        .take(limit)
         .map(|s| {
             json!({
                 "id": s.id,
                 "name": s.name,
                 "status": s.status,
                 "metadata": {"os_type": s.os_type},
+                "tags": s.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+                "enterprise_project_id": s.enterprise_project_id,
             })
         })
         .collect();
@@ -187,7 +244,6 @@ fn not_found(flavour: Flavour, server_id: &str) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FakeServer;
 
     fn fleet() -> Fleet {
         let mut fleet = Fleet::default();

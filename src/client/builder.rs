@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use crate::bounds::check_duration;
 use crate::config::chain::{self, FromEnvironment};
 use crate::config::discovery::{Discovery, Session};
+use crate::config::regions::{self, Lookup};
 use crate::config::{env, Origin};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
@@ -59,7 +60,10 @@ pub struct ClientBuilder {
     pub(super) fixed_clock: Option<SystemTime>,
     /// Set by [`ClientBuilder::from_env`]: where the ECS metadata service
     /// and IAM are, for the values the environment did not give.
-    discovery: Option<Discovery>,
+    pub(super) discovery: Option<Discovery>,
+    /// Set by [`ClientBuilder::from_env`]: the variables a region's endpoint
+    /// and IAM's are looked up in (none for a builder that reads nothing).
+    pub(super) lookup: Option<Lookup>,
 }
 
 impl Default for ClientBuilder {
@@ -81,6 +85,7 @@ impl Default for ClientBuilder {
             max_rate: None,
             fixed_clock: None,
             discovery: None,
+            lookup: None,
         }
     }
 }
@@ -114,14 +119,17 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`Error::Config`] when only one of AK and SK is set, or a value is invalid.
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Self, Error> {
+        let lookup = Lookup(Arc::new(lookup));
         let FromEnvironment {
             credentials,
             tried,
             project_id,
             region,
             discovery,
-        } = chain::from_environment(&lookup)?;
+        } = chain::from_environment(&*lookup.0)?;
         let (credentials, credentials_origin) = split(credentials);
         let (project_id, project_origin) = split(project_id);
         let (region, region_origin) = split(region);
@@ -136,6 +144,7 @@ impl ClientBuilder {
                 region: region_origin,
             },
             discovery: Some(discovery),
+            lookup: Some(lookup),
             ..ClientBuilder::default()
         })
     }
@@ -158,6 +167,14 @@ impl ClientBuilder {
 
     /// The region, giving `https://ecs.{region}.myhuaweicloud.com`. An
     /// explicit [`Self::endpoint`] wins over it.
+    ///
+    /// For a builder from [`Self::from_env`], the region's endpoint is
+    /// looked up the official SDKs' way first: `HUAWEICLOUD_SDK_REGION_ECS_{REGION}`
+    /// (e.g. `..._CN_NORTH_4`; a comma-separated list, the first is used),
+    /// then the regions file ([`crate::env::REGIONS_FILE`], else
+    /// `~/.huaweicloud/regions.yaml`), then the built-in table, so that a
+    /// private cloud or a region newer than the table works unchanged. A
+    /// plain [`Client::builder`] reads nothing and uses the table.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self.origins.region = Some(Origin::Explicit);
@@ -304,19 +321,17 @@ impl ClientBuilder {
                 self.origins.region = Some(origin);
             }
         }
-        let endpoint = match (&self.endpoint, &self.region) {
-            (Some(url), _) => Endpoint::parse(url)?,
-            (None, Some(region)) => Endpoint::for_region(region)?,
-            (None, None) => {
-                return Err(Error::Config(format!(
-                    "no region or endpoint: set {} or pass an endpoint{}",
-                    env::REGION,
-                    session.as_ref().map(Session::tried).unwrap_or_default()
-                )))
-            }
+        let Some((endpoint, _)) = self.chosen_endpoint()? else {
+            return Err(Error::Config(format!(
+                "no region or endpoint: set {} or pass an endpoint{}",
+                env::REGION,
+                session.as_ref().map(Session::tried).unwrap_or_default()
+            )));
         };
 
         let caller = Caller::new(&self, credentials)?;
+        crate::lock(&caller.governors)
+            .insert(endpoint.url().to_owned(), Arc::clone(&caller.governor));
         if let (None, Some(session)) = (&self.project_id, &mut session) {
             let (id, origin) = session.project_id(self.region.as_deref(), &caller)?;
             self.project_id = Some(id);
@@ -334,15 +349,27 @@ impl ClientBuilder {
                 caller,
                 project_id,
                 endpoint,
+                region: self.region.clone(),
                 api: self.api,
                 settings,
             }),
         })
     }
 
+    /// The endpoint the client would call, and where it came from: the
+    /// explicit one, else the region's (see [`Self::region`]); `None` when
+    /// neither is known yet.
+    pub(super) fn chosen_endpoint(&self) -> Result<Option<(Endpoint, Origin)>, Error> {
+        match (&self.endpoint, &self.region) {
+            (Some(url), _) => Ok(Some((Endpoint::parse(url)?, Origin::Explicit))),
+            (None, Some(region)) => regions::ecs_endpoint(region, self.lookup.as_ref()).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// Checks every value already given, so that bad input is an error
     /// before a discovery step sends anything.
-    fn check_given(&self) -> Result<(), Error> {
+    pub(super) fn check_given(&self) -> Result<(), Error> {
         check_duration("connect timeout", self.timeout_connect)?;
         check_duration("timeout", self.timeout)?;
         check_duration("retry deadline", self.retry.deadline())?;
@@ -358,11 +385,7 @@ impl ClientBuilder {
         if let Some(id) = &self.project_id {
             ProjectId::new(id.clone())?;
         }
-        match (&self.endpoint, &self.region) {
-            (Some(url), _) => drop(Endpoint::parse(url)?),
-            (None, Some(region)) => drop(Endpoint::for_region(region)?),
-            (None, None) => {}
-        }
+        self.chosen_endpoint()?;
         self.transport.proxy()?;
         self.transport.tls()?;
         Ok(())
@@ -370,7 +393,7 @@ impl ClientBuilder {
 
     /// The fourth link of the chain: the agency's temporary credentials,
     /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
-    fn credentials_from_metadata(&mut self, session: &Session) {
+    pub(super) fn credentials_from_metadata(&mut self, session: &Session) {
         match session.temporary_credentials() {
             Ok((service, first, origin)) => {
                 self.origins.credentials = Some(origin);
@@ -382,7 +405,7 @@ impl ClientBuilder {
         }
     }
 
-    fn no_credentials(&self) -> Error {
+    pub(super) fn no_credentials(&self) -> Error {
         if self.credentials_tried.is_empty() {
             Error::Config(format!(
                 "no credentials: pass them to the builder or set {} and {}",

@@ -3,13 +3,15 @@
 //! temporary credentials). Configuration sources live in `crate::config`,
 //! the wire in `crate::transport`.
 
+mod account;
 mod builder;
 mod governor;
 mod refresh;
 mod retry;
 mod settings;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,6 +24,7 @@ use crate::request::{ApiRequest, ApiResponse};
 use crate::clock::{self, SkewClock};
 use crate::config::iam::SignedSender;
 use crate::transport::{exchange, Agent, ApiTimeouts, Limits, Prepared};
+pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 use refresh::CredentialProvider;
 pub(crate) use retry::retry_after_wait;
@@ -82,6 +85,8 @@ struct Inner {
     caller: Caller,
     project_id: ProjectId,
     endpoint: Endpoint,
+    /// The region the endpoint serves, when it is known.
+    region: Option<String>,
     api: ApiVersion,
     /// The configuration as resolved when the client was built.
     settings: Vec<Setting>,
@@ -89,15 +94,23 @@ struct Inner {
 
 /// What sends one signed call, retries included: the connection pool, the
 /// credentials, the limits and the skew-corrected clock. The IAM lookup
-/// uses it before the client exists.
+/// uses it before the client exists. Cheap to clone: the clients of one
+/// account's projects share every part of it but the governor, which is
+/// one per endpoint (a gateway's limit is its own).
+#[derive(Clone)]
 struct Caller {
     agent: Agent,
-    /// The sending rate shared by every clone and thread.
-    governor: governor::Governor,
+    /// The sending rate shared by every clone and thread that calls this
+    /// endpoint.
+    governor: Arc<governor::Governor>,
+    /// Every endpoint's governor, by URL, shared by the clients derived
+    /// from one build.
+    governors: Arc<Mutex<HashMap<String, Arc<governor::Governor>>>>,
+    max_rate: Option<f64>,
     credentials: CredentialProvider,
     timeout: Duration,
     retry: RetryPolicy,
-    clock: SkewClock,
+    clock: Arc<SkewClock>,
 }
 
 const _: () = {
@@ -158,6 +171,18 @@ impl Client {
     /// The project id.
     pub fn project_id(&self) -> &ProjectId {
         &self.inner.project_id
+    }
+
+    /// The region the endpoint serves, when the client was given one (or
+    /// made for a project of an [`crate::Account`]).
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
+    }
+
+    /// Which client this is, for a bulk run that tells projects apart:
+    /// clones share it.
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
     }
 
     /// The password API in use.
@@ -253,12 +278,28 @@ impl Caller {
         )?;
         Ok(Caller {
             agent,
-            governor: governor::Governor::new(builder.max_rate),
+            governor: Arc::new(governor::Governor::new(builder.max_rate)),
+            governors: Arc::default(),
+            max_rate: builder.max_rate,
             credentials,
             timeout: builder.timeout,
             retry: builder.retry,
-            clock: SkewClock::fixed(builder.fixed_clock),
+            clock: Arc::new(SkewClock::fixed(builder.fixed_clock)),
         })
+    }
+
+    /// This caller for another endpoint: the same pool, credentials, limits
+    /// and clock, with that endpoint's governor (made on first use).
+    fn for_endpoint(&self, endpoint: &Endpoint) -> Caller {
+        let governor = Arc::clone(
+            crate::lock(&self.governors)
+                .entry(endpoint.url().to_owned())
+                .or_insert_with(|| Arc::new(governor::Governor::new(self.max_rate))),
+        );
+        Caller {
+            governor,
+            ..self.clone()
+        }
     }
 
     /// Signs and sends `prepared`, retrying as the policy says, paced by

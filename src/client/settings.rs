@@ -8,7 +8,6 @@ use std::sync::Arc;
 use crate::bounds::shown;
 use crate::config::Origin;
 use crate::credentials::Credentials;
-use crate::endpoint::Endpoint;
 use crate::transport::ProxyShown;
 
 use super::builder::ClientBuilder;
@@ -85,13 +84,7 @@ pub(crate) fn render(
         origin,
     };
     let creds = credentials.as_deref();
-    let endpoint = match (&builder.endpoint, &builder.region) {
-        (Some(url), _) => Endpoint::parse(url).ok().map(|e| (e, Origin::Explicit)),
-        (None, Some(region)) => Endpoint::for_region(region)
-            .ok()
-            .map(|e| (e, Origin::Derived("region"))),
-        (None, None) => None,
-    };
+    let endpoint = builder.chosen_endpoint().ok().flatten();
     let proxy = match builder
         .transport
         .proxy_shown(endpoint.as_ref().map(|(e, _)| e))

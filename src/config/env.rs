@@ -15,6 +15,12 @@ pub const CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// IAM's endpoint for the project lookup, instead of
 /// `https://iam.{region}.myhuaweicloud.com`.
 pub const IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+/// The regions file, instead of `~/.huaweicloud/regions.yaml`: the official
+/// SDKs' YAML, whose `ECS` list gives the endpoint of a region the built-in
+/// table does not know (a private cloud, a new region). Before it,
+/// `HUAWEICLOUD_SDK_REGION_ECS_{REGION}` (upper case, `-` as `_`) names one
+/// region's endpoint, e.g. `HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4`.
+pub const REGIONS_FILE: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
 /// For tests only: a plain-http loopback address that stands in for the
 /// ECS metadata service (`http://169.254.169.254`). Any other address is
 /// refused, so it cannot send the credentials requests elsewhere.

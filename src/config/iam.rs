@@ -113,7 +113,7 @@ pub(crate) fn project_by_region(
 }
 
 /// A region goes into a host name and a query: only `a-z 0-9 -`.
-fn check_region(region: &str) -> Result<(), Error> {
+pub(crate) fn check_region(region: &str) -> Result<(), Error> {
     let fine = !region.is_empty()
         && region.len() <= 64
         && region

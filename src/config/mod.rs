@@ -5,7 +5,8 @@
 //! - `profile`: the official SDKs' credentials file;
 //! - `metadata`: the ECS metadata service (temporary credentials, region, project);
 //! - `iam`: the project id by region, from IAM;
-//! - `regions`: the region table;
+//! - `regions`: a region's ECS endpoint (environment, regions file, table);
+//! - `regions_file`: the official SDKs' `regions.yaml`;
 //! - `chain`: the order of the credential sources, and [`CredentialSource`];
 //! - `discovery`: the metadata and IAM steps of one build;
 //! - [`Origin`]: where each value came from.
@@ -22,7 +23,8 @@ pub(crate) mod iam;
 pub(crate) mod metadata;
 mod origin;
 pub(crate) mod profile;
-mod regions;
+pub(crate) mod regions;
+mod regions_file;
 
 pub use chain::CredentialSource;
 pub use origin::Origin;

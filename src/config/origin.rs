@@ -22,6 +22,8 @@ pub enum Origin {
     Environment(String),
     /// The credentials file at this path.
     CredentialsFile(PathBuf),
+    /// The regions file at this path.
+    RegionsFile(PathBuf),
     /// The ECS metadata service: the document, and what is done with it.
     EcsMetadata(String),
     /// An IAM project lookup at this URL.
@@ -40,6 +42,7 @@ impl fmt::Display for Origin {
             Origin::Explicit => f.write_str("explicit"),
             Origin::Environment(names) => write!(f, "environment {names}"),
             Origin::CredentialsFile(path) => write!(f, "credentials file {}", path.display()),
+            Origin::RegionsFile(path) => write!(f, "regions file {}", path.display()),
             Origin::EcsMetadata(what) => write!(f, "ECS metadata {what}"),
             Origin::Iam(url) => write!(f, "IAM {url}"),
             Origin::Derived(from) => write!(f, "derived from the {from}"),

@@ -62,8 +62,23 @@ pub(crate) const MAX_FILE_SIZE: u64 = 1024 * 1024;
 /// file, is too large, cannot be read, or has no `[basic]` or
 /// `[basiccredentials]` section.
 pub(crate) fn read(path: &Path) -> Result<Option<Profile>, Error> {
+    match read_small_file(path, "credentials file")? {
+        Some(text) => parse(&text, path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The text of a small configuration file; `Ok(None)` when it does not exist.
+///
+/// Only a regular file of at most [`MAX_FILE_SIZE`] bytes is read: a FIFO
+/// would block for ever, and `/dev/zero` would never end.
+///
+/// # Errors
+/// [`Error::Config`] naming `what` and the path when it exists but is not a
+/// regular file, is too large, or cannot be read as UTF-8.
+pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>, Error> {
     use std::io::Read;
-    let refuse = |why: String| Error::Config(format!("credentials file {}: {why}", path.display()));
+    let refuse = |why: String| Error::Config(format!("{what} {}: {why}", path.display()));
     // Checked before opening: opening a FIFO for reading already blocks.
     match std::fs::metadata(path) {
         Ok(meta) if !meta.is_file() => return Err(refuse("not a regular file".into())),
@@ -84,7 +99,7 @@ pub(crate) fn read(path: &Path) -> Result<Option<Profile>, Error> {
     if text.len() as u64 > MAX_FILE_SIZE {
         return Err(refuse(format!("more than the {MAX_FILE_SIZE} bytes read")));
     }
-    parse(&text, path).map(Some)
+    Ok(Some(text))
 }
 
 /// Parses the text of a credentials file.

@@ -1,8 +1,103 @@
-//! The region table: the ECS regions of the official SDK, each served at
+//! A region's ECS endpoint, the official SDKs' way: the environment
+//! variable `HUAWEICLOUD_SDK_REGION_ECS_{REGION}`, then the regions file,
+//! then the table of the ECS regions of the official SDK, each served at
 //! `https://ecs.{region}.myhuaweicloud.com`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::endpoint::Endpoint;
 use crate::error::Error;
+
+use super::{env, profile, regions_file, Origin};
+
+/// Reads a configuration variable (the process environment, or what an
+/// embedder gave [`crate::ClientBuilder::from_env_with`]).
+#[derive(Clone)]
+pub(crate) struct Lookup(pub Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+
+impl Lookup {
+    /// The variable's value, when set and not empty.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.is_empty())
+    }
+}
+
+impl fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Lookup(..)")
+    }
+}
+
+/// The variable that names `region`'s ECS endpoint, as the official SDKs
+/// spell it: `HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4`.
+pub(crate) fn endpoint_variable(region: &str) -> String {
+    format!(
+        "HUAWEICLOUD_SDK_REGION_ECS_{}",
+        region.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// The regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else
+/// `~/.huaweicloud/regions.yaml`; true when it was named explicitly.
+fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
+    if let Some(path) = lookup.get(env::REGIONS_FILE) {
+        return Some((PathBuf::from(path), true));
+    }
+    lookup
+        .get("HOME")
+        .map(|home| (Path::new(&home).join(".huaweicloud").join("regions.yaml"), false))
+}
+
+/// `region`'s ECS endpoint and where it came from. With a `lookup` (a
+/// builder from the environment): the variable of [`endpoint_variable`]
+/// (a comma-separated list, of which the first is used), then the regions
+/// file, then the table; without one, the table alone.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for a region that none of them knows, or a
+/// malformed region name; [`Error::Config`] for an endpoint in the
+/// environment or the file that does not parse, a regions file that cannot
+/// be read or parsed (the file and line are named), or a regions file named
+/// by `HUAWEICLOUD_SDK_REGIONS_FILE` that does not exist.
+pub(crate) fn ecs_endpoint(region: &str, lookup: Option<&Lookup>) -> Result<(Endpoint, Origin), Error> {
+    super::iam::check_region(region)?;
+    if let Some(lookup) = lookup {
+        let variable = endpoint_variable(region);
+        if let Some(list) = lookup.get(&variable) {
+            let first = list.split(',').map(str::trim).find(|u| !u.is_empty()).unwrap_or("");
+            let endpoint = Endpoint::parse(first)
+                .map_err(|e| Error::Config(format!("{variable}: {e}")))?;
+            return Ok((endpoint, Origin::Environment(variable)));
+        }
+        if let Some((path, named)) = regions_file_path(lookup) {
+            match profile::read_small_file(&path, "regions file")? {
+                Some(text) => {
+                    let listed = regions_file::parse(&text, "ECS").map_err(|(line, why)| {
+                        Error::Config(format!("regions file {}, line {line}: {why}", path.display()))
+                    })?;
+                    if let Some(found) = listed.iter().find(|r| r.id == region) {
+                        let first = found.endpoints.first().map(String::as_str).unwrap_or("");
+                        let endpoint = Endpoint::parse(first).map_err(|e| {
+                            Error::Config(format!("regions file {}, region {region}: {e}", path.display()))
+                        })?;
+                        return Ok((endpoint, Origin::RegionsFile(path)));
+                    }
+                }
+                None if named => {
+                    return Err(Error::Config(format!(
+                        "regions file {} (named by {}) does not exist",
+                        path.display(),
+                        env::REGIONS_FILE
+                    )))
+                }
+                None => {}
+            }
+        }
+    }
+    Ok((Endpoint::for_region(region)?, Origin::Derived("region")))
+}
 
 /// The ECS regions of the official SDK, all served at
 /// `https://ecs.{region}.myhuaweicloud.com`.
@@ -100,6 +195,62 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> Lookup {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Lookup(Arc::new(move |name: &str| {
+            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        }))
+    }
+
+    #[test]
+    fn the_environment_then_the_regions_file_then_the_table() {
+        let dir = std::env::temp_dir().join(format!("hwcloud-ecs-regions-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".huaweicloud")).unwrap();
+        let file = dir.join(".huaweicloud").join("regions.yaml");
+        std::fs::write(
+            &file,
+            "ECS:\n  - id: my-private-1\n    endpoint: https://ecs.private.example\n  - id: cn-north-4\n    endpoint: https://ecs.file.example\n",
+        )
+        .unwrap();
+        let home = dir.to_str().unwrap();
+        let both = lookup(&[
+            ("HOME", home),
+            ("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4", " https://ecs.env.example , https://backup.example"),
+        ]);
+        let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&both)).unwrap();
+        assert_eq!(endpoint.url(), "https://ecs.env.example");
+        assert_eq!(origin, Origin::Environment("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4".into()));
+        let file_only = lookup(&[("HOME", home)]);
+        let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&file_only)).unwrap();
+        assert_eq!(endpoint.url(), "https://ecs.file.example");
+        assert_eq!(origin, Origin::RegionsFile(file.clone()));
+        let (endpoint, _) = ecs_endpoint("my-private-1", Some(&file_only)).unwrap();
+        assert_eq!(endpoint.url(), "https://ecs.private.example");
+        let (endpoint, origin) = ecs_endpoint("cn-east-3", Some(&file_only)).unwrap();
+        assert_eq!(endpoint.url(), "https://ecs.cn-east-3.myhuaweicloud.com");
+        assert_eq!(origin, Origin::Derived("region"));
+        // Without a lookup, the table alone.
+        assert_eq!(ecs_endpoint("cn-north-4", None).unwrap().0.url(), "https://ecs.cn-north-4.myhuaweicloud.com");
+        assert!(ecs_endpoint("my-private-1", None).is_err());
+        // A missing default file is no error; a missing named one is.
+        let nowhere = lookup(&[("HOME", "/nonexistent-home")]);
+        assert!(ecs_endpoint("cn-north-4", Some(&nowhere)).is_ok());
+        let named = lookup(&[("HUAWEICLOUD_SDK_REGIONS_FILE", "/nonexistent/regions.yaml")]);
+        let err = ecs_endpoint("cn-north-4", Some(&named)).unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        // A broken file names itself and the line; a bad URL names its source.
+        std::fs::write(&file, "ECS:\n  - id: x\n\tendpoint: y\n").unwrap();
+        let err = ecs_endpoint("cn-north-4", Some(&file_only)).unwrap_err().to_string();
+        assert!(err.contains("regions.yaml, line 3"), "{err}");
+        let bad = lookup(&[("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4", "ftp://x")]);
+        let err = ecs_endpoint("cn-north-4", Some(&bad)).unwrap_err().to_string();
+        assert!(err.starts_with("configuration error: HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn every_known_region_maps_to_its_endpoint() {

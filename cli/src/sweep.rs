@@ -1,0 +1,496 @@
+//! `clear-password` and `audit`: the servers of one project or of every
+//! project of the account, each result recorded (with `--report`) and
+//! printed as soon as it is known, stoppable by Ctrl-C or a closed output.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hwcloud_ecs::{Bulk, Client, Error, Outcome, Progress, Project, ServerId};
+use serde_json::{json, Value};
+
+use crate::args::{Action, Sweep, Target};
+use crate::journal::Journal;
+use crate::out;
+use crate::password;
+use crate::report::{self, Place, Summary};
+
+/// The servers to work on, each with its project's client and its name
+/// when the listing gave it.
+pub struct Plan {
+    pub targets: Vec<(Client, ServerId)>,
+    pub names: Vec<Option<String>>,
+    /// Projects covered, and their regions.
+    pub projects: usize,
+    pub regions: Vec<String>,
+    /// Projects whose servers could not be listed (reported as they failed).
+    pub projects_failed: usize,
+    /// Servers left out because `--resume` found them done.
+    pub resumed: usize,
+}
+
+/// Why there is no plan.
+pub enum PlanError {
+    /// What the user typed or configured is wrong: nothing was sent (exit 2).
+    Usage(String),
+    /// A listing the run cannot go on without failed (exit 1).
+    Failed(String),
+}
+
+impl From<Error> for PlanError {
+    fn from(e: Error) -> Self {
+        PlanError::Usage(e.to_string())
+    }
+}
+
+/// Reads `--from-file` ids (or stdin for `-`); every id is validated here,
+/// before anything is sent, and a bad one is named with its file and line.
+pub fn ids_from_file(path: &str) -> Result<Vec<ServerId>, String> {
+    let read =
+        |reader: &mut dyn BufRead| -> std::io::Result<Vec<String>> { reader.lines().collect() };
+    let shown = if path == "-" { "standard input" } else { path };
+    let lines = if path == "-" {
+        read(&mut std::io::stdin().lock())
+    } else {
+        std::fs::File::open(path).and_then(|f| read(&mut std::io::BufReader::new(f)))
+    }
+    .map_err(|e| format!("cannot read server ids from {shown}: {e}"))?;
+    let mut ids = Vec::new();
+    for (number, line) in lines.iter().enumerate() {
+        let id = line.split('#').next().unwrap_or_default().trim();
+        if id.is_empty() {
+            continue;
+        }
+        let id = ServerId::new(id)
+            .map_err(|e| format!("{shown}, line {}: {e}", number.saturating_add(1)))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Prints (and records) one line about a project: skipped, or its listing
+/// failed.
+fn project_note(
+    project: &Project,
+    outcome: &str,
+    why: &str,
+    error: Option<&Error>,
+    json_output: bool,
+    journal: &mut Option<Journal>,
+) -> Result<(), PlanError> {
+    let mut entry = json!({
+        "schema": report::SCHEMA,
+        "type": "project",
+        "id": project.id.as_str(),
+        "name": project.name,
+        "region": project.region,
+        "outcome": outcome,
+        "reason": why,
+    });
+    if let Some(e) = error {
+        report::error_fields(&mut entry, e);
+    }
+    if let Some(journal) = journal {
+        journal.append(&entry).map_err(PlanError::Failed)?;
+    }
+    if json_output {
+        out::raw(&format!("{entry}\n"));
+    } else {
+        out::err(format_args!(
+            "{outcome} project {} ({}, region {}): {why}",
+            out::escape(&project.name),
+            project.id,
+            out::escape(&project.region)
+        ));
+    }
+    Ok(())
+}
+
+/// Gathers the servers from every source, without duplicates, in order,
+/// less those `--resume` finds done.
+pub fn plan(
+    sweep: &Sweep,
+    target: &Target,
+    journal: &mut Option<Journal>,
+) -> Result<Plan, PlanError> {
+    let done = match &sweep.resume {
+        Some(path) => crate::journal::done_in(path, sweep.action.command())
+            .map_err(PlanError::Usage)?,
+        None => HashSet::new(),
+    };
+    let mut plan = Plan {
+        targets: Vec::new(),
+        names: Vec::new(),
+        projects: 0,
+        regions: Vec::new(),
+        projects_failed: 0,
+        resumed: 0,
+    };
+    let add = |plan: &mut Plan, client: &Client, id: ServerId, name: Option<String>| {
+        plan.targets.push((client.clone(), id));
+        plan.names.push(name);
+    };
+    if sweep.all_projects {
+        let account = password::builder(target)?.build_account()?;
+        let projects = account.projects().map_err(|e| {
+            PlanError::Failed(format!(
+                "cannot list the account's projects at {}: {}",
+                account.iam_endpoint().url(),
+                report::with_hint(&e)
+            ))
+        })?;
+        for project in &projects {
+            if let Some(why) = project.skipped() {
+                project_note(project, "skipped", why, None, target.json, journal)?;
+                continue;
+            }
+            if !sweep.regions.is_empty() && !sweep.regions.contains(&project.region) {
+                continue;
+            }
+            let client = match account.client(project) {
+                Ok(client) => client,
+                Err(e) => {
+                    let why = format!("no ECS endpoint for its region: {e}");
+                    project_note(project, "skipped", &why, None, target.json, journal)?;
+                    continue;
+                }
+            };
+            let listed = match client.list_servers_matching(&sweep.filter()) {
+                Ok(listed) => listed,
+                // Refused credentials concern every project: stop here.
+                Err(e) if e.api().is_some_and(|a| a.status == 401) => {
+                    return Err(PlanError::Failed(format!(
+                        "cannot list the servers of project {}: {}",
+                        project.name,
+                        report::with_hint(&e)
+                    )))
+                }
+                Err(e) => {
+                    let why = format!("cannot list its servers: {}", report::with_hint(&e));
+                    project_note(project, "failed", &why, Some(&e), target.json, journal)?;
+                    plan.projects_failed += 1;
+                    continue;
+                }
+            };
+            plan.projects += 1;
+            if !plan.regions.contains(&project.region) {
+                plan.regions.push(project.region.clone());
+            }
+            for server in listed {
+                let id = ServerId::new(&server.id)?;
+                add(&mut plan, &client, id, Some(server.name));
+            }
+        }
+    } else {
+        let client = password::client(target)?;
+        for id in &sweep.servers {
+            add(&mut plan, &client, id.clone(), None);
+        }
+        if let Some(path) = &sweep.from_file {
+            for id in ids_from_file(path).map_err(PlanError::Usage)? {
+                add(&mut plan, &client, id, None);
+            }
+        }
+        if sweep.all_windows {
+            let listed = client.list_servers_matching(&sweep.filter()).map_err(|e| {
+                PlanError::Failed(format!(
+                    "cannot list the project's servers: {}",
+                    report::with_hint(&e)
+                ))
+            })?;
+            for server in listed {
+                let id = ServerId::new(&server.id)?;
+                add(&mut plan, &client, id, Some(server.name));
+            }
+        }
+        plan.projects = 1;
+        plan.regions.extend(client.region().map(str::to_owned));
+    }
+    let mut seen = HashSet::new();
+    let mut kept = Vec::with_capacity(plan.targets.len());
+    let mut names = Vec::with_capacity(plan.targets.len());
+    for ((client, id), name) in plan.targets.drain(..).zip(plan.names.drain(..)) {
+        let key = (client.project_id().as_str().to_owned(), id.as_str().to_owned());
+        if done.contains(&key) {
+            plan.resumed += 1;
+        } else if seen.insert(key) {
+            kept.push((client, id));
+            names.push(name);
+        }
+    }
+    plan.targets = kept;
+    plan.names = names;
+    Ok(plan)
+}
+
+/// Asks on the terminal before clearing every Windows server of a project
+/// or an account; true to go on.
+pub fn confirm(plan: &Plan) -> bool {
+    let scope = match plan.targets.first() {
+        Some((client, _)) if plan.projects == 1 => format!(
+            "of project {} at {}",
+            out::escape(client.project_id().as_str()),
+            out::escape(client.endpoint().url())
+        ),
+        _ => format!(
+            "in {} project(s) across {} region(s) ({})",
+            plan.projects,
+            plan.regions.len(),
+            out::escape(&plan.regions.join(", "))
+        ),
+    };
+    out::err_raw(&format!(
+        "About to clear the password record of {} Windows server(s) {scope}.\nContinue? [y/N] ",
+        plan.targets.len()
+    ));
+    let mut answer = String::new();
+    // One short line at most: whatever is typed, the read ends.
+    let read = std::io::Read::take(std::io::stdin().lock(), 64).read_line(&mut answer);
+    read.is_ok() && matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES")
+}
+
+/// Prints what would be cleared.
+pub fn dry_run(plan: &Plan, json_output: bool) {
+    let many = plan.projects > 1;
+    for ((client, id), name) in plan.targets.iter().zip(&plan.names) {
+        if json_output {
+            let entry = report::result_json(
+                "clear-password",
+                id,
+                name.as_deref(),
+                "would_clear",
+                Place::of(client),
+            );
+            out::raw(&format!("{entry}\n"));
+        } else {
+            out::line(format_args!(
+                "would clear {id}{}{}",
+                shown_name(name.as_deref()),
+                shown_place(client, many)
+            ));
+        }
+    }
+    if json_output {
+        out::raw(&format!(
+            "{}\n",
+            json!({"schema": report::SCHEMA, "type": "summary", "command": "clear-password", "dry_run": true, "total": plan.targets.len(), "projects": plan.projects, "regions": plan.regions})
+        ));
+    } else {
+        out::err(format_args!(
+            "dry run: {} server(s) would be cleared; nothing was sent",
+            plan.targets.len()
+        ));
+    }
+}
+
+/// How a run ended, for the exit code.
+pub enum Ended {
+    /// Every server (and project) came out fine; for an audit, `stored`
+    /// says whether any server still stores a password.
+    Fine { stored: bool },
+    SomeFailed,
+    Interrupted,
+    OutputClosed,
+    ReportFailed,
+}
+
+/// Works through every planned server, recording then printing each
+/// result as it comes; stops dispatching once `stop` is set (Ctrl-C,
+/// SIGTERM), stdout is closed, or the report cannot be written.
+pub fn run(
+    sweep: &Sweep,
+    plan: &Plan,
+    json_output: bool,
+    stop: &AtomicBool,
+    journal: &mut Option<Journal>,
+) -> Ended {
+    let command = sweep.action.command();
+    let bulk = match sweep.action {
+        Action::Clear => Bulk::clear(),
+        Action::Audit => Bulk::audit(),
+    }
+    .workers(sweep.concurrency)
+    .stop(stop);
+    let progress_line = std::io::stderr().is_terminal() && !plan.targets.is_empty();
+    let many = plan.projects > 1;
+    let mut last = None::<Progress>;
+    let mut not_attempted = Vec::new();
+    let mut reason = None;
+    let mut report_failed = false;
+    bulk.run(&plan.targets, |index, result, p| {
+        last = Some(p);
+        let (Some((client, id)), Some(name)) = (plan.targets.get(index), plan.names.get(index))
+        else {
+            return;
+        };
+        if let Err(Error::NotAttempted { reason: why }) = result {
+            not_attempted.push(id.as_str().to_owned());
+            reason.get_or_insert_with(|| why.clone());
+        }
+        let entry = result_entry(command, &bulk, id, name.as_deref(), client, result);
+        if let Some(journal) = journal.as_mut().filter(|_| !report_failed) {
+            if let Err(e) = journal.append(&entry) {
+                out::err(format_args!("error: {e}; stopping: no new server is sent"));
+                report_failed = true;
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+        if progress_line {
+            out::err_raw("\r\x1b[K");
+        }
+        let printed = if json_output {
+            out::raw(&format!("{entry}\n"))
+        } else {
+            out::line(result_line(&bulk, id, name.as_deref(), client, many, result))
+        };
+        if !printed {
+            // Nobody reads the results any more: send nothing new.
+            stop.store(true, Ordering::SeqCst);
+        }
+        if progress_line && p.done < p.total {
+            out::err_raw(&progress_text(sweep.action, p));
+        }
+    });
+    let Some(counts) = last else {
+        return Ended::Fine { stored: false };
+    };
+    let summary = Summary {
+        command,
+        counts,
+        not_attempted,
+        reason,
+        projects: plan.projects,
+        regions: plan.regions.clone(),
+        projects_failed: plan.projects_failed,
+        resumed: plan.resumed,
+    };
+    let interrupted = stop.load(Ordering::SeqCst) && !report_failed;
+    if let Some(journal) = journal.as_mut().filter(|_| !report_failed) {
+        if let Err(e) = journal.append(&summary.json(interrupted)) {
+            out::err(format_args!("error: {e}"));
+            report_failed = true;
+        }
+    }
+    summary.print(json_output, interrupted && !out::stdout_closed());
+    let unfinished = counts.failed + counts.not_found + counts.not_attempted + plan.projects_failed;
+    if report_failed {
+        Ended::ReportFailed
+    } else if out::stdout_closed() {
+        Ended::OutputClosed
+    } else if interrupted {
+        Ended::Interrupted
+    } else if unfinished > 0 {
+        Ended::SomeFailed
+    } else {
+        Ended::Fine {
+            stored: counts.stored > 0,
+        }
+    }
+}
+
+fn progress_text(action: Action, p: Progress) -> String {
+    let mut text = match action {
+        Action::Clear => format!(
+            "{}/{}: cleared {}, not found {}, failed {}",
+            p.done, p.total, p.cleared, p.not_found, p.failed
+        ),
+        Action::Audit => format!(
+            "{}/{}: stored {}, none stored {}, failed {}",
+            p.done, p.total, p.stored, p.none_stored, p.failed
+        ),
+    };
+    if p.throttled > 0 {
+        text.push_str(&format!(", throttled {}", p.throttled));
+    }
+    if let Some(rate) = p.rate {
+        text.push_str(&format!(", pacing at {rate:.1}/s"));
+    }
+    text
+}
+
+fn shown_name(name: Option<&str>) -> String {
+    name.map(|n| format!("  ({})", out::escape(n))).unwrap_or_default()
+}
+
+/// The project and region of a server, in runs over several projects.
+fn shown_place(client: &Client, many: bool) -> String {
+    if !many {
+        return String::new();
+    }
+    format!(
+        "  [{} {}]",
+        client.region().unwrap_or("-"),
+        client.project_id()
+    )
+}
+
+/// One server's line: what happened, then the gateway's words.
+fn result_line(
+    bulk: &Bulk<'_>,
+    id: &ServerId,
+    name: Option<&str>,
+    client: &Client,
+    many: bool,
+    result: &Result<Outcome, Error>,
+) -> String {
+    let word = bulk.word(result).replace('_', " ");
+    let head = format!("{word:<13} {id}{}{}", shown_name(name), shown_place(client, many));
+    match result {
+        Ok(o) => format!(
+            "{head}  HTTP {}, request id {}",
+            o.status(),
+            o.request_id().unwrap_or("none")
+        ),
+        Err(e) => format!("{head}  {}", report::with_hint(e)),
+    }
+}
+
+fn result_entry(
+    command: &str,
+    bulk: &Bulk<'_>,
+    id: &ServerId,
+    name: Option<&str>,
+    client: &Client,
+    result: &Result<Outcome, Error>,
+) -> Value {
+    let mut entry = report::result_json(command, id, name, bulk.word(result), Place::of(client));
+    match result {
+        Ok(o) => {
+            entry["status"] = json!(o.status());
+            entry["request_id"] = json!(o.request_id());
+        }
+        Err(e) => report::error_fields(&mut entry, e),
+    }
+    entry
+}
+
+/// The report's first line: the command, its scope and its filters.
+pub fn header(sweep: &Sweep, target: &Target) -> Value {
+    json!({
+        "schema": report::SCHEMA,
+        "type": "header",
+        "command": sweep.action.command(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "started_at_unix": unix_now(),
+        "scope": {
+            "all_projects": sweep.all_projects,
+            "all_windows": sweep.all_windows,
+            "servers": sweep.servers.iter().map(ServerId::as_str).collect::<Vec<_>>(),
+            "from_file": sweep.from_file,
+            "project_id": target.project_id,
+            "region": target.region,
+            "endpoint": target.endpoint,
+        },
+        "filters": sweep.filters_json(),
+        "resumed_from": sweep.resume,
+    })
+}
+
+/// Now, in seconds since 1970, for the report's header.
+// The report's own time stamp, not a signing time.
+#[allow(clippy::disallowed_methods)]
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

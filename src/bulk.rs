@@ -1,0 +1,408 @@
+//! Bulk runs: clearing or auditing many servers, of one project or of many,
+//! with a bounded number of worker threads, stoppable, each result reported
+//! as it is known. One outcome model serves the progress counts, the
+//! caller's lines and its summaries.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// Worker threads a [`Bulk`] run uses unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// What a bulk run found or did for one server whose call succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The password record was deleted (`clear`).
+    Cleared {
+        /// HTTP status (204 from ECS; any 2xx is success).
+        status: u16,
+        /// The gateway's request id, for audit trails.
+        request_id: Option<String>,
+    },
+    /// A generated password is still stored (`audit`). The ciphertext is
+    /// not kept: an audit proves presence, it does not collect passwords.
+    Stored {
+        /// HTTP status of the answer.
+        status: u16,
+        /// The gateway's request id.
+        request_id: Option<String>,
+    },
+    /// No password is stored (`audit`): never generated, or cleared.
+    NoneStored {
+        /// HTTP status of the answer.
+        status: u16,
+        /// The gateway's request id.
+        request_id: Option<String>,
+    },
+}
+
+impl Outcome {
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            Outcome::Cleared { status, .. }
+            | Outcome::Stored { status, .. }
+            | Outcome::NoneStored { status, .. } => *status,
+        }
+    }
+
+    /// The gateway's request id.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Outcome::Cleared { request_id, .. }
+            | Outcome::Stored { request_id, .. }
+            | Outcome::NoneStored { request_id, .. } => request_id.as_deref(),
+        }
+    }
+}
+
+/// The six outcomes a server of a bulk run can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Cleared,
+    Stored,
+    NoneStored,
+    NotFound,
+    Failed,
+    NotAttempted,
+}
+
+impl Kind {
+    /// The word `--json` prints: part of the CLI's schema.
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Cleared => "cleared",
+            Kind::Stored => "stored",
+            Kind::NoneStored => "none_stored",
+            Kind::NotFound => "not_found",
+            Kind::Failed => "failed",
+            Kind::NotAttempted => "not_attempted",
+        }
+    }
+}
+
+/// What a bulk run does to each server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Clear,
+    Audit,
+}
+
+/// How far a bulk run has got, passed to the result callback.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Servers finished (either way), not-attempted ones included.
+    pub done: usize,
+    /// Servers in the run.
+    pub total: usize,
+    /// Servers whose password record was deleted (`clear`).
+    pub cleared: usize,
+    /// Servers that still store a password (`audit`).
+    pub stored: usize,
+    /// Servers that store none (`audit`).
+    pub none_stored: usize,
+    /// Servers the service said do not exist (`clear`; an audit counts them
+    /// failed, since it cannot prove anything about them).
+    pub not_found: usize,
+    /// Servers that failed for any other reason; the counts add up to `done`.
+    pub failed: usize,
+    /// Servers for which nothing was sent, because the run (or their
+    /// project) stopped.
+    pub not_attempted: usize,
+    /// Throttled answers since the run began (each retried, not failed).
+    pub throttled: u64,
+    /// The rate the first project's client paces at, in requests a second,
+    /// once its gateway has throttled it (or under an explicit cap).
+    pub rate: Option<f64>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Progress {
+            done: 0,
+            total,
+            cleared: 0,
+            stored: 0,
+            none_stored: 0,
+            not_found: 0,
+            failed: 0,
+            not_attempted: 0,
+            throttled: 0,
+            rate: None,
+        }
+    }
+}
+
+/// A bulk run: what to do to each server, how many at once, and when to stop.
+///
+/// Every server is reported once to the callback, `on_result(index,
+/// result, progress)`, one call at a time: first as each finishes, then, in
+/// input order, the servers not sent. A failure of one server does not stop
+/// the others, except one that every later call would repeat
+/// ([`Error::stops_bulk_run`]): refused credentials (401) stop the whole
+/// run, since every project shares the AK and the real gateway locks an AK
+/// after repeated signature failures; a refusal limited to one project (403
+/// with a gateway code, or `APIGW.0101`) stops that project only. Servers
+/// not sent are [`Error::NotAttempted`] with the reason.
+///
+/// Servers of several projects are sent in turn, project by project, so
+/// that one slow or throttled gateway does not hold every worker while
+/// another gateway idles; each endpoint is paced by its own governor.
+///
+/// ```
+/// use std::sync::atomic::AtomicBool;
+/// use hwcloud_ecs_fake::FakeGateway;
+/// use hwcloud_ecs::{Bulk, Client, Credentials, Outcome};
+///
+/// let creds = Credentials::new("AK", "SK")?;
+/// let gateway = FakeGateway::builder(creds.clone(), "p1").server("a", "X").server("b", "Y").start()?;
+/// let client = Client::builder().credentials(creds).project_id("p1").endpoint(gateway.endpoint()).build()?;
+/// let stop = AtomicBool::new(false);
+/// let clear = Bulk::clear().workers(4).stop(&stop);
+/// let results = clear.run_on(&client, &["a", "nope", "b"], |_, result, progress| {
+///     println!("{} ({}/{})", clear.word(result), progress.done, progress.total);
+/// });
+/// assert!(matches!(results[0], Ok(Outcome::Cleared { .. })));
+/// assert_eq!(clear.word(&results[1]), "not_found");
+/// let audit = Bulk::audit().run_on(&client, &["a"], |_, _, _| {});
+/// assert!(matches!(audit[0], Ok(Outcome::NoneStored { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Bulk<'a> {
+    action: Action,
+    workers: usize,
+    stop: Option<&'a AtomicBool>,
+}
+
+impl<'a> Bulk<'a> {
+    /// Clears each server's password record ([`Client::clear_password`]).
+    pub fn clear() -> Self {
+        Bulk {
+            action: Action::Clear,
+            workers: DEFAULT_CONCURRENCY,
+            stop: None,
+        }
+    }
+
+    /// Reads whether each server stores a password ([`Client::get_password`]),
+    /// keeping no ciphertext.
+    pub fn audit() -> Self {
+        Bulk {
+            action: Action::Audit,
+            ..Bulk::clear()
+        }
+    }
+
+    /// At most `workers` calls at once across every project (at least one).
+    /// Defaults to [`DEFAULT_CONCURRENCY`].
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Sends no new server once `stop` is true (a signal handler, a closed
+    /// output); the calls in flight finish within their deadline. Defaults
+    /// to never stopping early.
+    pub fn stop(mut self, stop: &'a AtomicBool) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// The outcome's word, as the CLI's `--json` spells it: `cleared`,
+    /// `stored`, `none_stored`, `not_found`, `failed` or `not_attempted`.
+    pub fn word(&self, result: &Result<Outcome, Error>) -> &'static str {
+        self.kind(result).word()
+    }
+
+    fn kind(&self, result: &Result<Outcome, Error>) -> Kind {
+        match result {
+            Ok(Outcome::Cleared { .. }) => Kind::Cleared,
+            Ok(Outcome::Stored { .. }) => Kind::Stored,
+            Ok(Outcome::NoneStored { .. }) => Kind::NoneStored,
+            Err(Error::NotAttempted { .. }) => Kind::NotAttempted,
+            Err(e) if e.is_not_found() && self.action == Action::Clear => Kind::NotFound,
+            Err(_) => Kind::Failed,
+        }
+    }
+
+    /// Runs over the servers of one client's project.
+    pub fn run_on<S, F>(&self, client: &Client, server_ids: &[S], on_result: F) -> Vec<Result<Outcome, Error>>
+    where
+        S: AsRef<str> + Sync,
+        F: FnMut(usize, &Result<Outcome, Error>, Progress) + Send,
+    {
+        let targets: Vec<(&Client, &str)> =
+            server_ids.iter().map(|id| (client, id.as_ref())).collect();
+        self.run(&targets, on_result)
+    }
+
+    /// Runs over `(client, server id)` pairs, the clients of any projects
+    /// (see [`crate::Account::client`]). Results come back in input order.
+    pub fn run<C, S, F>(&self, targets: &[(C, S)], on_result: F) -> Vec<Result<Outcome, Error>>
+    where
+        C: Borrow<Client> + Sync,
+        S: AsRef<str> + Sync,
+        F: FnMut(usize, &Result<Outcome, Error>, Progress) + Send,
+    {
+        let order = interleaved(targets);
+        let projects: Vec<&Client> = first_of_each(targets);
+        let throttled_before: u64 = projects.iter().map(|c| c.throttled()).sum();
+        let next = AtomicUsize::new(0);
+        // Why a project (or, under the key `None`, every project) stopped.
+        let refused: Mutex<HashMap<Option<usize>, String>> = Mutex::new(HashMap::new());
+        let reporting = Mutex::new((Progress::new(targets.len()), on_result));
+        let slots: Vec<Mutex<Option<Result<Outcome, Error>>>> =
+            targets.iter().map(|_| Mutex::new(None)).collect();
+        let everything_stopped = || {
+            self.stop.is_some_and(|s| s.load(Ordering::SeqCst))
+                || crate::lock(&refused).contains_key(&None)
+        };
+        let report = |index: usize, result: &Result<Outcome, Error>| {
+            let mut guard = crate::lock(&reporting);
+            let (progress, on_result) = &mut *guard;
+            self.count(progress, result);
+            progress.throttled = projects
+                .iter()
+                .map(|c| c.throttled())
+                .sum::<u64>()
+                .saturating_sub(throttled_before);
+            progress.rate = projects.first().and_then(|c| c.sending_rate());
+            on_result(index, result, *progress);
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..self.workers.clamp(1, targets.len().max(1)) {
+                scope.spawn(|| loop {
+                    if everything_stopped() {
+                        break;
+                    }
+                    let turn = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(&index) = order.get(turn) else {
+                        break;
+                    };
+                    let (Some((client, id)), Some(slot)) = (targets.get(index), slots.get(index))
+                    else {
+                        break;
+                    };
+                    let client: &Client = client.borrow();
+                    let project = project_key(client);
+                    if crate::lock(&refused).contains_key(&Some(project)) {
+                        continue;
+                    }
+                    let result = self.one(client, id.as_ref());
+                    if let Err(e) = &result {
+                        if e.stops_bulk_run() {
+                            let scope = (!e.stops_every_project()).then_some(project);
+                            crate::lock(&refused).entry(scope).or_insert_with(|| {
+                                format!(
+                                    "the run stopped {} when server {} was refused: {e}",
+                                    if scope.is_some() { "for this project" } else { "everywhere" },
+                                    id.as_ref()
+                                )
+                            });
+                        }
+                    }
+                    report(index, &result);
+                    *crate::lock(slot) = Some(result);
+                });
+            }
+        });
+        let refused = refused.into_inner().unwrap_or_else(|p| p.into_inner());
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(index, slot)| {
+                let taken = slot.into_inner().unwrap_or_else(|p| p.into_inner());
+                taken.unwrap_or_else(|| {
+                    let project = targets.get(index).map(|(c, _)| project_key(c.borrow()));
+                    let reason = project
+                        .and_then(|p| refused.get(&Some(p)))
+                        .or_else(|| refused.get(&None))
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            "the run was stopped before this server was sent".to_owned()
+                        });
+                    let result = Err(Error::NotAttempted { reason });
+                    report(index, &result);
+                    result
+                })
+            })
+            .collect()
+    }
+
+    /// The one call a server gets.
+    fn one(&self, client: &Client, id: &str) -> Result<Outcome, Error> {
+        match self.action {
+            Action::Clear => client.clear_password(id).map(|c| Outcome::Cleared {
+                status: c.status,
+                request_id: c.request_id,
+            }),
+            Action::Audit => client.get_password(id).map(|p| {
+                let (status, request_id) = (p.status, p.request_id);
+                if p.ciphertext.is_some() {
+                    Outcome::Stored { status, request_id }
+                } else {
+                    Outcome::NoneStored { status, request_id }
+                }
+            }),
+        }
+    }
+
+    fn count(&self, progress: &mut Progress, result: &Result<Outcome, Error>) {
+        progress.done += 1;
+        let counter = match self.kind(result) {
+            Kind::Cleared => &mut progress.cleared,
+            Kind::Stored => &mut progress.stored,
+            Kind::NoneStored => &mut progress.none_stored,
+            Kind::NotFound => &mut progress.not_found,
+            Kind::NotAttempted => &mut progress.not_attempted,
+            Kind::Failed => &mut progress.failed,
+        };
+        *counter += 1;
+    }
+}
+
+/// A project's identity within one run: its client's shared state.
+fn project_key(client: &Client) -> usize {
+    client.identity()
+}
+
+/// The clients of the run, each once, in order of first appearance.
+fn first_of_each<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Vec<&Client> {
+    let mut seen = Vec::new();
+    let mut clients: Vec<&Client> = Vec::new();
+    for (client, _) in targets {
+        let client = client.borrow();
+        if !seen.contains(&project_key(client)) {
+            seen.push(project_key(client));
+            clients.push(client);
+        }
+    }
+    clients
+}
+
+/// The order servers are sent in: one of each project in turn, each
+/// project's servers in input order.
+fn interleaved<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Vec<usize> {
+    let mut queues: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (index, (client, _)) in targets.iter().enumerate() {
+        let key = project_key(client.borrow());
+        match queues.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, queue)) => queue.push(index),
+            None => queues.push((key, vec![index])),
+        }
+    }
+    let mut order = Vec::with_capacity(targets.len());
+    let longest = queues.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
+    for turn in 0..longest {
+        order.extend(queues.iter().filter_map(|(_, q)| q.get(turn)));
+    }
+    order
+}
