@@ -29,7 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let started = Instant::now();
-    let results = hwcloud_ecs::Bulk::clear().workers(THREADS).run_on(&client, &ids, |_, _, _| {});
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(THREADS)
+        .run_on(&client, &ids, |_, _, _| {});
     let took = started.elapsed();
     let failed = results.iter().filter(|r| r.is_err()).count();
     let ideal = LATENCY * SERVERS as u32 / THREADS as u32;

@@ -41,7 +41,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .endpoint(gateway.endpoint())
             .build()?;
         let started = Instant::now();
-        let results = hwcloud_ecs::Bulk::clear().workers(WORKERS).run_on(&client, &ids, |_, _, _| {});
+        let results =
+            hwcloud_ecs::Bulk::clear()
+                .workers(WORKERS)
+                .run_on(&client, &ids, |_, _, _| {});
         let took = started.elapsed();
         let failed = results.iter().filter(|r| r.is_err()).count();
         let stats = gateway.rate_stats();

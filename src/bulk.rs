@@ -4,8 +4,8 @@
 //! caller's lines and its summaries.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::client::Client;
@@ -152,9 +152,10 @@ impl Progress {
 /// with a gateway code, or `APIGW.0101`) stops that project only. Servers
 /// not sent are [`Error::NotAttempted`] with the reason.
 ///
-/// Servers of several projects are sent in turn, project by project, so
-/// that one slow or throttled gateway does not hold every worker while
-/// another gateway idles; each endpoint is paced by its own governor.
+/// A free worker takes the next server of the project with the fewest
+/// calls in flight, so that one slow or throttled gateway holds only the
+/// workers it has while the other projects keep going; each endpoint is
+/// paced by its own governor.
 ///
 /// ```
 /// use std::sync::atomic::AtomicBool;
@@ -234,7 +235,12 @@ impl<'a> Bulk<'a> {
     }
 
     /// Runs over the servers of one client's project.
-    pub fn run_on<S, F>(&self, client: &Client, server_ids: &[S], on_result: F) -> Vec<Result<Outcome, Error>>
+    pub fn run_on<S, F>(
+        &self,
+        client: &Client,
+        server_ids: &[S],
+        on_result: F,
+    ) -> Vec<Result<Outcome, Error>>
     where
         S: AsRef<str> + Sync,
         F: FnMut(usize, &Result<Outcome, Error>, Progress) + Send,
@@ -252,19 +258,13 @@ impl<'a> Bulk<'a> {
         S: AsRef<str> + Sync,
         F: FnMut(usize, &Result<Outcome, Error>, Progress) + Send,
     {
-        let order = interleaved(targets);
         let projects: Vec<&Client> = first_of_each(targets);
         let throttled_before: u64 = projects.iter().map(|c| c.throttled()).sum();
-        let next = AtomicUsize::new(0);
-        // Why a project (or, under the key `None`, every project) stopped.
-        let refused: Mutex<HashMap<Option<usize>, String>> = Mutex::new(HashMap::new());
+        let scheduler = Mutex::new(Scheduler::new(targets));
         let reporting = Mutex::new((Progress::new(targets.len()), on_result));
         let slots: Vec<Mutex<Option<Result<Outcome, Error>>>> =
             targets.iter().map(|_| Mutex::new(None)).collect();
-        let everything_stopped = || {
-            self.stop.is_some_and(|s| s.load(Ordering::SeqCst))
-                || crate::lock(&refused).contains_key(&None)
-        };
+        let stopped = || self.stop.is_some_and(|s| s.load(Ordering::SeqCst));
         let report = |index: usize, result: &Result<Outcome, Error>| {
             let mut guard = crate::lock(&reporting);
             let (progress, on_result) = &mut *guard;
@@ -280,33 +280,24 @@ impl<'a> Bulk<'a> {
         std::thread::scope(|scope| {
             for _ in 0..self.workers.clamp(1, targets.len().max(1)) {
                 scope.spawn(|| loop {
-                    if everything_stopped() {
+                    if stopped() {
                         break;
                     }
-                    let turn = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&index) = order.get(turn) else {
+                    let Some((queue, index)) = crate::lock(&scheduler).take() else {
                         break;
                     };
                     let (Some((client, id)), Some(slot)) = (targets.get(index), slots.get(index))
                     else {
                         break;
                     };
-                    let client: &Client = client.borrow();
-                    let project = project_key(client);
-                    if crate::lock(&refused).contains_key(&Some(project)) {
-                        continue;
-                    }
-                    let result = self.one(client, id.as_ref());
-                    if let Err(e) = &result {
-                        if e.stops_bulk_run() {
-                            let scope = (!e.stops_every_project()).then_some(project);
-                            crate::lock(&refused).entry(scope).or_insert_with(|| {
-                                format!(
-                                    "the run stopped {} when server {} was refused: {e}",
-                                    if scope.is_some() { "for this project" } else { "everywhere" },
-                                    id.as_ref()
-                                )
-                            });
+                    let result = self.one(client.borrow(), id.as_ref());
+                    {
+                        let mut scheduler = crate::lock(&scheduler);
+                        scheduler.finish(queue);
+                        if let Err(e) = &result {
+                            if e.stops_bulk_run() {
+                                scheduler.refuse(queue, e.stops_every_project(), id.as_ref(), e);
+                            }
                         }
                     }
                     report(index, &result);
@@ -314,22 +305,16 @@ impl<'a> Bulk<'a> {
                 });
             }
         });
-        let refused = refused.into_inner().unwrap_or_else(|p| p.into_inner());
+        let scheduler = scheduler.into_inner().unwrap_or_else(|p| p.into_inner());
         slots
             .into_iter()
             .enumerate()
             .map(|(index, slot)| {
                 let taken = slot.into_inner().unwrap_or_else(|p| p.into_inner());
                 taken.unwrap_or_else(|| {
-                    let project = targets.get(index).map(|(c, _)| project_key(c.borrow()));
-                    let reason = project
-                        .and_then(|p| refused.get(&Some(p)))
-                        .or_else(|| refused.get(&None))
-                        .cloned()
-                        .unwrap_or_else(|| {
-                            "the run was stopped before this server was sent".to_owned()
-                        });
-                    let result = Err(Error::NotAttempted { reason });
+                    let result = Err(Error::NotAttempted {
+                        reason: scheduler.reason(index),
+                    });
                     report(index, &result);
                     result
                 })
@@ -388,21 +373,104 @@ fn first_of_each<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Vec<&Client> {
     clients
 }
 
-/// The order servers are sent in: one of each project in turn, each
-/// project's servers in input order.
-fn interleaved<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Vec<usize> {
-    let mut queues: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (index, (client, _)) in targets.iter().enumerate() {
-        let key = project_key(client.borrow());
-        match queues.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, queue)) => queue.push(index),
-            None => queues.push((key, vec![index])),
+/// Which server goes next: each project has a queue, and a free worker
+/// takes the next server of the project with the fewest calls in flight
+/// (in turn among equals), so that a slow or throttled gateway holds only
+/// the workers it already has while the others keep going. A refused
+/// project's queue is closed; a refusal of the credentials closes them all.
+struct Scheduler {
+    /// Each project's key, the indices of its servers not yet taken, and
+    /// its calls in flight.
+    queues: Vec<(usize, VecDeque<usize>, usize)>,
+    /// The queue of each target, by index.
+    queue_of: Vec<usize>,
+    /// Where the search for the next queue starts.
+    turn: usize,
+    /// Why a queue was closed, by queue; `everywhere` when all were.
+    refused: HashMap<usize, String>,
+    everywhere: Option<String>,
+}
+
+impl Scheduler {
+    fn new<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Self {
+        let mut queues: Vec<(usize, VecDeque<usize>, usize)> = Vec::new();
+        let mut queue_of = Vec::with_capacity(targets.len());
+        for (index, (client, _)) in targets.iter().enumerate() {
+            let key = project_key(client.borrow());
+            let queue = match queues.iter().position(|(k, _, _)| *k == key) {
+                Some(queue) => queue,
+                None => {
+                    queues.push((key, VecDeque::new(), 0));
+                    queues.len() - 1
+                }
+            };
+            if let Some((_, waiting, _)) = queues.get_mut(queue) {
+                waiting.push_back(index);
+            }
+            queue_of.push(queue);
+        }
+        Scheduler {
+            queues,
+            queue_of,
+            turn: 0,
+            refused: HashMap::new(),
+            everywhere: None,
         }
     }
-    let mut order = Vec::with_capacity(targets.len());
-    let longest = queues.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
-    for turn in 0..longest {
-        order.extend(queues.iter().filter_map(|(_, q)| q.get(turn)));
+
+    /// The next server to send, as (its queue, its index).
+    fn take(&mut self) -> Option<(usize, usize)> {
+        if self.everywhere.is_some() {
+            return None;
+        }
+        let count = self.queues.len();
+        let mut best: Option<(usize, usize)> = None;
+        for step in 0..count {
+            let queue = (self.turn + step) % count;
+            let Some((_, waiting, in_flight)) = self.queues.get(queue) else {
+                continue;
+            };
+            let open = !waiting.is_empty() && !self.refused.contains_key(&queue);
+            if open && best.is_none_or(|(_, fewest)| *in_flight < fewest) {
+                best = Some((queue, *in_flight));
+            }
+        }
+        let (queue, _) = best?;
+        let (_, waiting, in_flight) = self.queues.get_mut(queue)?;
+        let index = waiting.pop_front()?;
+        *in_flight += 1;
+        self.turn = (queue + 1) % count;
+        Some((queue, index))
     }
-    order
+
+    fn finish(&mut self, queue: usize) {
+        if let Some((_, _, in_flight)) = self.queues.get_mut(queue) {
+            *in_flight = in_flight.saturating_sub(1);
+        }
+    }
+
+    /// Closes `queue` (or every queue) after `server` was refused with `error`.
+    fn refuse(&mut self, queue: usize, everywhere: bool, server: &str, error: &Error) {
+        let scope = if everywhere {
+            "everywhere"
+        } else {
+            "for this project"
+        };
+        let reason = format!("the run stopped {scope} when server {server} was refused: {error}");
+        if everywhere {
+            self.everywhere.get_or_insert(reason);
+        } else {
+            self.refused.entry(queue).or_insert(reason);
+        }
+    }
+
+    /// Why the server at `index` was not sent.
+    fn reason(&self, index: usize) -> String {
+        self.queue_of
+            .get(index)
+            .and_then(|queue| self.refused.get(queue))
+            .or(self.everywhere.as_ref())
+            .cloned()
+            .unwrap_or_else(|| "the run was stopped before this server was sent".to_owned())
+    }
 }

@@ -47,14 +47,14 @@ mod request;
 pub mod sign;
 mod transport;
 
+pub use bulk::{Bulk, Outcome, Progress, DEFAULT_CONCURRENCY};
 pub use client::{Account, ApiVersion, Client, ClientBuilder, Project, RetryPolicy, Setting};
-pub use config::{env, CredentialSource, Origin, REGIONS};
+pub use config::{env, Origin, REGIONS};
 pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
-pub use bulk::{Bulk, Outcome, Progress, DEFAULT_CONCURRENCY};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
 pub use listing::{Server, ServerFilter, MAX_LISTED};

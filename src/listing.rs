@@ -128,7 +128,10 @@ impl ServerFilter {
                 return Err(Error::invalid("tag key", format!("{key:?} holds '='")));
             }
             if value.chars().any(char::is_control) {
-                return Err(Error::invalid("tag value", format!("{value:?} holds control characters")));
+                return Err(Error::invalid(
+                    "tag value",
+                    format!("{value:?} holds control characters"),
+                ));
             }
         }
         Ok(())
@@ -162,7 +165,10 @@ impl ServerFilter {
                 .enterprise_project
                 .as_deref()
                 .is_none_or(|id| text("enterprise_project_id") == Some(id))
-            && self.tags.iter().all(|(key, value)| has_tag(item, key, value))
+            && self
+                .tags
+                .iter()
+                .all(|(key, value)| has_tag(item, key, value))
     }
 }
 
@@ -172,11 +178,9 @@ fn has_tag(item: &Value, key: &str, value: &str) -> bool {
     item.get("tags")
         .and_then(Value::as_array)
         .is_some_and(|tags| {
-            tags.iter().filter_map(Value::as_str).any(|tag| {
-                tag.split_once('=')
-                    .map_or((tag, ""), |(k, v)| (k, v))
-                    == (key, value)
-            })
+            tags.iter()
+                .filter_map(Value::as_str)
+                .any(|tag| tag.split_once('=').map_or((tag, ""), |(k, v)| (k, v)) == (key, value))
         })
 }
 
@@ -237,8 +241,8 @@ impl Client {
         let mut last_page = u64::MAX;
         loop {
             pages += 1;
-            let mut request = ApiRequest::new("GET", path.as_str())
-                .query("limit", LIST_PAGE_SIZE.to_string());
+            let mut request =
+                ApiRequest::new("GET", path.as_str()).query("limit", LIST_PAGE_SIZE.to_string());
             match (by_offset, &marker) {
                 (Some(page), _) => request = request.query("offset", page.to_string()),
                 (None, Some(id)) => request = request.query("marker", id.clone()),
@@ -254,8 +258,9 @@ impl Client {
                 reason,
                 snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
             };
-            let (count, items) = parse_page(&response.body, |server, item| filter.keeps(server, item))
-                .map_err(bad)?;
+            let (count, items) =
+                parse_page(&response.body, |server, item| filter.keeps(server, item))
+                    .map_err(bad)?;
             // Ends an empty page even if `count` promised more, so that a
             // shrinking fleet cannot loop us for ever.
             let Some(last_id) = items.last().map(|(server, _)| server.id.clone()) else {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use hwcloud_ecs::{ClientBuilder, CredentialSource, Credentials, Error};
+use hwcloud_ecs::{ClientBuilder, Credentials, Error, Origin};
 
 mod common;
 use common::never_the_real_services;
@@ -55,7 +55,10 @@ fn environment_wins_over_the_profile_file() {
     let (creds, source) = Credentials::from_chain_with(env.lookup()).unwrap();
     assert_eq!(creds.access_key(), "AKENV");
     assert!(!creds.has_security_token());
-    assert_eq!(source, CredentialSource::Environment);
+    assert_eq!(
+        source,
+        Origin::Environment("HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK".into())
+    );
 }
 
 #[test]
@@ -68,7 +71,7 @@ fn the_profile_file_is_used_when_the_environment_has_nothing() {
     let (creds, source) = Credentials::from_chain_with(env.lookup()).unwrap();
     assert_eq!(creds.access_key(), "AKFILE");
     assert!(creds.has_security_token());
-    assert_eq!(source, CredentialSource::ProfileFile(file.clone()));
+    assert_eq!(source, Origin::CredentialsFile(file.clone()));
 
     // The project id follows: environment, then the file.
     let client = ClientBuilder::from_env_with(env.lookup())

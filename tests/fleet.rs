@@ -61,7 +61,11 @@ fn listing_follows_every_page_a_thousand_at_a_time() {
         pages[0]
     );
     // The next page starts after the last server of the one before.
-    assert!(pages[1].ends_with("limit=1000&marker=srv-0999"), "{}", pages[1]);
+    assert!(
+        pages[1].ends_with("limit=1000&marker=srv-0999"),
+        "{}",
+        pages[1]
+    );
 }
 
 #[test]
@@ -118,7 +122,10 @@ fn a_listing_that_ignores_both_marker_and_offset_ends_with_an_invalid_response()
         } else {
             // Page 1, then 1 again by marker, then 1 again by number.
             assert_eq!(pages, 3, "{err}");
-            assert!(err.to_string().contains("ignores both marker and offset"), "{err}");
+            assert!(
+                err.to_string().contains("ignores both marker and offset"),
+                "{err}"
+            );
         }
         assert!(started.elapsed() < Duration::from_secs(20));
     }
@@ -165,7 +172,9 @@ fn bulk_clear_runs_in_parallel_keeps_order_and_survives_failures() {
     ids.insert(7, "ghost".into());
 
     let started = Instant::now();
-    let results = hwcloud_ecs::Bulk::clear().workers(8).run_on(&client, &ids, |_, _, _| {});
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(8)
+        .run_on(&client, &ids, |_, _, _| {});
     let took = started.elapsed();
 
     assert_eq!(results.len(), ids.len());
@@ -208,9 +217,11 @@ fn progress_reports_every_server() {
     let gateway = fleet(20, Duration::ZERO);
     let ids: Vec<String> = (0..20).map(|i| format!("srv-{i:04}")).collect();
     let seen = std::sync::Mutex::new(Vec::new());
-    hwcloud_ecs::Bulk::clear().workers(4).run_on(&client(&gateway), &ids, |_, _, p| {
-        seen.lock().unwrap().push((p.done, p.failed, p.total))
-    });
+    hwcloud_ecs::Bulk::clear()
+        .workers(4)
+        .run_on(&client(&gateway), &ids, |_, _, p| {
+            seen.lock().unwrap().push((p.done, p.failed, p.total))
+        });
     let mut seen = seen.into_inner().unwrap();
     seen.sort();
     assert_eq!(seen.len(), 20);

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::{Client, ClientBuilder, CredentialSource, Credentials, Error};
+use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, Origin};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 
 mod common;
@@ -117,7 +117,7 @@ fn a_service_without_session_tokens_is_asked_without_one() {
         )]);
         let (creds, source) = Credentials::from_chain_with(lookup).unwrap();
         assert_eq!(creds.access_key(), FakeMetadata::access_key(1));
-        assert!(matches!(source, CredentialSource::EcsMetadata { .. }));
+        assert!(matches!(source, Origin::EcsMetadata(_)));
         let seen = metadata.requests();
         assert_eq!(seen.len(), 2, "{tokens:?}: {seen:?}");
         assert!(!seen[1].had_token, "{tokens:?}");
@@ -136,7 +136,10 @@ fn the_environment_and_the_profile_file_win_over_the_metadata_service() {
     .unwrap();
     assert_eq!(
         (creds.access_key(), source),
-        ("AKENV", CredentialSource::Environment)
+        (
+            "AKENV",
+            Origin::Environment("HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK".into())
+        )
     );
 
     let dir = std::env::temp_dir().join(format!("hwcloud-ecs-metadata-{}", std::process::id()));
@@ -152,7 +155,7 @@ fn the_environment_and_the_profile_file_win_over_the_metadata_service() {
     ]))
     .unwrap();
     assert_eq!(creds.access_key(), "AKFILE");
-    assert_eq!(source, CredentialSource::ProfileFile(file));
+    assert_eq!(source, Origin::CredentialsFile(file));
     assert!(
         metadata.requests().is_empty(),
         "the metadata service was asked although the chain had credentials"
@@ -474,7 +477,10 @@ fn credentials_handed_out_expired_are_never_used_to_sign() {
     metadata.set_lifetime(Duration::ZERO);
     std::thread::sleep(Duration::from_secs(3));
     let servers: Vec<String> = (0..20).map(|_| SERVER.to_owned()).collect();
-    for result in hwcloud_ecs::Bulk::clear().workers(4).run_on(&client, &servers, |_, _, _| {}) {
+    for result in hwcloud_ecs::Bulk::clear()
+        .workers(4)
+        .run_on(&client, &servers, |_, _, _| {})
+    {
         let err = result.unwrap_err();
         assert!(matches!(err, Error::Metadata(_)), "{err:?}");
         assert!(err.to_string().contains("expire at"), "{err}");

@@ -40,7 +40,9 @@ fn fifty_servers_at_five_a_second_are_all_cleared() {
     let (gateway, ids) = fleet(50, 5.0, 5);
     let client = client(&gateway).build().unwrap();
     let started = Instant::now();
-    let results = hwcloud_ecs::Bulk::clear().workers(8).run_on(&client, &ids, |_, _, _| {});
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(8)
+        .run_on(&client, &ids, |_, _, _| {});
     let took = started.elapsed();
     let failed: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(
@@ -66,7 +68,9 @@ fn sixteen_threads_sharing_one_client_converge_on_the_limit_without_failures() {
     let (gateway, ids) = fleet(200, 50.0, 10);
     let client = client(&gateway).build().unwrap();
     let started = Instant::now();
-    let results = hwcloud_ecs::Bulk::clear().workers(16).run_on(&client, &ids, |_, _, _| {});
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(16)
+        .run_on(&client, &ids, |_, _, _| {});
     let took = started.elapsed();
     assert!(results.iter().all(Result::is_ok));
     let stats = gateway.rate_stats();
@@ -87,7 +91,9 @@ fn an_explicit_cap_is_never_exceeded() {
     let (gateway, ids) = fleet(30, 1000.0, 1000);
     let client = client(&gateway).max_rate(10.0).build().unwrap();
     let started = Instant::now();
-    let results = hwcloud_ecs::Bulk::clear().workers(16).run_on(&client, &ids, |_, _, _| {});
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(16)
+        .run_on(&client, &ids, |_, _, _| {});
     assert!(results.iter().all(Result::is_ok));
     let stats = gateway.rate_stats();
     assert_eq!(stats.throttled, 0);

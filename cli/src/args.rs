@@ -375,7 +375,11 @@ fn sweep(found: &Matches, action: Action) -> Result<Command, UsageError> {
         }
     }
     let mut regions = Vec::new();
-    for region in found.values("regions").into_iter().flat_map(|r| r.split(',')) {
+    for region in found
+        .values("regions")
+        .into_iter()
+        .flat_map(|r| r.split(','))
+    {
         let region = region.trim();
         if !region.is_empty() && !regions.iter().any(|r| r == region) {
             regions.push(region.to_owned());
@@ -542,8 +546,18 @@ mod tests {
     #[test]
     fn audit_and_the_account_wide_options() {
         let Ok(Command::Sweep(audit, _)) = parse_str(&[
-            "audit", "--all-projects", "--regions", "cn-north-4, eu-west-0,cn-north-4",
-            "--tag", "env=prod", "--tag", "team=a=b", "--status", "ACTIVE", "--report", "r.jsonl",
+            "audit",
+            "--all-projects",
+            "--regions",
+            "cn-north-4, eu-west-0,cn-north-4",
+            "--tag",
+            "env=prod",
+            "--tag",
+            "team=a=b",
+            "--status",
+            "ACTIVE",
+            "--report",
+            "r.jsonl",
         ]) else {
             panic!("expected audit");
         };
@@ -552,16 +566,28 @@ mod tests {
         assert_eq!(audit.regions, ["cn-north-4", "eu-west-0"]);
         assert_eq!(
             audit.tags,
-            [("env".to_owned(), "prod".to_owned()), ("team".to_owned(), "a=b".to_owned())]
+            [
+                ("env".to_owned(), "prod".to_owned()),
+                ("team".to_owned(), "a=b".to_owned())
+            ]
         );
         assert_eq!(audit.report.as_deref(), Some("r.jsonl"));
         for (args, says) in [
-            (&["clear-password", "--all-projects"][..], "spell out --all-windows"),
+            (
+                &["clear-password", "--all-projects"][..],
+                "spell out --all-windows",
+            ),
             (&["audit", "--all-projects", "s1"][..], "give no SERVER_ID"),
-            (&["audit", "s1", "--regions", "x"][..], "--regions needs --all-projects"),
+            (
+                &["audit", "s1", "--regions", "x"][..],
+                "--regions needs --all-projects",
+            ),
             (&["audit", "s1", "--tag", "a=b"][..], "need --all-windows"),
             (&["audit", "--all-windows", "--tag", "=b"][..], "KEY=VALUE"),
-            (&["audit", "--all-windows", "--dry-run"][..], "takes no option --dry-run"),
+            (
+                &["audit", "--all-windows", "--dry-run"][..],
+                "takes no option --dry-run",
+            ),
         ] {
             let err = parse_str(args).unwrap_err();
             assert!(err.message.contains(says), "{args:?}: {}", err.message);

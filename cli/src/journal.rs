@@ -80,7 +80,9 @@ pub fn done_in(path: &str, command: &str) -> Result<HashSet<(String, String)>, S
             return Ok(done);
         }
         if !line.ends_with('\n') && read as u64 == MAX_LINE {
-            return Err(format!("{path}, line {number}: longer than {MAX_LINE} bytes"));
+            return Err(format!(
+                "{path}, line {number}: longer than {MAX_LINE} bytes"
+            ));
         }
         let Ok(value) = serde_json::from_str::<Value>(line.trim()) else {
             // The last line of a report cut by a crash may be partial; a
@@ -114,9 +116,7 @@ mod tests {
         let path = path.to_str().unwrap().to_owned();
         let _ = std::fs::remove_file(&path);
         let mut journal = Journal::open(&path, &serde_json::json!({"type": "header"})).unwrap();
-        let result = |id: &str, outcome: &str, command: &str| {
-            serde_json::json!({"type": "result", "command": command, "id": id, "project_id": "p", "outcome": outcome})
-        };
+        let result = |id: &str, outcome: &str, command: &str| serde_json::json!({"type": "result", "command": command, "id": id, "project_id": "p", "outcome": outcome});
         for line in [
             result("a", "cleared", "clear-password"),
             result("b", "cleared", "clear-password"),
@@ -128,7 +128,8 @@ mod tests {
         }
         drop(journal);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
-        file.write_all(b"{\"type\":\"result\",\"command\":\"clear-pass").unwrap();
+        file.write_all(b"{\"type\":\"result\",\"command\":\"clear-pass")
+            .unwrap();
         let done = done_in(&path, "clear-password").unwrap();
         assert_eq!(done, HashSet::from([("p".to_owned(), "a".to_owned())]));
         let audited = done_in(&path, "audit").unwrap();

@@ -106,7 +106,8 @@ pub fn show(client: &Client, show: &Show, key: Option<&str>, json_output: bool) 
                     } else {
                         "none_stored"
                     };
-                    let mut entry = result_json("show-password", server, None, outcome, Place::of(client));
+                    let mut entry =
+                        result_json("show-password", server, None, outcome, Place::of(client));
                     entry["status"] = json!(p.status);
                     entry["request_id"] = json!(p.request_id);
                     entry["ciphertext"] = json!(p.ciphertext);
@@ -114,7 +115,8 @@ pub fn show(client: &Client, show: &Show, key: Option<&str>, json_output: bool) 
                     entry
                 }
                 Err(e) => {
-                    let mut entry = result_json("show-password", server, None, outcome(e), Place::of(client));
+                    let mut entry =
+                        result_json("show-password", server, None, outcome(e), Place::of(client));
                     error_fields(&mut entry, e);
                     entry
                 }

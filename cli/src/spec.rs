@@ -142,7 +142,11 @@ pub static TAG: Opt = valued(
     "only servers with this tag (repeatable; all must match)",
 );
 pub static NAME: Opt = valued("name", "TEXT", "only servers named exactly TEXT");
-pub static STATUS: Opt = valued("status", "STATUS", "only servers in this status, e.g. ACTIVE");
+pub static STATUS: Opt = valued(
+    "status",
+    "STATUS",
+    "only servers in this status, e.g. ACTIVE",
+);
 pub static ENTERPRISE_PROJECT: Opt = valued(
     "enterprise-project",
     "ID",

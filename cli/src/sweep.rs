@@ -114,8 +114,9 @@ pub fn plan(
     journal: &mut Option<Journal>,
 ) -> Result<Plan, PlanError> {
     let done = match &sweep.resume {
-        Some(path) => crate::journal::done_in(path, sweep.action.command())
-            .map_err(PlanError::Usage)?,
+        Some(path) => {
+            crate::journal::done_in(path, sweep.action.command()).map_err(PlanError::Usage)?
+        }
         None => HashSet::new(),
     };
     let mut plan = Plan {
@@ -210,7 +211,10 @@ pub fn plan(
     let mut kept = Vec::with_capacity(plan.targets.len());
     let mut names = Vec::with_capacity(plan.targets.len());
     for ((client, id), name) in plan.targets.drain(..).zip(plan.names.drain(..)) {
-        let key = (client.project_id().as_str().to_owned(), id.as_str().to_owned());
+        let key = (
+            client.project_id().as_str().to_owned(),
+            id.as_str().to_owned(),
+        );
         if done.contains(&key) {
             plan.resumed += 1;
         } else if seen.insert(key) {
@@ -287,7 +291,9 @@ pub fn dry_run(plan: &Plan, json_output: bool) {
 pub enum Ended {
     /// Every server (and project) came out fine; for an audit, `stored`
     /// says whether any server still stores a password.
-    Fine { stored: bool },
+    Fine {
+        stored: bool,
+    },
     SomeFailed,
     Interrupted,
     OutputClosed,
@@ -341,7 +347,14 @@ pub fn run(
         let printed = if json_output {
             out::raw(&format!("{entry}\n"))
         } else {
-            out::line(result_line(&bulk, id, name.as_deref(), client, many, result))
+            out::line(result_line(
+                &bulk,
+                id,
+                name.as_deref(),
+                client,
+                many,
+                result,
+            ))
         };
         if !printed {
             // Nobody reads the results any more: send nothing new.
@@ -409,7 +422,8 @@ fn progress_text(action: Action, p: Progress) -> String {
 }
 
 fn shown_name(name: Option<&str>) -> String {
-    name.map(|n| format!("  ({})", out::escape(n))).unwrap_or_default()
+    name.map(|n| format!("  ({})", out::escape(n)))
+        .unwrap_or_default()
 }
 
 /// The project and region of a server, in runs over several projects.
@@ -434,7 +448,11 @@ fn result_line(
     result: &Result<Outcome, Error>,
 ) -> String {
     let word = bulk.word(result).replace('_', " ");
-    let head = format!("{word:<13} {id}{}{}", shown_name(name), shown_place(client, many));
+    let head = format!(
+        "{word:<13} {id}{}{}",
+        shown_name(name),
+        shown_place(client, many)
+    );
     match result {
         Ok(o) => format!(
             "{head}  HTTP {}, request id {}",

@@ -144,9 +144,7 @@ pub(crate) fn route(
             let own = (*p != project_id).then_some(*p);
             return list(fleet, own, query);
         }
-        ["", "v2.1", p, "servers", s, "os-server-password"] if served(p) => {
-            (Flavour::Nova, *p, *s)
-        }
+        ["", "v2.1", p, "servers", s, "os-server-password"] if served(p) => (Flavour::Nova, *p, *s),
         ["", "v1", p, "cloudservers", s, "os-server-password"] if served(p) => {
             (Flavour::Native, *p, *s)
         }
@@ -156,7 +154,10 @@ pub(crate) fn route(
         return forbidden(request_id);
     }
     let own = (project != project_id).then_some(project);
-    if fleet.get(server_id).is_none_or(|s| s.project.as_deref() != own) {
+    if fleet
+        .get(server_id)
+        .is_none_or(|s| s.project.as_deref() != own)
+    {
         return not_found(flavour, server_id);
     }
     if fleet.is_broken(server_id) {
@@ -188,14 +189,24 @@ pub(crate) fn route(
 /// gateway's own project.
 fn list(fleet: &Fleet, project: Option<&str>, query: &str) -> Answer {
     let pairs = hwcloud_ecs::fuzzing::parse_query(query);
-    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let text = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let number = |name: &str| text(name).and_then(|v| v.parse::<usize>().ok());
     let limit = number("limit")
         .unwrap_or(25)
         .clamp(1, fleet.page_cap.unwrap_or(1000).min(1000));
     let filters: Vec<(String, String)> = pairs
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "name" | "status" | "tags" | "enterprise_project_id"))
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "name" | "status" | "tags" | "enterprise_project_id"
+            )
+        })
         .cloned()
         .collect();
     let kept: Vec<&FakeServer> = fleet
@@ -205,7 +216,10 @@ fn list(fleet: &Fleet, project: Option<&str>, query: &str) -> Answer {
     let marker = text("marker").filter(|_| !fleet.ignores_marker);
     let from = match &marker {
         // After the marker's server; an unknown marker lists nothing.
-        Some(id) => kept.iter().position(|s| s.id == *id).map_or(kept.len(), |at| at + 1),
+        Some(id) => kept
+            .iter()
+            .position(|s| s.id == *id)
+            .map_or(kept.len(), |at| at + 1),
         None if fleet.ignores_offset => 0,
         None => (number("offset").unwrap_or(1).max(1) - 1).saturating_mul(limit),
     };

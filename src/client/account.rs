@@ -113,7 +113,10 @@ impl ClientBuilder {
     /// As [`Self::build`], without the project id and endpoint ones.
     pub fn build_account(mut self) -> Result<Account, Error> {
         self.check_given()?;
-        let session = self.discovery.take().map(crate::config::discovery::Discovery::start);
+        let session = self
+            .discovery
+            .take()
+            .map(crate::config::discovery::Discovery::start);
         if let (None, Some(session)) = (&self.credentials, &session) {
             self.credentials_from_metadata(session);
         }

@@ -2,9 +2,6 @@
 //! the official SDKs' credentials file, then the ECS metadata service. The
 //! first complete set wins.
 
-use std::path::PathBuf;
-use std::time::SystemTime;
-
 use crate::bounds::instant_after;
 use crate::credentials::Credentials;
 use crate::error::Error;
@@ -14,32 +11,13 @@ use super::metadata::{MetadataService, METADATA_BUDGET};
 use super::profile::{self, Profile};
 use super::{env, Origin};
 
-/// Where a client's credentials came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CredentialSource {
-    /// Given to the builder.
-    Explicit,
-    /// `HUAWEICLOUD_SDK_AK` / `_SK` / `_SECURITY_TOKEN`.
-    Environment,
-    /// A credentials file's `[basic]` section.
-    ProfileFile(PathBuf),
-    /// The ECS metadata service: the server agency's temporary credentials.
-    EcsMetadata {
-        /// When they expire. A [`crate::Client`] built with
-        /// [`crate::ClientBuilder::from_env`] refreshes them itself; a set
-        /// taken from [`Credentials::from_chain`] does not.
-        expires_at: SystemTime,
-    },
-}
-
 /// What the environment and the credentials file gave (the metadata service
 /// is asked later, only when they gave nothing): credentials, when a
 /// complete set was found; the profile file read on the way (its
 /// `project_id` is the next source of the project id); and what was tried.
 #[derive(Debug, Default)]
 pub(crate) struct ChainResult {
-    pub credentials: Option<(Credentials, CredentialSource)>,
+    pub credentials: Option<(Credentials, Origin)>,
     pub profile: Option<Profile>,
     pub tried: Vec<String>,
 }
@@ -57,7 +35,7 @@ impl Credentials {
     /// # Errors
     /// [`Error::Config`] when only one of AK and SK is set in either place,
     /// or when nothing was found: the message lists what was tried.
-    pub fn from_chain() -> Result<(Credentials, CredentialSource), Error> {
+    pub fn from_chain() -> Result<(Credentials, Origin), Error> {
         Self::from_chain_with(|name| std::env::var(name).ok())
     }
 
@@ -67,7 +45,7 @@ impl Credentials {
     /// As [`Credentials::from_chain`].
     pub fn from_chain_with(
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<(Credentials, CredentialSource), Error> {
+    ) -> Result<(Credentials, Origin), Error> {
         let mut found = run(&lookup)?;
         if let Some(found) = found.credentials {
             return Ok(found);
@@ -78,9 +56,10 @@ impl Credentials {
         {
             Ok(temp) => Ok((
                 temp.credentials,
-                CredentialSource::EcsMetadata {
-                    expires_at: temp.expires_at,
-                },
+                Origin::EcsMetadata(format!(
+                    "securitykey (temporary, expire at {}; not refreshed)",
+                    httpdate::fmt_http_date(temp.expires_at)
+                )),
             )),
             Err(e) => {
                 found.tried.push(e.to_string());
@@ -88,6 +67,11 @@ impl Credentials {
             }
         }
     }
+}
+
+/// Where credentials from the environment came from.
+fn environment_origin() -> Origin {
+    Origin::Environment(format!("{} / {}", env::AK, env::SK))
 }
 
 /// The message for an empty chain.
@@ -107,7 +91,7 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
     match (get(env::AK), get(env::SK)) {
         (Some(ak), Some(sk)) => {
             let creds = with_token(Credentials::new(ak, sk)?, get(env::SECURITY_TOKEN))?;
-            result.credentials = Some((creds, CredentialSource::Environment));
+            result.credentials = Some((creds, environment_origin()));
         }
         (Some(_), None) => {
             return Err(Error::Config(format!(
@@ -148,7 +132,7 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
                                 profile.security_token.clone(),
                             )?;
                             result.credentials =
-                                Some((creds, CredentialSource::ProfileFile(path.clone())));
+                                Some((creds, Origin::CredentialsFile(path.clone())));
                         }
                         (None, None) => result.tried.push(format!(
                             "credentials file {} (no ak and sk)",
@@ -207,13 +191,7 @@ pub(crate) fn from_environment(
     let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
     let found = run(lookup)?;
     let file = |path: &std::path::Path| Origin::CredentialsFile(path.to_owned());
-    let credentials = found.credentials.map(|(creds, source)| {
-        let origin = match source {
-            CredentialSource::ProfileFile(path) => file(&path),
-            _ => Origin::Environment(format!("{} / {}", env::AK, env::SK)),
-        };
-        (creds, origin)
-    });
+    let credentials = found.credentials;
     let project_id = match (get(env::PROJECT_ID), &found.profile) {
         (Some(id), _) => Some((id, Origin::Environment(env::PROJECT_ID.into()))),
         (None, Some(profile)) => profile

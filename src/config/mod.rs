@@ -7,7 +7,7 @@
 //! - `iam`: the project id by region, from IAM;
 //! - `regions`: a region's ECS endpoint (environment, regions file, table);
 //! - `regions_file`: the official SDKs' `regions.yaml`;
-//! - `chain`: the order of the credential sources, and [`CredentialSource`];
+//! - `chain`: the order of the credential sources;
 //! - `discovery`: the metadata and IAM steps of one build;
 //! - [`Origin`]: where each value came from.
 //!
@@ -26,6 +26,5 @@ pub(crate) mod profile;
 pub(crate) mod regions;
 mod regions_file;
 
-pub use chain::CredentialSource;
 pub use origin::Origin;
 pub use regions::REGIONS;

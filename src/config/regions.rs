@@ -15,7 +15,10 @@ use super::{env, profile, regions_file, Origin};
 /// Reads a configuration variable (the process environment, or what an
 /// embedder gave [`crate::ClientBuilder::from_env_with`]).
 #[derive(Clone)]
-pub(crate) struct Lookup(pub Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+pub(crate) struct Lookup(pub Arc<LookupFn>);
+
+/// What a [`Lookup`] calls.
+pub(crate) type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl Lookup {
     /// The variable's value, when set and not empty.
@@ -45,9 +48,12 @@ fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
     if let Some(path) = lookup.get(env::REGIONS_FILE) {
         return Some((PathBuf::from(path), true));
     }
-    lookup
-        .get("HOME")
-        .map(|home| (Path::new(&home).join(".huaweicloud").join("regions.yaml"), false))
+    lookup.get("HOME").map(|home| {
+        (
+            Path::new(&home).join(".huaweicloud").join("regions.yaml"),
+            false,
+        )
+    })
 }
 
 /// `region`'s ECS endpoint and where it came from. With a `lookup` (a
@@ -61,26 +67,39 @@ fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
 /// environment or the file that does not parse, a regions file that cannot
 /// be read or parsed (the file and line are named), or a regions file named
 /// by `HUAWEICLOUD_SDK_REGIONS_FILE` that does not exist.
-pub(crate) fn ecs_endpoint(region: &str, lookup: Option<&Lookup>) -> Result<(Endpoint, Origin), Error> {
+pub(crate) fn ecs_endpoint(
+    region: &str,
+    lookup: Option<&Lookup>,
+) -> Result<(Endpoint, Origin), Error> {
     super::iam::check_region(region)?;
     if let Some(lookup) = lookup {
         let variable = endpoint_variable(region);
         if let Some(list) = lookup.get(&variable) {
-            let first = list.split(',').map(str::trim).find(|u| !u.is_empty()).unwrap_or("");
-            let endpoint = Endpoint::parse(first)
-                .map_err(|e| Error::Config(format!("{variable}: {e}")))?;
+            let first = list
+                .split(',')
+                .map(str::trim)
+                .find(|u| !u.is_empty())
+                .unwrap_or("");
+            let endpoint =
+                Endpoint::parse(first).map_err(|e| Error::Config(format!("{variable}: {e}")))?;
             return Ok((endpoint, Origin::Environment(variable)));
         }
         if let Some((path, named)) = regions_file_path(lookup) {
             match profile::read_small_file(&path, "regions file")? {
                 Some(text) => {
                     let listed = regions_file::parse(&text, "ECS").map_err(|(line, why)| {
-                        Error::Config(format!("regions file {}, line {line}: {why}", path.display()))
+                        Error::Config(format!(
+                            "regions file {}, line {line}: {why}",
+                            path.display()
+                        ))
                     })?;
                     if let Some(found) = listed.iter().find(|r| r.id == region) {
                         let first = found.endpoints.first().map(String::as_str).unwrap_or("");
                         let endpoint = Endpoint::parse(first).map_err(|e| {
-                            Error::Config(format!("regions file {}, region {region}: {e}", path.display()))
+                            Error::Config(format!(
+                                "regions file {}, region {region}: {e}",
+                                path.display()
+                            ))
                         })?;
                         return Ok((endpoint, Origin::RegionsFile(path)));
                     }
@@ -202,7 +221,10 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Lookup(Arc::new(move |name: &str| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         }))
     }
 
@@ -219,11 +241,17 @@ mod tests {
         let home = dir.to_str().unwrap();
         let both = lookup(&[
             ("HOME", home),
-            ("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4", " https://ecs.env.example , https://backup.example"),
+            (
+                "HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4",
+                " https://ecs.env.example , https://backup.example",
+            ),
         ]);
         let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&both)).unwrap();
         assert_eq!(endpoint.url(), "https://ecs.env.example");
-        assert_eq!(origin, Origin::Environment("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4".into()));
+        assert_eq!(
+            origin,
+            Origin::Environment("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4".into())
+        );
         let file_only = lookup(&[("HOME", home)]);
         let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&file_only)).unwrap();
         assert_eq!(endpoint.url(), "https://ecs.file.example");
@@ -234,21 +262,33 @@ mod tests {
         assert_eq!(endpoint.url(), "https://ecs.cn-east-3.myhuaweicloud.com");
         assert_eq!(origin, Origin::Derived("region"));
         // Without a lookup, the table alone.
-        assert_eq!(ecs_endpoint("cn-north-4", None).unwrap().0.url(), "https://ecs.cn-north-4.myhuaweicloud.com");
+        assert_eq!(
+            ecs_endpoint("cn-north-4", None).unwrap().0.url(),
+            "https://ecs.cn-north-4.myhuaweicloud.com"
+        );
         assert!(ecs_endpoint("my-private-1", None).is_err());
         // A missing default file is no error; a missing named one is.
         let nowhere = lookup(&[("HOME", "/nonexistent-home")]);
         assert!(ecs_endpoint("cn-north-4", Some(&nowhere)).is_ok());
         let named = lookup(&[("HUAWEICLOUD_SDK_REGIONS_FILE", "/nonexistent/regions.yaml")]);
-        let err = ecs_endpoint("cn-north-4", Some(&named)).unwrap_err().to_string();
+        let err = ecs_endpoint("cn-north-4", Some(&named))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not exist"), "{err}");
         // A broken file names itself and the line; a bad URL names its source.
         std::fs::write(&file, "ECS:\n  - id: x\n\tendpoint: y\n").unwrap();
-        let err = ecs_endpoint("cn-north-4", Some(&file_only)).unwrap_err().to_string();
+        let err = ecs_endpoint("cn-north-4", Some(&file_only))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("regions.yaml, line 3"), "{err}");
         let bad = lookup(&[("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4", "ftp://x")]);
-        let err = ecs_endpoint("cn-north-4", Some(&bad)).unwrap_err().to_string();
-        assert!(err.starts_with("configuration error: HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"), "{err}");
+        let err = ecs_endpoint("cn-north-4", Some(&bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("configuration error: HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

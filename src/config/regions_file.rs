@@ -145,7 +145,9 @@ fn scalar(text: &str) -> Result<String, String> {
     if text.len() >= 2 {
         if let Some(inner) = quoted('\'') {
             if inner.contains('\'') {
-                return Err("a quote inside a single-quoted value ('' escapes are not read)".into());
+                return Err(
+                    "a quote inside a single-quoted value ('' escapes are not read)".into(),
+                );
             }
             return Ok(inner.to_owned());
         }
@@ -161,10 +163,14 @@ fn scalar(text: &str) -> Result<String, String> {
         first,
         Some('[' | '{' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`')
     ) {
-        return Err(format!("{text:?} is not a plain value this reader understands"));
+        return Err(format!(
+            "{text:?} is not a plain value this reader understands"
+        ));
     }
     if text.contains(": ") {
-        return Err(format!("{text:?} holds ': ', which starts a nested mapping"));
+        return Err(format!(
+            "{text:?} holds ': ', which starts a nested mapping"
+        ));
     }
     Ok(text.to_owned())
 }
@@ -259,7 +265,11 @@ mod tests {
             ("ECS:\n  -id: x\n", 2),
         ] {
             let got = parse(text, "ECS");
-            assert_eq!(got.as_ref().map_err(|e| e.0), Err(line), "{text:?}: {got:?}");
+            assert_eq!(
+                got.as_ref().map_err(|e| e.0),
+                Err(line),
+                "{text:?}: {got:?}"
+            );
         }
     }
 }
