@@ -33,7 +33,12 @@ fn gateways(
     per_project: usize,
     rate: Option<f64>,
 ) -> Result<(Vec<FakeGateway>, hwcloud_ecs::Account), Box<dyn std::error::Error>> {
-    let ids = |r: usize| (format!("{r}0{}", "0".repeat(30)), format!("{r}1{}", "0".repeat(30)));
+    let ids = |r: usize| {
+        (
+            format!("{r}0{}", "0".repeat(30)),
+            format!("{r}1{}", "0".repeat(30)),
+        )
+    };
     let mut gateways = Vec::new();
     for r in 0..REGIONS.len() {
         let (own, sub) = ids(r);
@@ -44,9 +49,11 @@ fn gateways(
         if r == 0 {
             for (p, region) in REGIONS.iter().enumerate() {
                 let (own, sub) = ids(p);
-                builder = builder
-                    .account_project(own, *region, true)
-                    .account_project(sub, format!("{region}_sub"), true);
+                builder = builder.account_project(own, *region, true).account_project(
+                    sub,
+                    format!("{region}_sub"),
+                    true,
+                );
             }
         }
         for i in 0..per_project * 2 {
@@ -166,7 +173,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (v[0], v[v.len() / 2], v[v.len() - 1])
     };
     if runs == 0 {
-        println!("heap held per server listed, the slope: {:.0} bytes", bytes_per_server(&creds)?);
+        println!(
+            "heap held per server listed, the slope: {:.0} bytes",
+            bytes_per_server(&creds)?
+        );
         return Ok(());
     }
     let (lo, mid, hi) = spread(&mut ratios);

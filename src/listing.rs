@@ -212,7 +212,7 @@ impl Client {
     }
 
     /// The project's servers that `filter` keeps, page by page
-    /// ([`LIST_PAGE_SIZE`] a page). Pages follow `marker` (the id of the
+    /// (1,000 a page, the API's most). Pages follow `marker` (the id of the
     /// last server of the page before), as the current API asks; a service
     /// that ignores `marker` (the page repeats) is read by `offset` page
     /// numbers instead.

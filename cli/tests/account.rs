@@ -480,3 +480,58 @@ fn audit_exit_codes_say_compliant_stored_or_unknown() {
         "an audit changes nothing"
     );
 }
+
+#[test]
+fn a_region_the_table_does_not_know_comes_from_the_environment_or_the_regions_file() {
+    let gateway = single(1, Duration::ZERO);
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-regions-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("regions.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}ECS:\r\n  - id: 'my-private-1'\r\n    endpoints:\r\n      - '{}'\r\n",
+            gateway.endpoint()
+        ),
+    )
+    .unwrap();
+    let config = |env: (&str, &str)| {
+        let mut cmd = common::bin();
+        cmd.env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", P_N4)
+            .env(env.0, env.1)
+            .args(["config", "--offline", "--json", "--region", "my-private-1"]);
+        let (code, out, err) = run(&mut cmd);
+        assert_eq!(code, 0, "{err}");
+        let value: Value = serde_json::from_str(out.trim()).unwrap();
+        (
+            value["endpoint"]["value"].as_str().unwrap().to_owned(),
+            value["endpoint"]["origin"].as_str().unwrap().to_owned(),
+        )
+    };
+    let from_env = config((
+        "HUAWEICLOUD_SDK_REGION_ECS_MY_PRIVATE_1",
+        gateway.endpoint(),
+    ));
+    assert_eq!(
+        from_env,
+        (
+            gateway.endpoint().to_owned(),
+            "environment HUAWEICLOUD_SDK_REGION_ECS_MY_PRIVATE_1".to_owned()
+        )
+    );
+    let from_file = config(("HUAWEICLOUD_SDK_REGIONS_FILE", file.to_str().unwrap()));
+    assert_eq!(from_file.0, gateway.endpoint());
+    assert!(from_file.1.starts_with("regions file "), "{}", from_file.1);
+    // And a real command goes there.
+    let mut cmd = common::bin();
+    cmd.env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", P_N4)
+        .env("HUAWEICLOUD_SDK_REGIONS_FILE", &file)
+        .args(["audit", "srv-000", "--region", "my-private-1"]);
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 3, "{out}{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

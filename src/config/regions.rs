@@ -174,7 +174,7 @@ impl Endpoint {
             };
             return Err(Error::invalid(
                 "region",
-                format!("{region:?} is not a public ECS region; {hint}for a private cloud give the endpoint instead (--endpoint https://...)"),
+                format!("{region:?} is not a public ECS region; {hint}for a private cloud or a newer region give the endpoint (--endpoint https://...), or name it in HUAWEICLOUD_SDK_REGION_ECS_{} or the regions file", region.to_ascii_uppercase().replace('-', "_")),
             ));
         }
         Endpoint::parse(&format!("https://ecs.{region}.myhuaweicloud.com"))
