@@ -33,7 +33,6 @@ mod bulk;
 mod client;
 mod clock;
 mod config;
-mod credentials;
 #[cfg(feature = "decrypt")]
 mod decrypt;
 mod endpoint;
@@ -50,7 +49,6 @@ mod transport;
 pub use bulk::{Bulk, Outcome, Progress, DEFAULT_CONCURRENCY};
 pub use client::{Account, ApiVersion, Client, ClientBuilder, Project, RetryPolicy, Setting};
 pub use config::{env, Origin, REGIONS};
-pub use credentials::Credentials;
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
@@ -59,10 +57,12 @@ pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
 pub use listing::{Server, ServerFilter, MAX_LISTED};
 pub use password::{EncryptedPassword, PasswordCleared};
-pub use request::{ApiRequest, ApiResponse};
+pub use request::ApiRequest;
 /// The JSON crate [`ApiRequest::json_body`] and [`ApiResponse::json`] speak,
 /// re-exported so that a script needs no dependency of its own for them.
 pub use serde_json;
+pub use sign::Credentials;
+pub use transport::ApiResponse;
 
 /// Entry points into parsers and signing stages that are not public API,
 /// for the fuzz targets, the property tests and the fake gateway (which

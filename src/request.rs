@@ -197,43 +197,6 @@ pub(crate) fn validate_header(name: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A successful (2xx) answer to an [`ApiRequest`].
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ApiResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// The `X-Request-Id` header, when present.
-    pub request_id: Option<String>,
-    pub(crate) headers: crate::transport::Headers,
-    /// The body, read up to the client's size bound.
-    pub body: Vec<u8>,
-}
-
-impl ApiResponse {
-    /// The first value of header `name` (any case), when it is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)
-    }
-
-    /// Every header whose value is text, as `(lower-case name, value)`.
-    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter()
-    }
-
-    /// Parses the body as JSON.
-    ///
-    /// # Errors
-    /// [`Error::InvalidResponse`] when it is not JSON.
-    pub fn json(&self) -> Result<serde_json::Value, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::InvalidResponse {
-            status: self.status,
-            reason: format!("body is not JSON: {e}"),
-            snippet: crate::error_body::snippet(&self.body).unwrap_or_default(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,7 +192,8 @@ impl Account {
         builder.region = Some(project.region.clone());
         builder.origins.region = Some(listed_at);
         let caller = self.caller.for_endpoint(&endpoint);
-        let settings = settings::render(&builder, Some(caller.credentials.peek()));
+        let settings =
+            settings::render(&builder.settings_inputs(), Some(caller.credentials.peek()));
         log::debug!(
             "project {} ({}) at {} ({origin})",
             project.id,

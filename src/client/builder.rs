@@ -10,10 +10,10 @@ use crate::config::chain::{self, FromEnvironment};
 use crate::config::discovery::{Discovery, Session};
 use crate::config::regions::{self, Lookup};
 use crate::config::{env, Origin};
-use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
+use crate::sign::Credentials;
 use crate::transport::{ProxySetting, TransportOptions};
 
 use super::refresh::{CredentialProvider, Refreshing};
@@ -290,7 +290,10 @@ impl ClientBuilder {
     /// discover (ECS metadata, IAM) show as not set; a built client's
     /// [`Client::settings`] shows them.
     pub fn settings(&self) -> Vec<Setting> {
-        settings::render(self, self.credentials.as_ref().map(|c| c.peek()))
+        settings::render(
+            &self.settings_inputs(),
+            self.credentials.as_ref().map(|c| c.peek()),
+        )
     }
 
     /// Validates everything, discovers what is still missing (for a builder
@@ -343,7 +346,7 @@ impl ClientBuilder {
                 env::PROJECT_ID
             ))
         })?)?;
-        let settings = settings::render(&self, Some(caller.credentials.peek()));
+        let settings = settings::render(&self.settings_inputs(), Some(caller.credentials.peek()));
         Ok(Client {
             inner: Arc::new(Inner {
                 caller,
@@ -364,6 +367,23 @@ impl ClientBuilder {
             (Some(url), _) => Ok(Some((Endpoint::parse(url)?, Origin::Explicit))),
             (None, Some(region)) => regions::ecs_endpoint(region, self.lookup.as_ref()).map(Some),
             (None, None) => Ok(None),
+        }
+    }
+
+    /// The values [`settings::render`] shows.
+    pub(super) fn settings_inputs(&self) -> settings::Inputs<'_> {
+        settings::Inputs {
+            endpoint: self.chosen_endpoint().ok().flatten(),
+            transport: &self.transport,
+            origins: &self.origins,
+            chosen: self.chosen,
+            project_id: self.project_id.as_ref(),
+            region: self.region.as_ref(),
+            api: self.api,
+            timeout_connect: self.timeout_connect,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_rate: self.max_rate,
         }
     }
 

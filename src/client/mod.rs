@@ -15,11 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
-use crate::request::{ApiRequest, ApiResponse};
+use crate::request::ApiRequest;
+use crate::sign::Credentials;
+use crate::transport::ApiResponse;
 
 use crate::clock::{self, SkewClock};
 use crate::config::iam::SignedSender;

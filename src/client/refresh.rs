@@ -14,9 +14,9 @@ use crate::clock::SkewClock;
 use crate::config::metadata::{
     MetadataService, TemporaryCredentials, METADATA_BUDGET, MIN_REMAINING,
 };
-use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::lock;
+use crate::sign::Credentials;
 
 /// Refresh once less than this is left of the set's life.
 pub(crate) const REFRESH_BEFORE: Duration = Duration::from_secs(10 * 60);

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::bounds::shown;
 use crate::config::Origin;
-use crate::credentials::Credentials;
+use crate::sign::Credentials;
 use crate::transport::ProxyShown;
 
-use super::builder::ClientBuilder;
-use super::ApiVersion;
+use super::{ApiVersion, RetryPolicy};
+use crate::endpoint::Endpoint;
+use crate::transport::TransportOptions;
 
 /// One value of a client's configuration, for display: secrets redacted,
 /// with where it came from.
@@ -63,11 +64,26 @@ pub(crate) struct Chosen {
     pub verification: bool,
 }
 
-/// The settings of `builder`, showing `credentials` (the current set).
-pub(crate) fn render(
-    builder: &ClientBuilder,
-    credentials: Option<Arc<Credentials>>,
-) -> Vec<Setting> {
+/// What the settings are rendered from: the values a builder holds, handed
+/// over by it, so that this module needs nothing of the builder.
+pub(crate) struct Inputs<'a> {
+    /// The endpoint the client would call and where it came from.
+    pub endpoint: Option<(Endpoint, Origin)>,
+    pub transport: &'a TransportOptions,
+    pub origins: &'a Origins,
+    pub chosen: Chosen,
+    pub project_id: Option<&'a String>,
+    pub region: Option<&'a String>,
+    pub api: ApiVersion,
+    pub timeout_connect: std::time::Duration,
+    pub timeout: std::time::Duration,
+    pub retry: RetryPolicy,
+    pub max_rate: Option<f64>,
+}
+
+/// The settings of a builder's `inputs`, showing `credentials` (the current set).
+pub(crate) fn render(inputs: &Inputs<'_>, credentials: Option<Arc<Credentials>>) -> Vec<Setting> {
+    let builder = inputs;
     let origin = |o: &Option<Origin>| o.clone().unwrap_or(Origin::NotSet);
     let chosen = |set: bool| {
         if set {
@@ -84,7 +100,7 @@ pub(crate) fn render(
         origin,
     };
     let creds = credentials.as_deref();
-    let endpoint = builder.chosen_endpoint().ok().flatten();
+    let endpoint = builder.endpoint.clone();
     let proxy = match builder
         .transport
         .proxy_shown(endpoint.as_ref().map(|(e, _)| e))
@@ -116,12 +132,12 @@ pub(crate) fn render(
         ),
         setting(
             "project id",
-            value(builder.project_id.as_ref()),
+            value(builder.project_id),
             origin(&builder.origins.project_id),
         ),
         setting(
             "region",
-            value(builder.region.as_ref()),
+            value(builder.region),
             origin(&builder.origins.region),
         ),
         match &endpoint {

@@ -3,8 +3,8 @@
 //! first complete set wins.
 
 use crate::bounds::instant_after;
-use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::sign::Credentials;
 
 use super::discovery::Discovery;
 use super::metadata::{MetadataService, METADATA_BUDGET};

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::lock;
-use crate::request::ApiResponse;
+use crate::transport::ApiResponse;
 use crate::transport::{Prepared, MAX_SUCCESS_BODY};
 
 use super::Origin;

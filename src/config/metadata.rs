@@ -11,9 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use zeroize::Zeroize;
 
 use crate::clock::SkewClock;
-use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
+use crate::sign::Credentials;
 use crate::sign::SdkDate;
 use crate::transport::{plain_call, Agent, PlainFailure};
 

@@ -28,6 +28,7 @@
 //! ```
 
 mod canonical;
+mod credentials;
 mod date;
 mod diagnose;
 mod key;
@@ -37,16 +38,14 @@ use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
 
-use crate::credentials::Credentials;
-
 pub(crate) use canonical::{
     canonical_query, canonical_uri, decode, encode, parse_query, sha256_hex, string_to_sign,
     EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
 };
+pub use credentials::Credentials;
 pub(crate) use date::millis_between;
 pub use date::SdkDate;
 pub(crate) use diagnose::{compare_quoted, redact_quoted};
-pub(crate) use key::SigningKey;
 pub(crate) use verify::received_canonical_request;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 

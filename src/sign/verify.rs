@@ -11,7 +11,7 @@ use super::canonical::unhex;
 use super::{
     build_canonical_request, payload_hash, string_to_sign, SdkDate, SignableRequest, ALGORITHM,
 };
-use crate::credentials::Credentials;
+use crate::sign::Credentials;
 
 /// How far `X-Sdk-Date` may be from the verifier's clock, either way.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http;
 
-use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, Error};
 use crate::error_body::{parse_error_body, snippet};
-use crate::request::ApiResponse;
+use crate::sign::Credentials;
 use crate::sign::{self, Payload, SignableRequest};
+
+use super::response::{ApiResponse, Headers};
 
 /// Largest success body read; password answers are a few hundred bytes.
 pub(crate) const MAX_SUCCESS_BODY: u64 = 1024 * 1024;
@@ -333,24 +334,6 @@ fn io_error(error: std::io::Error) -> Error {
             attempts: 1,
             source: Some(Box::new(error)),
         }
-    }
-}
-
-/// A response's headers, read-only.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Headers(http::HeaderMap);
-
-impl Headers {
-    /// The first value of `name` (any case), when it is text.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// Every `(name, value)` whose value is text, names in lower case.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
     }
 }
 

@@ -7,13 +7,13 @@
 
 mod exchange;
 mod options;
+mod response;
 
 use std::time::{Duration, Instant};
 
-pub(crate) use exchange::{
-    exchange, plain_call, Headers, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
-};
+pub(crate) use exchange::{exchange, plain_call, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY};
 pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
+pub use response::ApiResponse;
 
 use crate::error::Error;
 

@@ -9,8 +9,8 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
+use super::key::SigningKey;
 use crate::error::Error;
-use crate::sign::SigningKey;
 
 /// A secret string: redacted in `Debug`, zeroed when dropped.
 #[derive(Clone)]
