@@ -64,11 +64,12 @@ pub use serde_json;
 pub use sign::Credentials;
 pub use transport::ApiResponse;
 
-/// Entry points into parsers and signing stages that are not public API,
-/// for the fuzz targets, the property tests and the fake gateway (which
-/// must canonicalize exactly as the signer does). Not covered by semver.
+/// Outside semver: entry points into parsers, signing stages and shared
+/// rules that are not public API, for the fake gateway (which must
+/// canonicalize and redact exactly as the client does), the CLI, the fuzz
+/// targets and the property tests. Anything here may change in any release.
 #[doc(hidden)]
-pub mod fuzzing {
+pub mod unversioned {
     use std::borrow::Cow;
     use std::time::{Duration, SystemTime};
 
@@ -110,6 +111,30 @@ pub mod fuzzing {
             .map(|(_, servers)| servers.len())
     }
 
+    /// Whether header `name` (any case) carries a secret: the one list the
+    /// client and the fake gateway both redact by.
+    pub fn is_sensitive_header(name: &str) -> bool {
+        crate::sign::is_sensitive(name)
+    }
+
+    /// `|`-separated canonical-request lines with each secret header's
+    /// value replaced by `<redacted>`.
+    pub fn redact_quoted_lines(lines: &str) -> String {
+        lines
+            .split('|')
+            .map(crate::sign::redact_line)
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+
+    /// The Levenshtein distance over bytes, for suggestions.
+    pub fn edit_distance(a: &str, b: &str) -> usize {
+        crate::config::edit_distance(a, b)
+    }
+
+    /// The longest duration the library accepts from a user: a year.
+    pub const MAX_USER_DURATION: Duration = crate::bounds::MAX_DURATION;
+
     /// The wait a `Retry-After` value asks for, against a gateway `Date`.
     pub fn retry_after(value: &str, server_date: &str, local_now: SystemTime) -> Option<Duration> {
         let date = httpdate::parse_http_date(server_date).ok();
@@ -128,3 +153,35 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The types returned on every call stay small to move around, as ureq's
+/// `ensure_reasonable_stack_sizes` keeps its own: a variant that grows one
+/// of them (a new inline field instead of a box) fails here first.
+#[cfg(test)]
+mod stack_sizes {
+    #[test]
+    fn the_hot_types_stay_small() {
+        use std::mem::size_of;
+        let sizes = [
+            ("Error", size_of::<crate::Error>(), 72),
+            (
+                "SigningOutput",
+                size_of::<crate::sign::SigningOutput>(),
+                SIGNING_OUTPUT,
+            ),
+            ("Outcome", size_of::<crate::Outcome>(), 32),
+            (
+                "Result<Outcome, Error>",
+                size_of::<Result<crate::Outcome, crate::Error>>(),
+                72,
+            ),
+            ("ApiResponse", size_of::<crate::ApiResponse>(), 152),
+        ];
+        for (name, size, most) in sizes {
+            assert!(size <= most, "{name} is {size} bytes, more than {most}");
+        }
+    }
+
+    /// Its text, five ranges, two optional ranges, the date and a flag.
+    const SIGNING_OUTPUT: usize = 168;
+}

@@ -296,7 +296,7 @@ fn an_account_lists_its_projects_and_makes_a_client_for_each() {
     assert_eq!(ids, vec![vec!["w1".to_owned()], vec!["w2".to_owned()]]);
     // Where each value came from is still told.
     let settings = clients[1].settings();
-    let endpoint = settings.iter().find(|s| s.name == "endpoint").unwrap();
+    let endpoint = settings.iter().find(|s| s.key == "endpoint").unwrap();
     assert_eq!(
         endpoint.origin.to_string(),
         "environment HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"

@@ -98,7 +98,7 @@ fn temporary_credentials_sign_a_call_the_gateway_accepts() {
     let origin = client
         .settings()
         .into_iter()
-        .find(|s| s.name == "access key")
+        .find(|s| s.key == "access_key")
         .unwrap();
     assert_eq!(origin.value, FakeMetadata::access_key(1));
     assert!(

@@ -4,7 +4,7 @@
 //! panics.
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hwcloud_ecs::fuzzing::{self as sign, canonical_uri, encode};
+use hwcloud_ecs::unversioned::{self as sign, canonical_uri, encode};
 use hwcloud_ecs::{ApiRequest, Client, Credentials, Error, RetryPolicy};
 use hwcloud_ecs_fake::{FakeGateway, Fault, RecordedRequest, Verdict};
 use proptest::prelude::*;
@@ -162,7 +162,7 @@ proptest! {
         let encoded = encode(&text);
         prop_assert_eq!(sign::decode(&encoded), text.as_str());
         let _ = hwcloud_ecs::sign::parse_authorization(&text);
-        let _ = hwcloud_ecs::fuzzing::parse_error_body(text.as_bytes());
+        let _ = hwcloud_ecs::unversioned::parse_error_body(text.as_bytes());
     }
 }
 

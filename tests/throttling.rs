@@ -107,7 +107,7 @@ fn an_explicit_cap_is_never_exceeded() {
     let setting = client
         .settings()
         .into_iter()
-        .find(|s| s.name == "max rate")
+        .find(|s| s.key == "max_rate")
         .unwrap();
     assert_eq!(setting.value, "10 requests/s");
 }

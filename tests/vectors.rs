@@ -54,13 +54,13 @@ fn split_url(url: &str) -> (&str, &str) {
 fn typed_query(params: &[Value]) -> String {
     let mut pieces = Vec::new();
     for pair in params {
-        let key = hwcloud_ecs::fuzzing::encode(s(&pair[0]));
+        let key = hwcloud_ecs::unversioned::encode(s(&pair[0]));
         let mut push = |v: &Value| {
             let text = match v {
                 Value::String(t) => t.clone(),
                 other => other.to_string(),
             };
-            pieces.push(format!("{key}={}", hwcloud_ecs::fuzzing::encode(&text)));
+            pieces.push(format!("{key}={}", hwcloud_ecs::unversioned::encode(&text)));
         };
         match &pair[1] {
             Value::Array(items) => {

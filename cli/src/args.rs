@@ -487,8 +487,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
     Ok(duration)
 }
 
-/// The longest `--wait`: the library refuses longer durations too.
-const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+/// The longest `--wait`: the library's own bound on user durations.
+const MAX_DURATION: Duration = hwcloud_ecs::unversioned::MAX_USER_DURATION;
 
 #[cfg(test)]
 mod tests {

@@ -74,7 +74,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn usage_error(e: &hwcloud_ecs::Error) -> ExitCode {
+fn usage_error(e: &dyn std::fmt::Display) -> ExitCode {
     out::err(format_args!("error: {e}"));
     ExitCode::from(EXIT_USAGE)
 }
@@ -203,9 +203,8 @@ fn config_command(target: &args::Target) -> ExitCode {
         let object: serde_json::Map<String, serde_json::Value> = settings
             .iter()
             .map(|s| {
-                let key = s.name.replace(' ', "_");
                 let value = serde_json::json!({"value": s.value, "origin": origin(s, target)});
-                (key, value)
+                (s.key.to_owned(), value)
             })
             .collect();
         out::raw(&format!("{}\n", serde_json::Value::Object(object)));
@@ -231,17 +230,17 @@ fn origin(setting: &hwcloud_ecs::Setting, target: &args::Target) -> String {
     if setting.origin != hwcloud_ecs::Origin::Explicit {
         return setting.origin.to_string();
     }
-    let option = match setting.name {
-        "project id" => "--project-id",
+    let option = match setting.key {
+        "project_id" => "--project-id",
         "region" => "--region",
         "endpoint" => "--endpoint",
         "api" => "--api",
         "proxy" if target.no_proxy => "--no-proxy",
         "proxy" => "--proxy",
-        "ca roots" if target.ca_only => "--ca-file, --ca-only",
-        "ca roots" => "--ca-file",
-        "tls verification" => "--danger-accept-invalid-certs",
-        "max rate" => "--rate",
+        "ca_roots" if target.ca_only => "--ca-file, --ca-only",
+        "ca_roots" => "--ca-file",
+        "tls_verification" => "--danger-accept-invalid-certs",
+        "max_rate" => "--rate",
         _ => return "command line".to_owned(),
     };
     format!("command line {option}")

@@ -7,13 +7,36 @@ use crate::args::{Show, Target};
 use crate::out;
 use crate::report::{error_fields, failure_line, outcome, result_json, Place, SCHEMA};
 
+/// Why a command cannot start (exit 2): what the user typed, in the CLI's
+/// own words, or a configuration the library refused, in its words.
+#[derive(Debug)]
+pub enum SetupError {
+    Usage(String),
+    Library(Error),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::Usage(message) => f.write_str(message),
+            SetupError::Library(error) => error.fmt(f),
+        }
+    }
+}
+
+impl From<Error> for SetupError {
+    fn from(error: Error) -> Self {
+        SetupError::Library(error)
+    }
+}
+
 /// Builds the client from the environment, then the flags.
-pub fn client(target: &Target) -> Result<Client, Error> {
-    builder(target)?.build()
+pub fn client(target: &Target) -> Result<Client, SetupError> {
+    Ok(builder(target)?.build()?)
 }
 
 /// The builder: the environment and credentials file, then the flags.
-pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
+pub fn builder(target: &Target) -> Result<ClientBuilder, SetupError> {
     let profile_file = target.profile_file.clone();
     let mut builder = ClientBuilder::from_env_with(move |name| {
         if name == env::CREDENTIALS_FILE && profile_file.is_some() {
@@ -45,14 +68,14 @@ pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
     match (&target.ca_file, target.ca_only) {
         (Some(path), only) => {
             let pem = std::fs::read(path)
-                .map_err(|e| Error::Config(format!("cannot read the CA file {path:?}: {e}")))?;
+                .map_err(|e| SetupError::Usage(format!("cannot read the CA file {path:?}: {e}")))?;
             builder = if only {
                 builder.only_root_certificates(pem)
             } else {
                 builder.add_root_certificates(pem)
             };
         }
-        (None, true) => return Err(Error::Config("--ca-only needs --ca-file".into())),
+        (None, true) => return Err(SetupError::Usage("--ca-only needs --ca-file".into())),
         (None, false) => {}
     }
     if target.danger_accept_invalid_certs {
@@ -65,18 +88,18 @@ pub fn builder(target: &Target) -> Result<ClientBuilder, Error> {
 }
 
 /// Reads the private key file named by `--private-key`, failing early.
-pub fn private_key(show: &Show) -> Result<Option<String>, Error> {
+pub fn private_key(show: &Show) -> Result<Option<String>, SetupError> {
     let Some(path) = &show.private_key else {
         return Ok(None);
     };
     if !cfg!(feature = "decrypt") {
-        return Err(Error::Config(
-            "--private-key needs the `decrypt` feature: cargo install hwcloud-ecs --features decrypt".into(),
+        return Err(SetupError::Usage(
+            "--private-key needs the `decrypt` feature: cargo install hwcloud-ecs-cli --features decrypt (or, from a checkout, cargo install --path cli --features decrypt)".into(),
         ));
     }
     std::fs::read_to_string(path)
         .map(Some)
-        .map_err(|e| Error::Config(format!("cannot read the private key {path:?}: {e}")))
+        .map_err(|e| SetupError::Usage(format!("cannot read the private key {path:?}: {e}")))
 }
 
 /// Shows each server's password as soon as it is known; returns whether

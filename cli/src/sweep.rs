@@ -43,6 +43,12 @@ impl From<Error> for PlanError {
     }
 }
 
+impl From<password::SetupError> for PlanError {
+    fn from(e: password::SetupError) -> Self {
+        PlanError::Usage(e.to_string())
+    }
+}
+
 /// Reads `--from-file` ids (or stdin for `-`); every id is validated here,
 /// before anything is sent, and a bad one is named with its file and line.
 pub fn ids_from_file(path: &str) -> Result<Vec<ServerId>, String> {

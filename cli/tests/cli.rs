@@ -852,3 +852,31 @@ fn verbose_logs_the_librarys_requests_and_retries_without_secrets() {
     ]));
     assert!(!quiet.contains("[debug"), "{quiet}");
 }
+
+#[test]
+fn what_the_user_typed_is_an_error_in_the_clis_own_words() {
+    let (code, _, err) = run(bin()
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .args([
+            "show-password",
+            "s1",
+            "--ca-only",
+            "--project-id",
+            PROJECT,
+            "--region",
+            "cn-north-4",
+        ]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.lines().next(),
+        Some("error: --ca-only needs --ca-file"),
+        "{err}"
+    );
+    let (code, _, err) = run(bin()
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .args(["config", "--ca-file", "/nonexistent/ca.pem", "--offline"]));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: cannot read the CA file"), "{err}");
+}

@@ -145,7 +145,7 @@ impl State {
                 // As the real gateway does, quote the canonical request it
                 // computed, lines joined by `|`.
                 sign::VerifyError::SignatureMismatch => {
-                    match hwcloud_ecs::fuzzing::received_canonical_request(&signable) {
+                    match hwcloud_ecs::unversioned::received_canonical_request(&signable) {
                         Some(canonical) => {
                             format!("canonicalRequest:{}", canonical.replace('\n', "|"))
                         }
@@ -173,17 +173,7 @@ impl State {
         let verdict = match verdict {
             Ok(()) => Verdict::Accepted,
             // The record keeps no security token, as for the headers.
-            Err(why) => Verdict::Rejected(
-                why.split('|')
-                    .map(|line| match line.split_once(':') {
-                        Some((name, _)) if name.eq_ignore_ascii_case("x-security-token") => {
-                            format!("{name}:<redacted>")
-                        }
-                        _ => line.to_owned(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            ),
+            Err(why) => Verdict::Rejected(hwcloud_ecs::unversioned::redact_quoted_lines(&why)),
         };
         self.record(method, target, headers, verdict, answer.status, peer);
         Reply::Respond(to_response(answer, &request_id, now))
@@ -204,7 +194,7 @@ impl State {
             headers: headers
                 .into_iter()
                 .map(|(n, v)| {
-                    if n.eq_ignore_ascii_case(sign::HEADER_SECURITY_TOKEN) {
+                    if hwcloud_ecs::unversioned::is_sensitive_header(&n) {
                         (n, "<redacted>".to_owned())
                     } else {
                         (n, v)

@@ -2,7 +2,7 @@
 //! keep its snippet bounded.
 #![no_main]
 
-use hwcloud_ecs::fuzzing::{parse_error_body, SNIPPET_CHARS};
+use hwcloud_ecs::unversioned::{parse_error_body, SNIPPET_CHARS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

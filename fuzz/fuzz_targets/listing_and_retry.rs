@@ -6,7 +6,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use hwcloud_ecs::fuzzing::{listing_page, retry_after};
+use hwcloud_ecs::unversioned::{listing_page, retry_after};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -163,7 +163,7 @@ impl Client {
         let mut settings = self.inner.settings.clone();
         // Temporary credentials change as they are refreshed.
         let current = self.inner.caller.credentials.peek();
-        if let Some(ak) = settings.iter_mut().find(|s| s.name == "access key") {
+        if let Some(ak) = settings.iter_mut().find(|s| s.key == "access_key") {
             ak.value = current.access_key().to_owned();
         }
         settings

@@ -22,16 +22,20 @@ use crate::transport::TransportOptions;
 ///
 /// let builder = Client::builder().credentials(Credentials::new("AK", "SK")?).region("cn-north-4");
 /// let settings = builder.settings();
-/// let region = settings.iter().find(|s| s.name == "region").unwrap();
+/// let region = settings.iter().find(|s| s.key == "region").unwrap();
 /// assert_eq!((region.value.as_str(), &region.origin), ("cn-north-4", &Origin::Explicit));
-/// let sk = settings.iter().find(|s| s.name == "secret key").unwrap();
+/// let sk = settings.iter().find(|s| s.key == "secret_key").unwrap();
 /// assert_eq!(sk.value, "<redacted>");
 /// # Ok::<(), hwcloud_ecs::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Setting {
-    /// What it is, e.g. `project id` (lower case, words separated by spaces).
+    /// Its stable key, e.g. `project_id`: what `hwcloud-ecs config --json`
+    /// names it by and what a program looks it up by. It does not change
+    /// when the label does.
+    pub key: &'static str,
+    /// What it is, for people, e.g. `project id`.
     pub name: &'static str,
     /// Its value, or `(not set)`; secrets show only whether they are set.
     pub value: String,
@@ -94,11 +98,13 @@ pub(crate) fn render(inputs: &Inputs<'_>, credentials: Option<Arc<Credentials>>)
     };
     let redacted = |present: bool| if present { "<redacted>" } else { "(not set)" }.to_owned();
     let value = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(not set)".into());
-    let setting = |name, value: String, origin: Origin| Setting {
-        name,
-        value,
-        origin,
-    };
+    let setting =
+        |(key, name): (&'static str, &'static str), value: String, origin: Origin| Setting {
+            key,
+            name,
+            value,
+            origin,
+        };
     let creds = credentials.as_deref();
     let endpoint = builder.endpoint.clone();
     let proxy = match builder
@@ -116,38 +122,40 @@ pub(crate) fn render(inputs: &Inputs<'_>, credentials: Option<Arc<Credentials>>)
     };
     vec![
         setting(
-            "access key",
+            ("access_key", "access key"),
             creds.map_or("(not set)".into(), |c| c.access_key().to_owned()),
             origin(&builder.origins.credentials),
         ),
         setting(
-            "secret key",
+            ("secret_key", "secret key"),
             redacted(creds.is_some()),
             origin(&builder.origins.credentials),
         ),
         setting(
-            "security token",
+            ("security_token", "security token"),
             redacted(creds.is_some_and(Credentials::has_security_token)),
             origin(&builder.origins.credentials),
         ),
         setting(
-            "project id",
+            ("project_id", "project id"),
             value(builder.project_id),
             origin(&builder.origins.project_id),
         ),
         setting(
-            "region",
+            ("region", "region"),
             value(builder.region),
             origin(&builder.origins.region),
         ),
         match &endpoint {
-            Some((endpoint, origin)) => {
-                setting("endpoint", endpoint.url().to_owned(), origin.clone())
-            }
-            None => setting("endpoint", "(not set)".into(), Origin::NotSet),
+            Some((endpoint, origin)) => setting(
+                ("endpoint", "endpoint"),
+                endpoint.url().to_owned(),
+                origin.clone(),
+            ),
+            None => setting(("endpoint", "endpoint"), "(not set)".into(), Origin::NotSet),
         },
         setting(
-            "api",
+            ("api", "api"),
             match builder.api {
                 ApiVersion::V2_1 => "v2.1",
                 ApiVersion::V1 => "v1",
@@ -155,36 +163,40 @@ pub(crate) fn render(inputs: &Inputs<'_>, credentials: Option<Arc<Credentials>>)
             .into(),
             chosen(builder.chosen.api),
         ),
-        setting("proxy", proxy.0, proxy.1),
+        setting(("proxy", "proxy"), proxy.0, proxy.1),
         setting(
-            "ca roots",
+            ("ca_roots", "ca roots"),
             builder.transport.roots_shown(),
             chosen(builder.chosen.roots),
         ),
         setting(
-            "tls verification",
+            ("tls_verification", "tls verification"),
             builder.transport.verification_shown().into(),
             chosen(builder.chosen.verification),
         ),
         setting(
-            "connect timeout",
+            ("connect_timeout", "connect timeout"),
             shown(builder.timeout_connect),
             chosen(builder.chosen.timeout_connect),
         ),
         setting(
-            "attempt timeout",
+            ("attempt_timeout", "attempt timeout"),
             shown(builder.timeout),
             chosen(builder.chosen.timeout),
         ),
         setting(
-            "retry",
+            ("retry", "retry"),
             builder.retry.to_string(),
             chosen(builder.chosen.retry),
         ),
         match builder.max_rate {
-            Some(rate) => setting("max rate", format!("{rate} requests/s"), Origin::Explicit),
+            Some(rate) => setting(
+                ("max_rate", "max rate"),
+                format!("{rate} requests/s"),
+                Origin::Explicit,
+            ),
             None => setting(
-                "max rate",
+                ("max_rate", "max rate"),
                 "none: paced only after the gateway throttles".into(),
                 Origin::Default,
             ),

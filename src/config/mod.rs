@@ -27,4 +27,5 @@ pub(crate) mod regions;
 mod regions_file;
 
 pub use origin::Origin;
+pub(crate) use regions::edit_distance;
 pub use regions::REGIONS;

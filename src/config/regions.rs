@@ -194,7 +194,7 @@ fn closest_regions(name: &str) -> Vec<&'static str> {
 }
 
 /// Levenshtein distance over bytes (region names are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b = b.as_bytes();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.bytes().enumerate() {

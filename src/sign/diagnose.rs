@@ -62,7 +62,7 @@ pub(crate) fn redact_quoted(message: &str) -> String {
 /// A canonical request line with a security token's value hidden.
 pub(crate) fn redact(line: &str) -> String {
     match line.split_once(':') {
-        Some((name, _)) if name.eq_ignore_ascii_case("x-security-token") => {
+        Some((name, _)) if super::is_sensitive(name) => {
             format!("{name}:<redacted>")
         }
         _ => line.to_owned(),

@@ -45,7 +45,7 @@ pub(crate) use canonical::{
 pub use credentials::Credentials;
 pub(crate) use date::millis_between;
 pub use date::SdkDate;
-pub(crate) use diagnose::{compare_quoted, redact_quoted};
+pub(crate) use diagnose::{compare_quoted, redact as redact_line, redact_quoted};
 pub(crate) use verify::received_canonical_request;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
@@ -56,6 +56,17 @@ pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
 /// Header carrying the temporary credentials' token.
 pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
+/// The headers whose values are secrets: never shown in `Debug`, logs,
+/// errors, a quoted canonical request or the fake gateway's records.
+pub(crate) const SENSITIVE_HEADERS: [&str; 1] = [HEADER_SECURITY_TOKEN];
+
+/// Whether header `name` (any case) carries a secret.
+pub(crate) fn is_sensitive(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|sensitive| sensitive.eq_ignore_ascii_case(name))
+}
+
 /// Header that replaces the payload hash (`UNSIGNED-PAYLOAD`).
 pub(crate) const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 
@@ -214,7 +225,7 @@ impl fmt::Debug for SigningOutput {
         let headers: Vec<(&str, &str)> = self
             .headers()
             .map(|(n, v)| {
-                if n == HEADER_SECURITY_TOKEN {
+                if is_sensitive(n) {
                     (n, "<redacted>")
                 } else {
                     (n, v)
