@@ -304,3 +304,48 @@ fn an_account_lists_its_projects_and_makes_a_client_for_each() {
     // One pool: both projects' calls went over the connections of one agent.
     assert!(a.connections() <= 2, "{}", a.connections());
 }
+
+#[test]
+fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
+    let gateway = FakeGateway::builder(creds(), P_A)
+        .server("has", "C")
+        .server("none", "")
+        .with_server(FakeServer::windows("bad", "C").broken())
+        .start()
+        .unwrap();
+    let client = client(P_A, &gateway);
+    let ids = ["has", "none", "bad", "ghost"];
+    let audit = Bulk::audit().workers(2);
+    let results = audit.run_on(&client, &ids, |_, _, _| {});
+    let words: Vec<&str> = results.iter().map(|r| audit.word(r)).collect();
+    // A server that does not exist proves nothing: an audit counts it failed.
+    assert_eq!(words, ["stored", "none_stored", "failed", "failed"]);
+    let Ok(Outcome::Stored { status, request_id }) = &results[0] else {
+        panic!("{:?}", results[0]);
+    };
+    assert_eq!((*status, results[0].as_ref().unwrap().status()), (200, 200));
+    // The fake gateway's request ids are 32 hex digits, as the real one's.
+    let hex32 = |id: Option<&str>| {
+        id.is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    assert!(hex32(request_id.as_deref()), "{request_id:?}");
+    assert_eq!(
+        results[0].as_ref().unwrap().request_id(),
+        request_id.as_deref()
+    );
+    assert!(gateway.requests().iter().all(|r| r.method == "GET"));
+    assert_eq!(gateway.password("has").as_deref(), Some("C"));
+
+    // The same servers cleared: a missing one is not found, a broken one failed.
+    let clear = Bulk::clear();
+    let results = clear.run_on(&client, &ids, |_, _, _| {});
+    let words: Vec<&str> = results.iter().map(|r| clear.word(r)).collect();
+    assert_eq!(words, ["cleared", "cleared", "failed", "not_found"]);
+    let cleared = results[0].as_ref().unwrap();
+    assert_eq!(cleared.status(), 204);
+    assert!(hex32(cleared.request_id()), "{:?}", cleared.request_id());
+    assert_ne!(
+        cleared.request_id(),
+        results[1].as_ref().unwrap().request_id()
+    );
+}
