@@ -205,3 +205,47 @@ fn a_credentials_file_that_is_not_a_small_regular_file_is_a_clear_error() {
         assert!(shown.contains(why), "{shown}");
     }
 }
+
+#[test]
+fn a_credentials_file_nobody_named_cannot_fail_the_run_but_a_named_one_must_parse() {
+    // Another tool's file in the default place: only a [default] section.
+    let home = std::env::temp_dir().join(format!("hwcloud-ecs-chain-{}-home", std::process::id()));
+    std::fs::create_dir_all(home.join(".huaweicloud")).unwrap();
+    let other = home.join(".huaweicloud").join("credentials");
+    std::fs::write(&other, "[default]\naws_access_key_id = X\n").unwrap();
+    let env = Env(vec![
+        ("HUAWEICLOUD_SDK_AK", "AKENV".into()),
+        ("HUAWEICLOUD_SDK_SK", "SKENV".into()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT_ENV.into()),
+        ("HUAWEICLOUD_SDK_REGION", "cn-north-4".into()),
+        ("HOME", home.display().to_string()),
+    ]);
+    let client = ClientBuilder::from_env_with(env.lookup())
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(client.project_id().as_str(), PROJECT_ENV);
+    // Without credentials elsewhere, the error says the file was passed over and why.
+    let only_home = Env(vec![("HOME", home.display().to_string())]);
+    let err = Credentials::from_chain_with(only_home.lookup())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("[basic]") && err.contains("passed over"),
+        "{err}"
+    );
+    // Named explicitly, the same file is an error.
+    let named = Env(vec![
+        ("HUAWEICLOUD_SDK_AK", "AKENV".into()),
+        ("HUAWEICLOUD_SDK_SK", "SKENV".into()),
+        (
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+            other.display().to_string(),
+        ),
+    ]);
+    let err = ClientBuilder::from_env_with(named.lookup())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("[basic]"), "{err}");
+    let _ = std::fs::remove_dir_all(&home);
+}

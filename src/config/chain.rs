@@ -114,46 +114,62 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
         )),
     }
 
+    // A file named explicitly must be read; the default one may belong to
+    // another tool (only a `[default]` section, say), and a file nobody
+    // asked for must not be able to fail a run whose values come from
+    // elsewhere: it is passed over, and the reason kept for the error that
+    // lists what was tried.
+    let named = get(env::CREDENTIALS_FILE).is_some();
+    let read = |path: &std::path::Path| match profile::read(path) {
+        Err(e) if !named => {
+            log::warn!("passing over the credentials file nobody named: {e}");
+            Ok(Err(e.to_string()))
+        }
+        other => other.map(Ok),
+    };
     match profile::default_path(lookup) {
         None => result.tried.push(format!(
             "credentials file (neither {} nor HOME is set)",
             env::CREDENTIALS_FILE
         )),
-        Some(path) => match profile::read(&path)? {
-            None => result
-                .tried
-                .push(format!("credentials file {} (not found)", path.display())),
-            Some(profile) => {
-                if result.credentials.is_none() {
-                    match (&profile.access_key, &profile.secret_key) {
-                        (Some(ak), Some(sk)) => {
-                            let creds = with_token(
-                                Credentials::new(ak.clone(), sk.clone())?,
-                                profile.security_token.clone(),
-                            )?;
-                            result.credentials =
-                                Some((creds, Origin::CredentialsFile(path.clone())));
-                        }
-                        (None, None) => result.tried.push(format!(
-                            "credentials file {} (no ak and sk)",
-                            path.display()
-                        )),
-                        (Some(_), None) => {
-                            return Err(Error::Config(format!(
-                                "{} has ak but no sk",
+        Some(path) => match read(&path)? {
+            Err(why) => result.tried.push(format!("{why} (passed over)")),
+            Ok(found) => match found {
+                None => result
+                    .tried
+                    .push(format!("credentials file {} (not found)", path.display())),
+                Some(profile) => {
+                    if result.credentials.is_none() {
+                        match (&profile.access_key, &profile.secret_key) {
+                            (Some(ak), Some(sk)) => {
+                                let creds = with_token(
+                                    Credentials::new(ak.clone(), sk.clone())?,
+                                    profile.security_token.clone(),
+                                )?;
+                                result.credentials =
+                                    Some((creds, Origin::CredentialsFile(path.clone())));
+                            }
+                            (None, None) => result.tried.push(format!(
+                                "credentials file {} (no ak and sk)",
                                 path.display()
-                            )))
-                        }
-                        (None, Some(_)) => {
-                            return Err(Error::Config(format!(
-                                "{} has sk but no ak",
-                                path.display()
-                            )))
+                            )),
+                            (Some(_), None) => {
+                                return Err(Error::Config(format!(
+                                    "{} has ak but no sk",
+                                    path.display()
+                                )))
+                            }
+                            (None, Some(_)) => {
+                                return Err(Error::Config(format!(
+                                    "{} has sk but no ak",
+                                    path.display()
+                                )))
+                            }
                         }
                     }
+                    result.profile = Some(profile);
                 }
-                result.profile = Some(profile);
-            }
+            },
         },
     }
     Ok(result)

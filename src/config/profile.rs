@@ -102,6 +102,17 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
     Ok(Some(text))
 }
 
+/// A value with one pair of surrounding double quotes removed, as the Go
+/// SDK's INI reader does (Python's `configparser` keeps them): `"a b"` is
+/// `a b`, and `""x"` is `"x`, so that a secret that starts or ends with `"`
+/// can be written by quoting it once more. Nothing else is unescaped.
+fn unquote(value: &str) -> &str {
+    match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) => inner,
+        None => value,
+    }
+}
+
 /// Parses the text of a credentials file.
 ///
 /// # Errors
@@ -109,6 +120,8 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
 pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
     let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut current: Option<String> = None;
+    // Notepad and PowerShell 5.1 start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for raw in text.lines() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -123,7 +136,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
         let (Some(section), Some((key, value))) = (&current, line.split_once(['=', ':'])) else {
             continue;
         };
-        let value = value.trim().trim_matches('"');
+        let value = unquote(value.trim());
         if let Some(values) = sections.get_mut(section) {
             values.insert(key.trim().to_ascii_lowercase(), value.to_owned());
         }
@@ -145,6 +158,26 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pair_of_quotes_is_removed_and_a_byte_order_mark_is_skipped() {
+        for (written, read) in [
+            ("s%k", "s%k"),
+            ("\"s k\"", "s k"),
+            ("\"\"sk\"", "\"sk"),
+            ("\"sk\"\"", "sk\""),
+            ("\"\"sk\"\"", "\"sk\""),
+            ("\"sk", "\"sk"),
+            ("sk\"", "sk\""),
+            ("\"", "\""),
+            ("'sk'", "'sk'"),
+        ] {
+            let text = format!("\u{feff}[basic]\r\nak = A\r\nsk = {written}\r\n");
+            let profile = parse(&text, Path::new("c")).unwrap();
+            assert_eq!(profile.secret_key.as_deref(), Some(read), "{written}");
+            assert_eq!(profile.access_key.as_deref(), Some("A"));
+        }
+    }
 
     #[test]
     fn reads_either_section_name_comments_spaces_and_percent() {
