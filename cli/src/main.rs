@@ -192,7 +192,8 @@ fn config_command(target: &args::Target) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let (settings, failure) = if target.offline {
-        (builder.settings(), None)
+        // What a real command would refuse before sending, refused here too.
+        (builder.settings(), builder.check().err())
     } else {
         match builder.clone().build() {
             Ok(client) => (client.settings(), None),

@@ -406,16 +406,33 @@ fn eight_servers_are_cleared_at_a_time_by_default() {
 fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
     let gateway = fleet(1, Duration::ZERO);
     let proxy = FakeProxy::start().unwrap();
-    let (code, _, err) = run(bin().env("HTTP_PROXY", proxy.url()).args([
+    // The endpoint is plain http (loopback): curl's variable for it is
+    // http_proxy, in lower case only; HTTPS_PROXY is for https URLs.
+    let (code, _, err) = run(bin()
+        .env("HTTP_PROXY", proxy.url())
+        .env("HTTPS_PROXY", proxy.url())
+        .args([
+            "clear-password",
+            "srv-000",
+            "--endpoint",
+            gateway.endpoint(),
+        ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        proxy.heads().len(),
+        0,
+        "through HTTP_PROXY or HTTPS_PROXY for an http URL"
+    );
+    let (code, _, err) = run(bin().env("http_proxy", proxy.url()).args([
         "clear-password",
         "srv-000",
         "--endpoint",
         gateway.endpoint(),
     ]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(proxy.heads().len(), 1, "not through HTTP_PROXY");
+    assert_eq!(proxy.heads().len(), 1, "not through http_proxy");
     let (code, _, err) = run(bin()
-        .env("HTTP_PROXY", proxy.url())
+        .env("http_proxy", proxy.url())
         .env("NO_PROXY", "127.0.0.1")
         .args([
             "clear-password",
@@ -425,7 +442,7 @@ fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
         ]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(proxy.heads().len(), 1, "through the proxy despite NO_PROXY");
-    assert_eq!(deletes(&gateway), 2);
+    assert_eq!(deletes(&gateway), 3);
 }
 
 #[test]

@@ -605,8 +605,9 @@ fn config_prints_each_value_with_its_origin_and_no_secret() {
 #[test]
 fn config_names_every_origin_and_offline_sends_nothing() {
     let gateway = gateway();
+    // The endpoint is plain http: its proxy variable is http_proxy, as curl reads it.
     let (code, out, err) = run(with_account(bin())
-        .env("HTTPS_PROXY", "http://proxy.example:3128")
+        .env("http_proxy", "http://proxy.example:3128")
         .env("NO_PROXY", "127.0.0.1")
         .args([
             "config",
@@ -634,7 +635,7 @@ fn config_names_every_origin_and_offline_sends_nothing() {
     assert_eq!(origin("endpoint"), "command line --endpoint");
     // The endpoint is loopback and NO_PROXY names it: no proxy is used.
     assert_eq!(value("proxy"), "none (NO_PROXY names the endpoint)");
-    assert_eq!(origin("proxy"), "environment HTTPS_PROXY, NO_PROXY");
+    assert_eq!(origin("proxy"), "environment http_proxy, NO_PROXY");
     assert_eq!(value("ca_roots"), "the bundled Mozilla roots");
     assert_eq!(origin("ca_roots"), "default");
     assert_eq!(value("tls_verification"), "on");
@@ -879,4 +880,51 @@ fn what_the_user_typed_is_an_error_in_the_clis_own_words() {
         .args(["config", "--ca-file", "/nonexistent/ca.pem", "--offline"]));
     assert_eq!(code, 2);
     assert!(err.starts_with("error: cannot read the CA file"), "{err}");
+}
+
+#[test]
+fn config_offline_refuses_what_every_real_command_refuses() {
+    let config = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = bin();
+        cmd.env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
+            .args(["config", "--offline"])
+            .args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        run(&mut cmd)
+    };
+    for (extra, env, says) in [
+        (&["--endpoint", "ftp://x"][..], &[][..], "endpoint"),
+        (
+            &["--region", "xx-nowhere-1"][..],
+            &[][..],
+            "not a public ECS region",
+        ),
+        (
+            &["--region", "cn-north-4"][..],
+            &[("ALL_PROXY", "socks5://127.0.0.1:1080")][..],
+            "socks5",
+        ),
+    ] {
+        let (code, out, err) = config(extra, env);
+        assert_eq!(code, 2, "{extra:?}: {out}{err}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+        // What is known is still printed.
+        assert!(out.contains("access key"), "{out}");
+    }
+    // The socks proxy shows as what it is, not as an http proxy.
+    let (_, out, _) = config(
+        &["--region", "cn-north-4"],
+        &[("ALL_PROXY", "socks5://127.0.0.1:1080")],
+    );
+    let proxy = out.lines().find(|l| l.starts_with("proxy")).unwrap();
+    assert!(
+        proxy.contains("unusable") && proxy.contains("ALL_PROXY"),
+        "{proxy}"
+    );
+    let (code, _, err) = config(&["--region", "cn-north-4"], &[]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -133,6 +133,7 @@ impl ClientBuilder {
             (None, Some(region)) => crate::config::iam::iam_endpoint(None, region)?,
             (None, None) => Endpoint::parse(GLOBAL_IAM)?,
         };
+        self.transport.plain_http = iam.url().starts_with("http://");
         let caller = Caller::new(&self, credentials)?;
         Ok(Account {
             builder: self,

@@ -332,6 +332,7 @@ impl ClientBuilder {
             )));
         };
 
+        self.transport.plain_http = endpoint.url().starts_with("http://");
         let caller = Caller::new(&self, credentials)?;
         crate::lock(&caller.governors)
             .insert(endpoint.url().to_owned(), Arc::clone(&caller.governor));
@@ -385,6 +386,18 @@ impl ClientBuilder {
             retry: self.retry,
             max_rate: self.max_rate,
         }
+    }
+
+    /// Checks every value given so far the way [`Self::build`] does first
+    /// (durations, rate, project id, endpoint or region, proxy, TLS),
+    /// without discovering anything or sending anything: what
+    /// `hwcloud-ecs config --offline` reports.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] or [`Error::Config`] for the first value
+    /// [`Self::build`] would refuse before its discovery steps.
+    pub fn check(&self) -> Result<(), Error> {
+        self.check_given()
     }
 
     /// Checks every value already given, so that bad input is an error

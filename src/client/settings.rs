@@ -118,6 +118,7 @@ pub(crate) fn render(inputs: &Inputs<'_>, credentials: Option<Arc<Credentials>>)
             "none (NO_PROXY names the endpoint)".to_owned(),
             Origin::Environment(names),
         ),
+        ProxyShown::Refused(why, names) => (format!("unusable: {why}"), Origin::Environment(names)),
         ProxyShown::NoneInEnvironment => ("none".to_owned(), Origin::Default),
     };
     vec![

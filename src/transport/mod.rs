@@ -5,6 +5,7 @@
 //! Everything above it (configuration, client) speaks in [`Agent`],
 //! [`Prepared`] and the crate's [`Error`]; no ureq type leaves this module.
 
+mod env_proxy;
 mod exchange;
 mod options;
 mod response;

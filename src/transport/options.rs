@@ -8,6 +8,8 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
+use super::env_proxy::EnvProxy;
+
 /// Which proxy the client goes through.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) enum ProxySetting {
@@ -27,6 +29,9 @@ pub(crate) struct TransportOptions {
     /// Extra root certificates (PEM), and whether they replace the bundled ones.
     pub roots: Option<(Vec<u8>, bool)>,
     pub danger_accept_invalid_certificates: bool,
+    /// The agent calls a plain-http (loopback) endpoint: the environment's
+    /// proxy is then the one curl uses for `http://` URLs.
+    pub plain_http: bool,
 }
 
 impl fmt::Debug for TransportOptions {
@@ -71,16 +76,6 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
     }
 }
 
-/// The environment variables ureq reads a proxy from, in its order.
-const PROXY_VARIABLES: [&str; 6] = [
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-];
-
 /// `url` as an `http://` proxy URL: without a scheme, `http://` is meant
 /// (as curl reads it). The transport tunnels through HTTP proxies only:
 /// SOCKS and TLS-to-the-proxy are refused here, before anything is sent,
@@ -103,6 +98,22 @@ fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
     Ok(normalized)
 }
 
+/// The host of `host[:port]` or `[v6]:port`.
+fn host_of(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority.split_inclusive(']').next().unwrap_or(authority);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    }
+}
+
+/// The process environment, for the proxy variables.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 /// The proxy a request to an endpoint goes through, for display.
 pub(crate) enum ProxyShown {
     /// Given on the builder (its password redacted).
@@ -113,6 +124,9 @@ pub(crate) enum ProxyShown {
     FromVariable(String, String),
     /// The environment names a proxy, but `NO_PROXY` exempts the endpoint.
     Bypassed(String),
+    /// The environment names one this transport cannot use (a `socks5://`
+    /// or `https://` proxy): the error, and the variables.
+    Refused(String, String),
     /// The environment names none.
     NoneInEnvironment,
 }
@@ -126,22 +140,30 @@ impl TransportOptions {
             )),
             ProxySetting::Off => ProxyShown::Off,
             ProxySetting::FromEnvironment => {
-                let Some(proxy) = ureq::Proxy::try_from_env() else {
+                let https = endpoint.is_none_or(|e| e.url().starts_with("https://"));
+                let Some(proxy) = EnvProxy::read(&process_env, https) else {
                     return ProxyShown::NoneInEnvironment;
                 };
-                let name = PROXY_VARIABLES
-                    .iter()
-                    .find(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()))
-                    .copied()
-                    .unwrap_or("the environment");
-                let uri = endpoint.and_then(|e| e.url().parse::<ureq::http::Uri>().ok());
-                if uri.is_some_and(|uri| proxy.is_no_proxy(&uri)) {
-                    return ProxyShown::Bypassed(format!("{name}, NO_PROXY"));
+                let host = endpoint.map(|e| host_of(e.authority()));
+                let mut names = proxy.variable.to_owned();
+                if let Some(exempt) = proxy.exempt_variable {
+                    names = format!("{names}, {exempt}");
                 }
-                ProxyShown::FromVariable(
-                    format!("http://{}:{}", proxy.host(), proxy.port()),
-                    name.to_owned(),
-                )
+                if host.is_some_and(|h| proxy.exempts(h)) {
+                    return ProxyShown::Bypassed(names);
+                }
+                let parsed = http_proxy_url(proxy.variable, &proxy.url).and_then(|url| {
+                    ureq::Proxy::new(&url).map_err(|e| {
+                        Error::invalid("proxy", format!("{}: {e}", redact_userinfo(&url)))
+                    })
+                });
+                match parsed {
+                    // Shown without its user information.
+                    Ok(p) => {
+                        ProxyShown::FromVariable(format!("http://{}:{}", p.host(), p.port()), names)
+                    }
+                    Err(e) => ProxyShown::Refused(e.to_string(), names),
+                }
             }
         }
     }
@@ -181,26 +203,37 @@ impl TransportOptions {
     pub(crate) fn proxy(&self) -> Result<Option<ureq::Proxy>, Error> {
         match &self.proxy {
             ProxySetting::FromEnvironment => {
-                let first = PROXY_VARIABLES
-                    .iter()
-                    .find_map(|name| Some((*name, std::env::var(name).ok()?)));
-                if let Some((name, value)) = first {
-                    // ureq takes the first of these variables that parses;
-                    // one it would take but cannot use is refused here.
-                    let scheme = value.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-                    if matches!(scheme.as_deref(), Some(s) if s != "http") {
-                        http_proxy_url("proxy", &value).map_err(|e| match e {
-                            Error::InvalidInput { reason, .. } => {
-                                Error::invalid(
-                                    "proxy",
-                                    format!("{name}={reason}; or set no proxy (--no-proxy, ClientBuilder::no_proxy) to ignore it"),
-                                )
-                            }
-                            other => other,
-                        })?;
-                    }
+                let Some(proxy) = EnvProxy::read(&process_env, !self.plain_http) else {
+                    return Ok(None);
+                };
+                let name = proxy.variable;
+                let normalized = http_proxy_url("proxy", &proxy.url).map_err(|e| match e {
+                    Error::InvalidInput { reason, .. } => Error::invalid(
+                        "proxy",
+                        format!("{name}={reason}; or set no proxy (--no-proxy, ClientBuilder::no_proxy) to ignore it"),
+                    ),
+                    other => other,
+                })?;
+                let bad = |e: ureq::Error| {
+                    Error::invalid(
+                        "proxy",
+                        format!("{name}={}: {e}", redact_userinfo(&proxy.url)),
+                    )
+                };
+                let parsed = ureq::Proxy::new(&normalized).map_err(bad)?;
+                let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+                    .host(parsed.host())
+                    .port(parsed.port());
+                if let Some(user) = parsed.username() {
+                    builder = builder.username(user);
                 }
-                Ok(ureq::Proxy::try_from_env())
+                if let Some(password) = parsed.password() {
+                    builder = builder.password(password);
+                }
+                for expression in proxy.ureq_expressions() {
+                    builder = builder.no_proxy(&expression);
+                }
+                builder.build().map(Some).map_err(bad)
             }
             ProxySetting::Off => Ok(None),
             ProxySetting::Url(url) => {
