@@ -189,6 +189,47 @@ fn a_body_trickled_slower_than_the_timeout_times_out() {
 }
 
 #[test]
+fn a_body_trickled_just_under_the_timeout_ends_each_attempt_on_time() {
+    // A byte every 1.5 s against a 2 s timeout: every read returns before
+    // the per-read timeout, so only a deadline over the whole attempt ends
+    // it at 2 s (without one, at 3 s, and the call at 6 s).
+    let gateway = gateway();
+    gateway.fail_next(
+        usize::MAX,
+        Fault::Trickle {
+            interval: Duration::from_millis(1500),
+        },
+    );
+    let once = client_with(
+        gateway.endpoint(),
+        RetryPolicy::none(),
+        Duration::from_secs(2),
+    );
+    let (result, took) = timed(|| once.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took >= Duration::from_millis(1900), "{took:?}");
+    assert!(took < Duration::from_millis(2700), "{took:?}");
+    // The call's deadline covers every attempt: 3.5 s, not two whole attempts.
+    let twice = client_with(
+        gateway.endpoint(),
+        policy()
+            .with_max_attempts(3)
+            .with_deadline(Duration::from_millis(3500)),
+        Duration::from_secs(2),
+    );
+    let (result, took) = timed(|| twice.get_password(SERVER));
+    assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+    assert!(took < Duration::from_millis(4300), "{took:?}");
+    // And the error names the host, as every transport error does.
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains(gateway.endpoint().trim_start_matches("http://")),
+        "{message}"
+    );
+}
+
+#[test]
 fn truncated_non_json_and_html_error_bodies_keep_status_and_snippet() {
     let gateway = gateway();
     let client = client_with(
@@ -221,6 +262,13 @@ fn a_success_body_cut_short_is_retried() {
     let password = client(&gateway).get_password(SERVER).unwrap();
     assert_eq!(password.ciphertext.as_deref(), Some("Q0lQSEVS"));
     assert_eq!(gateway.requests().len(), 2);
+    // Cut short every time: the error, raised after the response head,
+    // still names the host.
+    gateway.fail_next(usize::MAX, Fault::Truncated);
+    let err = client(&gateway).get_password(SERVER).unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let host = gateway.endpoint().trim_start_matches("http://");
+    assert!(err.to_string().contains(host), "{err}");
 }
 
 #[test]
@@ -466,4 +514,77 @@ fn the_default_policy_is_three_attempts_within_sixty_seconds() {
     assert_eq!(gateway.requests().len(), 3);
     // Full jitter under 200 ms then 400 ms: at most 0.6 s of waiting.
     assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+/// A client of `gateway` by the name `localhost`, resolved by `lookup`.
+fn by_name(
+    gateway: &FakeGateway,
+    lookup: impl Fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+) -> Client {
+    let port = gateway.endpoint().rsplit(':').next().unwrap().to_owned();
+    Client::builder()
+        .credentials(creds())
+        .project_id(PROJECT)
+        .endpoint(format!("http://localhost:{port}"))
+        .retry(policy().with_deadline(Duration::from_secs(5)))
+        .timeout_connect(Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .resolver_for_tests(lookup)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn names_are_resolved_once_a_failed_lookup_is_not_retried_and_a_hanging_one_is_bounded() {
+    let gateway = gateway();
+    let address: std::net::SocketAddr = gateway
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let lookups = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&lookups);
+    let found = by_name(&gateway, move |name| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        assert!(name.starts_with("localhost:"), "{name}");
+        Ok(vec![address])
+    });
+    for _ in 0..5 {
+        found.get_password(SERVER).unwrap();
+    }
+    assert_eq!(
+        lookups.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "looked up once, then cached"
+    );
+
+    // A name that does not exist: one attempt, and the error says so and names the host.
+    let missing = by_name(&gateway, |_| {
+        Err(std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        ))
+    });
+    let (result, took) = timed(|| missing.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert!(
+        err.to_string().contains("localhost:") && err.to_string().contains("host not found"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+
+    // A resolver that hangs: each attempt ends at the connect timeout, the call by its deadline.
+    let hanging = by_name(&gateway, |_| {
+        std::thread::sleep(Duration::from_secs(20));
+        Err(std::io::Error::other("never"))
+    });
+    let (result, took) = timed(|| hanging.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took < Duration::from_millis(5600), "{took:?}");
+    let requests_before = gateway.requests().len();
+    assert_eq!(
+        requests_before, 5,
+        "nothing reached the gateway without an address"
+    );
 }

@@ -285,6 +285,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Resolves host names with `lookup` (`"host:port"` to addresses)
+    /// instead of the system's resolver, for tests of failed and hanging
+    /// lookups. Not for production use.
+    #[doc(hidden)]
+    pub fn resolver_for_tests(
+        mut self,
+        lookup: impl Fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
+    ) -> Self {
+        self.transport.lookup = Some(Arc::new(lookup));
+        self
+    }
+
     /// The configuration this builder holds, value by value with where each
     /// came from, secrets redacted. Values that [`Self::build`] would still
     /// discover (ECS metadata, IAM) show as not set; a built client's

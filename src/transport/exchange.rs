@@ -154,7 +154,8 @@ pub(crate) fn exchange(
         response.body_mut().with_config().limit(u64::MAX).reader(),
         limit + 1,
         started + bound,
-    )?;
+    )
+    .map_err(|e| naming_the_host(e, prepared, agent.proxy.as_ref()))?;
     log::debug!(
         "answer {status}, request id {request_id:?}, {} body bytes",
         body.len()
@@ -202,23 +203,30 @@ pub(crate) fn exchange(
     })
 }
 
+/// Sends `request` with the whole attempt, body included, bounded by
+/// `bound` (ureq's per-call deadline, which each read re-arms), so that a
+/// body trickled a byte at a time cannot stretch an attempt past it; when
+/// the call's deadline is nearer than the configured timeouts (`tighter`),
+/// every phase is held to it too.
 fn run<B: ureq::AsSendBody>(
     agent: &ureq::Agent,
     request: http::Request<B>,
     tighter: bool,
     bound: Duration,
 ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-    if !tighter {
-        return agent.run(request);
-    }
-    let request = agent
+    let configured = agent
         .configure_request(request)
-        .timeout_per_read(Some(bound))
-        .timeout_per_write(Some(bound))
-        .timeout_connect(Some(bound))
-        .timeout_recv_response(Some(bound))
-        .build();
-    agent.run(request)
+        .timeout_per_call(Some(bound));
+    let configured = if tighter {
+        configured
+            .timeout_per_read(Some(bound))
+            .timeout_per_write(Some(bound))
+            .timeout_connect(Some(bound))
+            .timeout_recv_response(Some(bound))
+    } else {
+        configured
+    };
+    agent.run(configured.build())
 }
 
 /// Reads at most `limit` bytes, failing with a timeout once `deadline`
@@ -253,7 +261,19 @@ fn transport_failure(
     proxy: Option<&ureq::Proxy>,
 ) -> Failure {
     let permanent = is_permanent(&error);
-    let mut error = transport_error(error);
+    Failure {
+        permanent,
+        ..Failure::from(naming_the_host(transport_error(error), prepared, proxy))
+    }
+}
+
+/// A transport error or timeout whose message starts with the host (and
+/// the proxy, when one was in the way), wherever in the exchange it came.
+fn naming_the_host(
+    mut error: Error,
+    prepared: &Prepared<'_>,
+    proxy: Option<&ureq::Proxy>,
+) -> Error {
     if let Error::Transport { message, .. } | Error::Timeout { message, .. } = &mut error {
         let host = prepared.endpoint.authority();
         *message = match proxy_in_the_way(proxy, prepared.endpoint) {
@@ -261,10 +281,7 @@ fn transport_failure(
             None => format!("{host}: {message}"),
         };
     }
-    Failure {
-        permanent,
-        ..Failure::from(error)
-    }
+    error
 }
 
 /// The proxy a request to `endpoint` goes through, shown without its

@@ -8,12 +8,14 @@
 mod env_proxy;
 mod exchange;
 mod options;
+mod resolve;
 mod response;
 
 use std::time::{Duration, Instant};
 
 pub(crate) use exchange::{exchange, plain_call, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY};
 pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
+pub(crate) use resolve::LookupFn;
 pub use response::ApiResponse;
 
 use crate::error::Error;
@@ -69,11 +71,19 @@ impl Agent {
             .timeout_per_write(Some(timeouts.attempt))
             .timeout_per_read(Some(timeouts.attempt))
             .timeout_recv_response(Some(timeouts.attempt))
+            // A lookup is bounded by the connect timeout (and by the
+            // attempt, see `resolve`).
+            .timeout_resolve(Some(timeouts.connect))
             .proxy(proxy.clone())
             .tls_config(options.tls()?)
             .build();
+        let resolver = resolve::CachingResolver::new(options.lookup.clone());
         Ok(Agent {
-            agent: ureq::Agent::new_with_config(config),
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                resolver,
+            ),
             proxy,
         })
     }

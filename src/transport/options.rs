@@ -32,6 +32,8 @@ pub(crate) struct TransportOptions {
     /// The agent calls a plain-http (loopback) endpoint: the environment's
     /// proxy is then the one curl uses for `http://` URLs.
     pub plain_http: bool,
+    /// A resolver in place of the system's (tests only).
+    pub lookup: Option<std::sync::Arc<super::LookupFn>>,
 }
 
 impl fmt::Debug for TransportOptions {
