@@ -58,6 +58,10 @@ pub enum Error {
         server_id: String,
         /// How long the client waited.
         waited: std::time::Duration,
+        /// How many times the password was read (each answered "none stored").
+        polls: u32,
+        /// The HTTP status of the last of those answers.
+        last_status: u16,
     },
     /// The private key could not be read (not PEM, not RSA, encrypted...).
     InvalidKey(String),
@@ -198,7 +202,7 @@ impl fmt::Display for Error {
             Error::Timeout {
                 message, attempts, ..
             } => write!(f, "timed out: {message}{}", after(*attempts)),
-            Error::WaitTimedOut { server_id, waited } => write!(
+            Error::WaitTimedOut { server_id, waited, .. } => write!(
                 f,
                 "no password was stored for server {server_id} within {waited:?}; Windows servers store it 5 to 10 minutes after first boot"
             ),

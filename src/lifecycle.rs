@@ -68,8 +68,10 @@ impl Client {
         let started = Instant::now();
         let deadline = instant_after(options.timeout);
         let mut pause = options.first_interval;
+        let mut polls: u32 = 0;
         loop {
             let password = self.get_password(server_id)?;
+            polls = polls.saturating_add(1);
             if password.ciphertext.is_some() {
                 return Ok(password);
             }
@@ -78,6 +80,8 @@ impl Client {
                 return Err(Error::WaitTimedOut {
                     server_id: server_id.to_owned(),
                     waited: started.elapsed(),
+                    polls,
+                    last_status: password.status,
                 });
             }
             log::debug!("no password stored yet for {server_id}; polling again in {pause:?}");

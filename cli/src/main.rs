@@ -87,6 +87,15 @@ fn verdict(all_ok: bool) -> ExitCode {
     }
 }
 
+/// SIGINT and SIGTERM end the process at once with 130: for commands with
+/// nothing to finish or summarize (`show-password`, `config`), and for a
+/// bulk run while it asks for confirmation (nothing has been sent).
+fn exit_on_signals() -> Arc<AtomicBool> {
+    let stop = stop_on_signals();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    stop
+}
+
 /// A flag that SIGINT and SIGTERM set: the bulk run sends nothing new once
 /// it is up. A second signal ends the process at once with 130.
 fn stop_on_signals() -> Arc<AtomicBool> {
@@ -159,9 +168,16 @@ fn sweep_command(sweep: &args::Sweep, target: &args::Target) -> ExitCode {
         sweep::dry_run(&plan, target.json);
         return verdict(!out::stdout_closed());
     }
-    if ask && !sweep::confirm(&plan) {
-        out::err("cancelled: nothing was sent");
-        return ExitCode::from(EXIT_FAILURE);
+    if ask {
+        // While the question waits for its answer, a signal ends the
+        // process at once: nothing has been sent.
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let yes = sweep::confirm(&plan);
+        stop.store(false, std::sync::atomic::Ordering::SeqCst);
+        if !yes {
+            out::err("cancelled: nothing was sent");
+            return ExitCode::from(EXIT_FAILURE);
+        }
     }
     match sweep::run(sweep, &plan, target.json, &stop, &mut journal) {
         sweep::Ended::Fine { stored: true } => ExitCode::from(EXIT_STORED),
@@ -174,6 +190,7 @@ fn sweep_command(sweep: &args::Sweep, target: &args::Target) -> ExitCode {
 }
 
 fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
+    let _exit = exit_on_signals();
     let (client, key) =
         match password::client(target).and_then(|c| Ok((c, password::private_key(show)?))) {
             Ok(ready) => ready,
@@ -187,6 +204,7 @@ fn show_command(show: &args::Show, target: &args::Target) -> ExitCode {
 /// when they fail, what is known is printed, then the error, and the exit
 /// code is 2.
 fn config_command(target: &args::Target) -> ExitCode {
+    let _exit = exit_on_signals();
     let builder = match password::builder(target) {
         Ok(builder) => builder,
         Err(e) => return usage_error(&e),

@@ -77,6 +77,11 @@ pub fn error_fields(entry: &mut Value, error: &Error) {
                 entry["diagnosis"] = json!(diagnosis);
             }
         }
+        Error::WaitTimedOut { last_status, .. } => {
+            // Every answer came; none had a password.
+            entry["status"] = json!(last_status);
+            entry["message"] = json!(error.to_string());
+        }
         other => entry["message"] = json!(other.to_string()),
     }
 }

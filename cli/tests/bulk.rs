@@ -329,6 +329,31 @@ fn all_windows_on_a_terminal_asks_first() {
         );
         assert_eq!(deletes(&gateway), expect_deletes, "{shown}");
     }
+    // Ctrl-C at the question ends the run at once with 130, nothing sent.
+    let before = deletes(&gateway);
+    let mut child = with_account(isolated(Command::new("script")))
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    let started = Instant::now();
+    // Had the signal been ignored, the end of input answers the question.
+    std::thread::sleep(Duration::from_millis(1000));
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(deletes(&gateway), before);
 }
 
 #[test]

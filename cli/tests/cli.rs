@@ -460,6 +460,48 @@ fn show_password_waits_for_a_delayed_password() {
     ]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "fresh  Q0lQSEVS");
+
+    // --json reports the status that came: on a timed-out wait too.
+    let empty = FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
+        .server("none", "")
+        .start()
+        .unwrap();
+    let (code, out, err) = run(with_account(bin()).args([
+        "show-password",
+        "none",
+        "--wait",
+        "300ms",
+        "--json",
+        "--endpoint",
+        empty.endpoint(),
+    ]));
+    assert_eq!(code, 1, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["status"], 200, "{line}");
+    assert!(empty.requests().len() >= 2, "it polled");
+    // A success is reported with the status that came, not an assumed 200.
+    empty.fail_next(
+        1,
+        hwcloud_ecs_fake::Fault::Answer {
+            status: 203,
+            body: r#"{"password":"WA=="}"#.to_owned(),
+            headers: Vec::new(),
+        },
+    );
+    let (code, out, err) = run(with_account(bin()).args([
+        "show-password",
+        "none",
+        "--json",
+        "--endpoint",
+        empty.endpoint(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (line["outcome"].as_str(), line["status"].as_u64()),
+        (Some("stored"), Some(203))
+    );
 }
 
 #[test]
@@ -927,4 +969,51 @@ fn config_offline_refuses_what_every_real_command_refuses() {
     );
     let (code, _, err) = config(&["--region", "cn-north-4"], &[]);
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_signal_ends_a_waiting_show_password_with_130() {
+    let gateway = FakeGateway::builder(Credentials::new(AK, SK).unwrap(), PROJECT)
+        .server("s1", "")
+        .start()
+        .unwrap();
+    for signal in ["-INT", "-TERM"] {
+        let child = bin()
+            .env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)
+            .args([
+                "show-password",
+                "s1",
+                "--wait",
+                "60s",
+                "--endpoint",
+                gateway.endpoint(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Give it time to install its handlers and start polling.
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let signalled = std::time::Instant::now();
+        let output = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{signal}: {err} {:?}",
+            gateway.requests().len()
+        );
+        assert!(
+            signalled.elapsed() < std::time::Duration::from_secs(5),
+            "{signal}"
+        );
+    }
 }
