@@ -316,7 +316,23 @@ fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
     let client = client(P_A, &gateway);
     let ids = ["has", "none", "bad", "ghost"];
     let audit = Bulk::audit().workers(2);
-    let results = audit.run_on(&client, &ids, |_, _, _| {});
+    let mut last = None;
+    let results = audit.run_on(&client, &ids, |_, _, progress| last = Some(progress));
+    let counts = last.unwrap();
+    assert_eq!(
+        (
+            counts.done,
+            counts.total,
+            counts.stored,
+            counts.none_stored,
+            counts.failed
+        ),
+        (4, 4, 1, 1, 2)
+    );
+    assert_eq!(
+        (counts.cleared, counts.not_found, counts.not_attempted),
+        (0, 0, 0)
+    );
     let words: Vec<&str> = results.iter().map(|r| audit.word(r)).collect();
     // A server that does not exist proves nothing: an audit counts it failed.
     assert_eq!(words, ["stored", "none_stored", "failed", "failed"]);
@@ -338,7 +354,19 @@ fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
 
     // The same servers cleared: a missing one is not found, a broken one failed.
     let clear = Bulk::clear();
-    let results = clear.run_on(&client, &ids, |_, _, _| {});
+    let mut last = None;
+    let results = clear.run_on(&client, &ids, |_, _, progress| last = Some(progress));
+    let counts = last.unwrap();
+    assert_eq!(
+        (
+            counts.cleared,
+            counts.not_found,
+            counts.failed,
+            counts.stored,
+            counts.none_stored
+        ),
+        (2, 1, 1, 0, 0)
+    );
     let words: Vec<&str> = results.iter().map(|r| clear.word(r)).collect();
     assert_eq!(words, ["cleared", "cleared", "failed", "not_found"]);
     let cleared = results[0].as_ref().unwrap();
@@ -348,4 +376,37 @@ fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
         cleared.request_id(),
         results[1].as_ref().unwrap().request_id()
     );
+}
+
+#[test]
+fn a_bulk_run_counts_the_throttling_of_each_client_once() {
+    let gateway = gateway(P_A, "a", "SKaccount");
+    let client = client(P_A, &gateway);
+    gateway.fail_next(2, hwcloud_ecs_fake::Fault::throttled("0"));
+    let ids = ["a0", "a1", "a2"];
+    let mut last = None;
+    let results = Bulk::clear()
+        .workers(1)
+        .run_on(&client, &ids, |_, _, progress| last = Some(progress));
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let counts = last.unwrap();
+    // Two 429s, each retried: counted once although three targets share the client.
+    assert_eq!(counts.throttled, 2);
+    assert!(counts.rate.is_some_and(|r| r > 0.0), "{counts:?}");
+}
+
+#[test]
+fn an_accounts_debug_names_its_key_and_iam_but_no_secret() {
+    let lookup = |name: &str| common::never_the_real_services(name);
+    let account = ClientBuilder::from_env_with(lookup)
+        .unwrap()
+        .credentials(Credentials::new("AKSHOWN", "SKhidden").unwrap())
+        .build_account()
+        .unwrap();
+    let shown = format!("{account:?}");
+    assert!(
+        shown.contains("AKSHOWN") && shown.contains("127.0.0.1:1"),
+        "{shown}"
+    );
+    assert!(!shown.contains("SKhidden"), "{shown}");
 }

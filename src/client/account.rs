@@ -272,6 +272,18 @@ mod tests {
             ]
         );
         assert_eq!(projects[1].name, "cn-north-4_dev_x");
+        // 10,000 projects are read; one more is refused.
+        let many = |n: usize| {
+            let list: Vec<serde_json::Value> = (0..n)
+                .map(|i| serde_json::json!({"id": format!("{i:032}"), "name": "cn-north-4"}))
+                .collect();
+            serde_json::json!({ "projects": list })
+        };
+        assert_eq!(
+            parse_projects(&many(MAX_PROJECTS)).unwrap().len(),
+            MAX_PROJECTS
+        );
+        assert!(parse_projects(&many(MAX_PROJECTS + 1)).is_err());
         for bad in [
             serde_json::json!({}),
             serde_json::json!({"projects": [{"name": "x"}]}),

@@ -320,5 +320,17 @@ mod tests {
             assert!(Endpoint::for_region(bad).is_err(), "{bad:?}");
         }
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        for (a, b, distance) in [
+            ("", "abc", 3),
+            ("abc", "", 3),
+            ("abc", "abc", 0),
+            ("cn-nort-4", "cn-north-4", 1),
+            ("ab", "ba", 2),
+            ("flaw", "lawn", 2),
+        ] {
+            assert_eq!(edit_distance(a, b), distance, "{a} {b}");
+        }
+        let shown = format!("{:?}", lookup(&[("HUAWEICLOUD_SDK_SK", "secret")]));
+        assert_eq!(shown, "Lookup(..)");
     }
 }

@@ -263,6 +263,9 @@ mod tests {
             ("ECS:\n  - endpoint: https://a\n", 2),
             ("ECS:\n  - id: x\n  - endpoint: https://a\nIAM:\n", 4),
             ("ECS:\n  -id: x\n", 2),
+            // An item less indented than `endpoints:` starts a new entry.
+            ("ECS:\n  - id: r\n    endpoints:\n  - https://a\n", 4),
+            ("ECS:\n  - id: x\n    endpoints: https://a\n", 3),
         ] {
             let got = parse(text, "ECS");
             assert_eq!(
@@ -271,5 +274,31 @@ mod tests {
                 "{text:?}: {got:?}"
             );
         }
+        let err = parse("ECS:\n  - id: r\n    - x\n", "ECS").unwrap_err();
+        assert_eq!(err, (3, "a list item where a key was expected".to_owned()));
+    }
+
+    #[test]
+    fn a_hash_is_a_comment_only_outside_quotes_and_after_a_space() {
+        let text = concat!(
+            "ECS: # the service\n",
+            "  - id: 'a #1' # its id\n",
+            "    endpoint: \"https://a.example/#x\"\n",
+            "  - id: b#2\n",
+            "    endpoint: 'https://b.example' #\n",
+            "  - id: \"c\" #'\n",
+            "    endpoints:\n",
+            "      - https://c.example#frag # a comment\n",
+        );
+        assert_eq!(
+            parse(text, "ECS").unwrap(),
+            vec![
+                region("a #1", &["https://a.example/#x"]),
+                region("b#2", &["https://b.example"]),
+                region("c", &["https://c.example#frag"]),
+            ]
+        );
+        assert_eq!(strip_comment("x: 'it''s' # c"), "x: 'it''s' ");
+        assert_eq!(strip_comment("x: a\"b # c"), "x: a\"b ");
     }
 }
