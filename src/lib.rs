@@ -127,6 +127,15 @@ pub mod unversioned {
             .join("|")
     }
 
+    /// A text file's bytes as text: UTF-8 with a byte-order mark skipped;
+    /// UTF-16 is refused with what to do.
+    ///
+    /// # Errors
+    /// What is wrong with the bytes, in words.
+    pub fn text_of(bytes: Vec<u8>) -> Result<String, String> {
+        crate::config::text_of(bytes)
+    }
+
     /// The Levenshtein distance over bytes, for suggestions.
     pub fn edit_distance(a: &str, b: &str) -> usize {
         crate::config::edit_distance(a, b)

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal};
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use hwcloud_ecs::{Bulk, Client, Error, Outcome, Progress, Project, ServerId};
@@ -49,18 +50,33 @@ impl From<password::SetupError> for PlanError {
     }
 }
 
+/// The largest `--from-file` list read: 100,000 ids of 36 bytes, with room.
+const MAX_ID_LIST: u64 = 16 * 1024 * 1024;
+
 /// Reads `--from-file` ids (or stdin for `-`); every id is validated here,
 /// before anything is sent, and a bad one is named with its file and line.
 pub fn ids_from_file(path: &str) -> Result<Vec<ServerId>, String> {
-    let read =
-        |reader: &mut dyn BufRead| -> std::io::Result<Vec<String>> { reader.lines().collect() };
     let shown = if path == "-" { "standard input" } else { path };
-    let lines = if path == "-" {
-        read(&mut std::io::stdin().lock())
+    let mut bytes = Vec::new();
+    // Bounded: an id list of every server an account can have is a few MiB.
+    let read = if path == "-" {
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), MAX_ID_LIST + 1),
+            &mut bytes,
+        )
     } else {
-        std::fs::File::open(path).and_then(|f| read(&mut std::io::BufReader::new(f)))
+        std::fs::File::open(path).and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_ID_LIST + 1), &mut bytes)
+        })
+    };
+    read.map_err(|e| format!("cannot read server ids from {shown}: {e}"))?;
+    if bytes.len() as u64 > MAX_ID_LIST {
+        return Err(format!(
+            "{shown} holds more than {MAX_ID_LIST} bytes of server ids"
+        ));
     }
-    .map_err(|e| format!("cannot read server ids from {shown}: {e}"))?;
+    let text = hwcloud_ecs::unversioned::text_of(bytes).map_err(|why| format!("{shown} {why}"))?;
+    let lines: Vec<&str> = text.lines().collect();
     let mut ids = Vec::new();
     for (number, line) in lines.iter().enumerate() {
         let id = line.split('#').next().unwrap_or_default().trim();

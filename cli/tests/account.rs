@@ -535,3 +535,39 @@ fn a_region_the_table_does_not_know_comes_from_the_environment_or_the_regions_fi
     assert_eq!(code, 3, "{out}{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_id_list_saved_on_windows_is_read_and_utf16_is_refused() {
+    let gateway = single(2, Duration::ZERO);
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-idlist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let notepad = dir.join("ids-bom-crlf.txt");
+    std::fs::write(&notepad, "\u{feff}srv-000\r\n# a comment\r\nsrv-001\r\n").unwrap();
+    let (code, out, err) = run(&mut single_bin(
+        &gateway,
+        &["audit", "--from-file", notepad.to_str().unwrap()],
+    ));
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let utf16 = dir.join("ids-utf16.txt");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "srv-000\r\n".encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    std::fs::write(&utf16, bytes).unwrap();
+    let (code, _, err) = run(&mut single_bin(
+        &gateway,
+        &["audit", "--from-file", utf16.to_str().unwrap()],
+    ));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("UTF-16") && err.contains("save it as UTF-8"),
+        "{err}"
+    );
+    assert_eq!(
+        gateway.requests().len(),
+        2,
+        "nothing sent for the UTF-16 list"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

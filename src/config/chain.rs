@@ -129,8 +129,9 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
     };
     match profile::default_path(lookup) {
         None => result.tried.push(format!(
-            "credentials file (neither {} nor HOME is set)",
-            env::CREDENTIALS_FILE
+            "credentials file (neither {} nor {} is set)",
+            env::CREDENTIALS_FILE,
+            if cfg!(windows) { "USERPROFILE" } else { "HOME" }
         )),
         Some(path) => match read(&path)? {
             Err(why) => result.tried.push(format!("{why} (passed over)")),

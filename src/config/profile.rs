@@ -45,8 +45,17 @@ impl fmt::Debug for Profile {
 pub(crate) fn default_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
     set(CREDENTIALS_FILE_VAR).map(PathBuf::from).or_else(|| {
-        set("HOME").map(|home| Path::new(&home).join(".huaweicloud").join("credentials"))
+        home_dir(lookup, cfg!(windows)).map(|home| home.join(".huaweicloud").join("credentials"))
     })
+}
+
+/// The user's home directory the official SDKs' way: `USERPROFILE` on
+/// Windows (Python's SDK, Go's `os.UserHomeDir`), `HOME` elsewhere (macOS
+/// included); `None` when it is not set. `windows` is a parameter so that
+/// both rules are tested on any machine.
+pub(crate) fn home_dir(lookup: &dyn Fn(&str) -> Option<String>, windows: bool) -> Option<PathBuf> {
+    let name = if windows { "USERPROFILE" } else { "HOME" };
+    lookup(name).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// The largest credentials file read; real ones are a few hundred bytes.
@@ -92,14 +101,27 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(refuse(format!("cannot be read: {e}"))),
     }
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_string(&mut text))
+        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
         .map_err(|e| refuse(format!("cannot be read: {e}")))?;
-    if text.len() as u64 > MAX_FILE_SIZE {
+    if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(refuse(format!("more than the {MAX_FILE_SIZE} bytes read")));
     }
-    Ok(Some(text))
+    text_of(bytes).map(Some).map_err(refuse)
+}
+
+/// A file's bytes as text: UTF-8, a leading byte-order mark skipped (as
+/// Notepad and PowerShell 5.1 write it); UTF-16 is refused with what to do.
+pub(crate) fn text_of(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("is UTF-16; save it as UTF-8 (PowerShell: -Encoding utf8)".into());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| format!("is not UTF-8 text: {e}"))?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 /// A value with one pair of surrounding double quotes removed, as the Go
@@ -120,7 +142,8 @@ fn unquote(value: &str) -> &str {
 pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
     let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut current: Option<String> = None;
-    // Notepad and PowerShell 5.1 start UTF-8 files with a byte-order mark.
+    // Notepad and PowerShell 5.1 start UTF-8 files with a byte-order mark
+    // (`text_of` skips it when the file is read; a caller's text may hold one).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for raw in text.lines() {
         let line = raw.trim();
@@ -158,6 +181,37 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_home_directory_per_platform_and_files_in_utf8_only() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = env(&[("HOME", "/home/u"), ("USERPROFILE", r"C:\Users\u")]);
+        assert_eq!(home_dir(&both, false), Some(PathBuf::from("/home/u")));
+        assert_eq!(home_dir(&both, true), Some(PathBuf::from(r"C:\Users\u")));
+        // Windows has no HOME as a rule; macOS and Linux read HOME.
+        assert_eq!(home_dir(&env(&[("HOME", "/h")]), true), None);
+        assert_eq!(home_dir(&env(&[("USERPROFILE", "C:\\u")]), false), None);
+        assert_eq!(home_dir(&env(&[("HOME", "")]), false), None);
+
+        assert_eq!(
+            text_of(b"\xEF\xBB\xBF[basic]\r\n".to_vec()).unwrap(),
+            "[basic]\r\n"
+        );
+        assert_eq!(text_of(b"[basic]".to_vec()).unwrap(), "[basic]");
+        for utf16 in [&b"\xFF\xFE[\0b\0"[..], &b"\xFE\xFF\0[\0b"[..]] {
+            assert!(text_of(utf16.to_vec()).unwrap_err().contains("UTF-16"));
+        }
+        assert!(text_of(b"\xC3(".to_vec())
+            .unwrap_err()
+            .contains("not UTF-8"));
+    }
 
     #[test]
     fn one_pair_of_quotes_is_removed_and_a_byte_order_mark_is_skipped() {

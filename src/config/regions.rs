@@ -4,7 +4,7 @@
 //! `https://ecs.{region}.myhuaweicloud.com`.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::endpoint::Endpoint;
@@ -48,12 +48,8 @@ fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
     if let Some(path) = lookup.get(env::REGIONS_FILE) {
         return Some((PathBuf::from(path), true));
     }
-    lookup.get("HOME").map(|home| {
-        (
-            Path::new(&home).join(".huaweicloud").join("regions.yaml"),
-            false,
-        )
-    })
+    let home = profile::home_dir(&|name: &str| lookup.get(name), cfg!(windows))?;
+    Some((home.join(".huaweicloud").join("regions.yaml"), false))
 }
 
 /// `region`'s ECS endpoint and where it came from. With a `lookup` (a
