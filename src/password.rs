@@ -58,7 +58,7 @@ impl Client {
     /// id; [`Error::Api`] when ECS refuses (e.g. 404 for an unknown server:
     /// see [`Error::is_not_found`]); transport errors as in [`Client::send`].
     pub fn clear_password(&self, server_id: impl AsRef<str>) -> Result<PasswordCleared, Error> {
-        let response = self.send_own("DELETE", password_path(self, server_id.as_ref())?)?;
+        let response = self.send_bodiless("DELETE", password_path(self, server_id.as_ref())?)?;
         Ok(PasswordCleared {
             status: response.status,
             request_id: response.request_id,
@@ -71,7 +71,7 @@ impl Client {
     /// As [`Client::clear_password`], plus [`Error::InvalidResponse`] when
     /// the answer has no `password` string.
     pub fn get_password(&self, server_id: impl AsRef<str>) -> Result<EncryptedPassword, Error> {
-        let response = self.send_own("GET", password_path(self, server_id.as_ref())?)?;
+        let response = self.send_bodiless("GET", password_path(self, server_id.as_ref())?)?;
         let json = response.json()?;
         let password = json
             .get("password")

@@ -159,7 +159,7 @@ impl Account {
     /// that is not a list of projects with ids and names, or lists more
     /// than 10,000.
     pub fn projects(&self) -> Result<Vec<Project>, Error> {
-        let response = self.caller.send(&Prepared {
+        let response = self.caller.call(&Prepared {
             method: "GET",
             endpoint: &self.iam,
             target: "/v3/auth/projects".to_owned(),

@@ -5,6 +5,7 @@
 
 mod account;
 mod builder;
+mod call;
 mod governor;
 mod refresh;
 mod retry;
@@ -12,41 +13,23 @@ mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
 use crate::request::ApiRequest;
-use crate::sign::Credentials;
 use crate::transport::ApiResponse;
 
-use crate::clock::{self, SkewClock};
+use crate::clock::SkewClock;
 use crate::config::iam::SignedSender;
-use crate::transport::{exchange, Agent, ApiTimeouts, Limits, Prepared};
+use crate::transport::{Agent, ApiTimeouts, Prepared};
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 use refresh::CredentialProvider;
 pub(crate) use retry::retry_after_wait;
 pub use retry::RetryPolicy;
-use retry::{is_retryable, is_throttled, jitter};
 
-/// The most exchanges one call makes, whatever answers come: the deadline
-/// ends a call long before, this is the second guard.
-const MAX_EXCHANGES: u32 = 10_000;
-
-/// The error of a call the governor could not send before its deadline.
-fn paced_out(wait: Duration, attempts: u32) -> Error {
-    Error::Timeout {
-        message: format!(
-            "the client's rate limit would hold this call {} s, past its deadline",
-            wait.as_secs()
-        ),
-        attempts,
-        source: None,
-    }
-}
 pub use settings::Setting;
 
 /// Which ECS API the password calls use.
@@ -223,18 +206,18 @@ impl Client {
             body: &request.body,
             success_limit: request.success_limit,
         };
-        self.inner.caller.send(&prepared)
+        self.inner.caller.call(&prepared)
     }
 
     /// Sends a bodiless call the crate built itself (a validated id in a
     /// fixed path) to the client's endpoint: no request to validate, no
     /// header list to allocate.
-    pub(crate) fn send_own(&self, method: &str, target: String) -> Result<ApiResponse, Error> {
+    pub(crate) fn send_bodiless(&self, method: &str, target: String) -> Result<ApiResponse, Error> {
         let headers = [
             ("Content-Type", "application/json"),
             ("X-Project-Id", self.inner.project_id.as_str()),
         ];
-        self.inner.caller.send(&Prepared {
+        self.inner.caller.call(&Prepared {
             method,
             endpoint: &self.inner.endpoint,
             target,
@@ -302,151 +285,6 @@ impl Caller {
             ..self.clone()
         }
     }
-
-    /// Signs and sends `prepared`, retrying as the policy says, paced by
-    /// the client's rate governor.
-    ///
-    /// Throttled answers (429, `APIGW.0308`) are back-pressure, not
-    /// failures: they do not use up an attempt, and the call goes on until
-    /// its deadline. The attempt limit counts real failures only.
-    fn send(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
-        let policy = self.retry;
-        let deadline = crate::bounds::instant_after(policy.deadline());
-        let mut attempt: u32 = 0;
-        // Attempts that do not count against the limit: a throttled answer,
-        // the one re-signed after skew healing, the one after a renewal.
-        let mut free: u32 = 0;
-        let mut skew_healed = false;
-        let mut renewed = false;
-        let mut last: Option<Error> = None;
-        // Bounded by the deadline; the cap is a second guard.
-        while attempt < MAX_EXCHANGES {
-            if let Err(wait) = self.governor.acquire(deadline) {
-                return Err(last.unwrap_or_else(|| paced_out(wait, attempt)));
-            }
-            attempt += 1;
-            let limits = Limits {
-                timeout: self.timeout,
-                remaining: deadline.saturating_duration_since(Instant::now()),
-            };
-            // Every attempt is signed afresh, with a new X-Sdk-Date (and the
-            // current temporary credentials, when they are refreshed).
-            let credentials = self.credentials.current()?;
-            let sign_time = self.clock.now();
-            let failure = match exchange(&self.agent, &credentials, prepared, sign_time, limits) {
-                Ok(response) => {
-                    self.governor.on_answer(false, None, None);
-                    return Ok(response);
-                }
-                Err(failure) => failure,
-            };
-            let mut error = failure.error.with_attempts(attempt);
-            let asked = failure
-                .retry_after
-                .as_deref()
-                .and_then(|v| retry_after_wait(v, failure.server_date, SkewClock::local_now()));
-            if is_throttled(&error) {
-                let named = error
-                    .api()
-                    .and_then(|a| a.message.as_deref())
-                    .and_then(governor::named_limit);
-                let pause = asked.unwrap_or_else(|| jitter(policy.backoff_ceiling(1)));
-                self.governor.on_answer(true, Some(pause), named);
-                if pause >= deadline.saturating_duration_since(Instant::now()) {
-                    if let (Some(asked), Error::Api(api)) = (asked, &mut error) {
-                        api.retry_after = Some(asked);
-                    }
-                    return Err(error);
-                }
-                log::debug!("throttled ({error}); every worker pauses {pause:?}, then paces");
-                free += 1;
-                last = Some(error);
-                continue;
-            }
-            self.governor.on_answer(false, None, None);
-            if !skew_healed && self.heal_skew(&error, failure.server_date) {
-                skew_healed = true;
-                free += 1;
-                continue;
-            }
-            if !renewed && self.renew_refused(&error, &credentials) {
-                renewed = true;
-                free += 1;
-                continue;
-            }
-            let retryable = !failure.permanent && is_retryable(&error);
-            if !retryable || attempt >= policy.max_attempts().saturating_add(free) {
-                return Err(error);
-            }
-            let wait = asked
-                .unwrap_or_else(|| jitter(policy.backoff_ceiling(attempt.saturating_sub(free))));
-            // Compared as durations: an absurd Retry-After never reaches an
-            // Instant addition, and never a sleep.
-            if wait >= deadline.saturating_duration_since(Instant::now()) {
-                log::debug!(
-                    "not waiting {wait:?} for attempt {}: past the call's deadline",
-                    attempt + 1
-                );
-                if let (Some(asked), Error::Api(api)) = (asked, &mut error) {
-                    api.retry_after = Some(asked);
-                }
-                return Err(error);
-            }
-            log::debug!("attempt {attempt} failed ({error}); retrying in {wait:?}");
-            thread::sleep(wait);
-            last = Some(error);
-        }
-        Err(last.unwrap_or_else(|| paced_out(Duration::ZERO, attempt)))
-    }
-
-    /// When the gateway refuses temporary credentials (revoked, or expired
-    /// earlier than this machine's clock says), fetches a new set once;
-    /// true when the call should be signed again with it.
-    fn renew_refused(&self, error: &Error, used: &Arc<Credentials>) -> bool {
-        let refused = error
-            .api()
-            .is_some_and(|api| api.status == 401 && api.is_signature_failure());
-        let CredentialProvider::Metadata(refreshing) = &self.credentials else {
-            return false;
-        };
-        if !refused {
-            return false;
-        }
-        log::warn!("the gateway refused the temporary credentials; fetching a new set from the ECS metadata service");
-        refreshing.renew(used)
-    }
-
-    /// When the gateway refuses a signature as expired (a 401 signature
-    /// failure whose message says so) and its `Date` is within
-    /// [`clock::MAX_SKEW`] of ours, learns the offset from that `Date`; true
-    /// when the call should be signed again with the corrected time. Any
-    /// other `Date` leaves the shared clock alone: one hostile or broken
-    /// answer must not make every later request of the process fail.
-    fn heal_skew(&self, error: &Error, server_date: Option<SystemTime>) -> bool {
-        let (Some(api), Some(server_date)) = (error.api(), server_date) else {
-            return false;
-        };
-        let says_expired = api
-            .message
-            .as_deref()
-            .is_some_and(|m| m.to_ascii_lowercase().contains("expired"));
-        if api.status != 401 || !api.is_signature_failure() || !says_expired {
-            return false;
-        }
-        let Some(offset) = self.clock.correct(server_date, SkewClock::local_now()) else {
-            log::warn!(
-                "the gateway refused the signature as expired, but its Date is {} s from this machine's clock, more than {} hours: not trusted, the clock is left as it was",
-                clock::millis_between(SkewClock::local_now(), server_date) / 1000,
-                clock::MAX_SKEW.as_secs() / 3600
-            );
-            return false;
-        };
-        log::warn!(
-            "the gateway refused the signature as expired; its clock is {:+.1} s from this machine's: signing with the corrected time from now on",
-            offset as f64 / 1000.0
-        );
-        true
-    }
 }
 
 impl SignedSender for Caller {
@@ -455,6 +293,6 @@ impl SignedSender for Caller {
     }
 
     fn send_signed(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
-        self.send(prepared)
+        self.call(prepared)
     }
 }

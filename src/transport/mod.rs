@@ -13,7 +13,9 @@ mod response;
 
 use std::time::{Duration, Instant};
 
-pub(crate) use exchange::{exchange, plain_call, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY};
+pub(crate) use exchange::{
+    exchange, plain_call, Failure, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
+};
 pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
 pub(crate) use resolve::LookupFn;
 pub use response::ApiResponse;
