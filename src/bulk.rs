@@ -7,12 +7,19 @@ use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::Error;
 
 /// Worker threads a [`Bulk`] run uses unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// The longest one wait for the gateway's quota that a run accepts, unless
+/// told otherwise: a per-minute limit asks for up to a minute.
+const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
+/// The most times one server waits for the quota and goes again.
+const MAX_QUOTA_WAITS: u32 = 1000;
 
 /// What a bulk run found or did for one server whose call succeeded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,6 +188,7 @@ pub struct Bulk<'a> {
     action: Action,
     workers: usize,
     stop: Option<&'a AtomicBool>,
+    max_wait: Duration,
 }
 
 impl<'a> Bulk<'a> {
@@ -190,6 +198,7 @@ impl<'a> Bulk<'a> {
             action: Action::Clear,
             workers: DEFAULT_CONCURRENCY,
             stop: None,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 
@@ -214,6 +223,18 @@ impl<'a> Bulk<'a> {
     /// to never stopping early.
     pub fn stop(mut self, stop: &'a AtomicBool) -> Self {
         self.stop = Some(stop);
+        self
+    }
+
+    /// Waiting for the gateway's quota is back-pressure, not failure: a
+    /// server whose call the throttling ended (a `Retry-After` past the
+    /// call's deadline, or a call the rate governor could not send in time)
+    /// waits what the gateway asked and goes again. A wait longer than
+    /// `max_wait` ends its project's dispatch instead: that server and the
+    /// project's servers not sent are [`Error::NotAttempted`], saying what
+    /// the gateway asked. Defaults to 10 minutes; at most a year.
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait.min(crate::bounds::MAX_DURATION);
         self
     }
 
@@ -290,9 +311,15 @@ impl<'a> Bulk<'a> {
                     else {
                         break;
                     };
-                    let result = self.one(client.borrow(), id.as_ref());
+                    let client: &Client = client.borrow();
+                    let result = self.with_quota_waits(client, id.as_ref(), || {
+                        crate::lock(&scheduler).is_closed(queue) || stopped()
+                    });
                     {
                         let mut scheduler = crate::lock(&scheduler);
+                        if let Err(Error::NotAttempted { reason }) = &result {
+                            scheduler.close(queue, reason.clone());
+                        }
                         scheduler.finish(queue);
                         if let Err(e) = &result {
                             if e.stops_bulk_run() {
@@ -320,6 +347,57 @@ impl<'a> Bulk<'a> {
                 })
             })
             .collect()
+    }
+
+    /// The server's call, waiting for the gateway's quota as often as the
+    /// throttling asks (within `max_wait` each time), until `given_up` says
+    /// the project or the run stopped meanwhile.
+    fn with_quota_waits(
+        &self,
+        client: &Client,
+        id: &str,
+        given_up: impl Fn() -> bool,
+    ) -> Result<Outcome, Error> {
+        let mut result = self.one(client, id);
+        for _ in 0..MAX_QUOTA_WAITS {
+            let Some(wait) = result.as_ref().err().and_then(|e| client.quota_wait(e)) else {
+                return result;
+            };
+            let error = result
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if wait > self.max_wait {
+                return Err(Error::NotAttempted {
+                    reason: format!(
+                        "the gateway asked to wait {}, longer than the run allows ({}): {error}",
+                        shown(wait),
+                        shown(self.max_wait)
+                    ),
+                });
+            }
+            log::debug!("server {id} waits {wait:?} for the gateway's quota, then goes again");
+            // A short wait at least, so that a quota that keeps refusing
+            // cannot spin; in slices, so that a stop is seen at once.
+            let until = crate::bounds::instant_after(wait.max(Duration::from_millis(50)));
+            while Instant::now() < until {
+                if given_up() {
+                    return Err(Error::NotAttempted {
+                        reason:
+                            "the run was stopped while this server waited for the gateway's quota"
+                                .to_owned(),
+                    });
+                }
+                std::thread::sleep(
+                    until
+                        .saturating_duration_since(Instant::now())
+                        .min(Duration::from_millis(100)),
+                );
+            }
+            result = self.one(client, id);
+        }
+        result
     }
 
     /// The one call a server gets.
@@ -351,6 +429,15 @@ impl<'a> Bulk<'a> {
             Kind::Failed => &mut progress.failed,
         };
         *counter += 1;
+    }
+}
+
+/// A wait in words: seconds, or "longer than a year".
+fn shown(wait: Duration) -> String {
+    if wait >= crate::bounds::MAX_DURATION {
+        "longer than a year".to_owned()
+    } else {
+        crate::bounds::shown(wait)
     }
 }
 
@@ -462,6 +549,17 @@ impl Scheduler {
         } else {
             self.refused.entry(queue).or_insert(reason);
         }
+    }
+
+    /// Closes `queue` with `reason` (the gateway asked its project to wait
+    /// longer than the run allows).
+    fn close(&mut self, queue: usize, reason: String) {
+        self.refused.entry(queue).or_insert(reason);
+    }
+
+    /// Whether `queue` (or every queue) no longer sends.
+    fn is_closed(&self, queue: usize) -> bool {
+        self.everywhere.is_some() || self.refused.contains_key(&queue)
     }
 
     /// Why the server at `index` was not sent.

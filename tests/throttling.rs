@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use hwcloud_ecs::{Client, Credentials, Error, RetryPolicy};
-use hwcloud_ecs_fake::FakeGateway;
+use hwcloud_ecs_fake::{FakeGateway, Fault};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
@@ -154,4 +154,53 @@ fn a_cap_that_is_not_a_rate_is_refused_before_sending() {
         );
     }
     assert!(gateway.requests().is_empty());
+}
+
+/// The gateway's 429 with `Retry-After: {retry_after}` and this message.
+fn throttle(retry_after: &str, message: &str) -> Fault {
+    Fault::Status {
+        status: 429,
+        body:
+            serde_json::json!({"error_code": "APIGW.0308", "error_msg": message, "request_id": "t"})
+                .to_string(),
+        retry_after: Some(retry_after.to_owned()),
+    }
+}
+
+#[test]
+fn a_retry_after_beyond_any_sane_wait_leaves_every_unsent_server_not_attempted() {
+    let (gateway, ids) = fleet(8, 1000.0, 1000);
+    gateway.fail_next(
+        4,
+        throttle(
+            "99999999999999999999999",
+            "The throttling threshold has been reached",
+        ),
+    );
+    let client = client(&gateway).build().unwrap();
+    let started = Instant::now();
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(4)
+        .run_on(&client, &ids, |_, _, _| {});
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    for result in &results {
+        let Err(Error::NotAttempted { reason }) = result else {
+            panic!("{result:?}");
+        };
+        assert!(
+            reason.contains("longer than the run allows") || reason.contains("for this project"),
+            "{reason}"
+        );
+    }
+    assert!(results.iter().any(|r| matches!(r, Err(Error::NotAttempted { reason }) if reason.contains("longer than a year"))));
+    // Nothing was carried out: every DELETE that reached the gateway was refused 429.
+    assert!(
+        gateway.requests().iter().all(|r| r.status == 429),
+        "{:?}",
+        gateway.requests().len()
+    );
 }

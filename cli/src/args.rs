@@ -66,6 +66,8 @@ pub struct Sweep {
     pub dry_run: bool,
     pub yes: bool,
     pub concurrency: usize,
+    /// `--max-wait`: the longest one wait for the gateway's quota.
+    pub max_wait: Option<Duration>,
     pub report: Option<String>,
     pub resume: Option<String>,
 }
@@ -402,6 +404,7 @@ fn sweep(found: &Matches, action: Action) -> Result<Command, UsageError> {
         dry_run: found.flag("dry-run"),
         yes: found.flag("yes"),
         concurrency,
+        max_wait: found.value("max-wait").map(parse_duration).transpose()?,
         report: text("report"),
         resume: text("resume"),
     };

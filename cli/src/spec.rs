@@ -152,6 +152,11 @@ pub static ENTERPRISE_PROJECT: Opt = valued(
     "ID",
     "only servers of this enterprise project",
 );
+pub static MAX_WAIT: Opt = valued(
+    "max-wait",
+    "DURATION",
+    "the longest one wait for the gateway's quota; longer asks leave the project's servers not attempted [default: 10m]",
+);
 pub static REPORT: Opt = valued(
     "report",
     "FILE",
@@ -225,6 +230,7 @@ attempted (exit 130).",
         &DRY_RUN,
         &YES,
         &CONCURRENCY,
+        &MAX_WAIT,
         &REPORT,
         &RESUME
     ),
@@ -250,6 +256,7 @@ password, 3 at least one does, 1 a server or project could not be checked,
         &ENTERPRISE_PROJECT,
         &FROM_FILE,
         &CONCURRENCY,
+        &MAX_WAIT,
         &REPORT,
         &RESUME
     ),

@@ -339,6 +339,10 @@ pub fn run(
     }
     .workers(sweep.concurrency)
     .stop(stop);
+    let bulk = match sweep.max_wait {
+        Some(max_wait) => bulk.max_wait(max_wait),
+        None => bulk,
+    };
     let progress_line = std::io::stderr().is_terminal() && !plan.targets.is_empty();
     let many = plan.projects > 1;
     let mut last = None::<Progress>;

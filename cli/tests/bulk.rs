@@ -630,3 +630,90 @@ fn a_second_ctrl_c_exits_at_once() {
         second.elapsed()
     );
 }
+
+#[test]
+fn a_per_minute_limit_waits_its_minute_and_clears_every_server() {
+    // The answer a per-minute limit gives: Retry-After: 60, the limit named
+    // per minute. The first server waits its minute (back-pressure, not a
+    // failure), then all three go at the named pace.
+    let gateway = fleet(3, Duration::ZERO);
+    gateway.fail_next(
+        1,
+        Fault::Status {
+            status: 429,
+            body: serde_json::json!({
+                "error_code": "APIGW.0308",
+                "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:120,time:1 minute",
+                "request_id": "t",
+            })
+            .to_string(),
+            retry_after: Some("60".to_owned()),
+        },
+    );
+    let started = Instant::now();
+    let (code, out, err) = run(bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "1",
+            "--endpoint",
+            gateway.endpoint(),
+        ])
+        .args(ids(3)));
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("cleared")).count(),
+        3,
+        "{out}"
+    );
+    assert!(took >= Duration::from_secs(59), "{took:?}");
+    assert!(took < Duration::from_secs(80), "{took:?}");
+    // The first DELETE was refused 429 and sent again after the minute.
+    assert_eq!(deletes(&gateway), 4);
+}
+
+#[test]
+fn a_wait_longer_than_max_wait_leaves_the_servers_not_attempted() {
+    let gateway = fleet(3, Duration::ZERO);
+    // Past the call's 60 s deadline, and past the run's --max-wait.
+    gateway.fail_next(1, Fault::throttled("120"));
+    let started = Instant::now();
+    let (code, out, err) = run(bin()
+        .args([
+            "clear-password",
+            "--concurrency",
+            "1",
+            "--max-wait",
+            "90s",
+            "--json",
+        ])
+        .args(["--endpoint", gateway.endpoint()])
+        .args(ids(3)));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let lines = json_lines(&out);
+    let results: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "result").collect();
+    assert_eq!(results.len(), 3);
+    assert!(
+        results.iter().all(|l| l["outcome"] == "not_attempted"),
+        "{out}"
+    );
+    let summary = lines.last().unwrap();
+    assert!(
+        summary["reason"]
+            .as_str()
+            .unwrap()
+            .contains("asked to wait 2 min, longer than the run allows (90 s)"),
+        "{summary}"
+    );
+    assert_eq!(
+        deletes(&gateway),
+        1,
+        "only the throttled one reached the gateway"
+    );
+}

@@ -95,6 +95,14 @@ impl Governor {
         self.throttled.load(Ordering::Relaxed)
     }
 
+    /// What is left of the pause a `Retry-After` imposed, if any.
+    pub(crate) fn pause_left(&self) -> Duration {
+        let now = Instant::now();
+        lock(&self.bucket)
+            .pause_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
+    }
+
     /// The rate the governor paces at, once engaged.
     pub(crate) fn rate(&self) -> Option<f64> {
         self.engaged

@@ -27,8 +27,8 @@ use crate::transport::{Agent, ApiTimeouts, Prepared};
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 use refresh::CredentialProvider;
-pub(crate) use retry::retry_after_wait;
 pub use retry::RetryPolicy;
+pub(crate) use retry::{is_throttled, retry_after_wait};
 
 pub use settings::Setting;
 
@@ -161,6 +161,21 @@ impl Client {
     /// made for a project of an [`crate::Account`]).
     pub fn region(&self) -> Option<&str> {
         self.inner.region.as_deref()
+    }
+
+    /// How long the gateway's throttling holds this call back, when that is
+    /// why `error` ended it: a throttled answer whose `Retry-After` reached
+    /// past the call's deadline, or a call the governor could not send
+    /// before its deadline (no attempt made). `None` for any other error.
+    pub(crate) fn quota_wait(&self, error: &Error) -> Option<Duration> {
+        let pause = self.inner.caller.governor.pause_left();
+        match error {
+            Error::Api(api) if is_throttled(error) => {
+                Some(api.retry_after.unwrap_or(Duration::ZERO).max(pause))
+            }
+            Error::Timeout { attempts: 0, .. } => Some(pause),
+            _ => None,
+        }
     }
 
     /// Which client this is, for a bulk run that tells projects apart:

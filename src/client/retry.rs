@@ -143,6 +143,11 @@ pub(crate) fn retry_after_wait(
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
+    // Delta-seconds too large for a u64 still ask for a wait: longer than
+    // anything, not none.
+    if !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::MAX);
+    }
     let at = httpdate::parse_http_date(value).ok()?;
     let now = server_date.unwrap_or(local_now);
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -163,6 +168,26 @@ pub(crate) fn jitter(ceiling: Duration) -> Duration {
 mod tests {
     use super::*;
     use crate::error::ApiError;
+
+    #[test]
+    fn a_retry_after_too_large_for_a_u64_asks_for_the_longest_wait() {
+        let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            retry_after_wait("99999999999999999999999", None, now),
+            Some(Duration::MAX)
+        );
+        assert_eq!(
+            retry_after_wait("18446744073709551615", None, now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after_wait(" 7 ", None, now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(retry_after_wait("-1", None, now), None);
+        assert_eq!(retry_after_wait("", None, now), None);
+        assert_eq!(retry_after_wait("1.5", None, now), None);
+    }
 
     fn api(status: u16) -> Error {
         Error::Api(Box::new(ApiError {
