@@ -23,7 +23,7 @@ pub struct FakeGatewayBuilder {
     fleet: Fleet,
     clock_offset_secs: i64,
     latency: Duration,
-    rate_limit: Option<(f64, u32)>,
+    rate_limit: Option<(f64, u32, bool)>,
     tls: Option<Arc<rustls::ServerConfig>>,
     temporary_keys: Option<KeyRing>,
     iam_projects: Option<Vec<String>>,
@@ -126,7 +126,15 @@ impl FakeGatewayBuilder {
     /// `Retry-After: 1`, as the real gateway's per-user limit does.
     /// Defaults to no limit.
     pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
-        self.rate_limit = Some((per_second.max(0.001), burst));
+        self.rate_limit = Some((per_second.max(0.001), burst, true));
+        self
+    }
+
+    /// [`Self::rate_limit`], with a 429 that does not name its limit
+    /// (`The throttling threshold has been reached`, nothing more), as
+    /// other services, proxies and IP-level policies answer.
+    pub fn rate_limit_unnamed(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some((per_second.max(0.001), burst, false));
         self
     }
 
@@ -201,9 +209,9 @@ impl FakeGatewayBuilder {
             next_request_id: AtomicU64::new(1),
             faults: Mutex::new(VecDeque::new()),
             rewrites: Mutex::new(Vec::new()),
-            rate_limit: self
-                .rate_limit
-                .map(|(rate, burst)| Mutex::new(crate::ratelimit::RateLimit::new(rate, burst))),
+            rate_limit: self.rate_limit.map(|(rate, burst, named)| {
+                Mutex::new(crate::ratelimit::RateLimit::new(rate, burst, named))
+            }),
         });
         let handler_state = Arc::clone(&state);
         let server = HttpServer::start(
@@ -284,7 +292,7 @@ impl FakeGateway {
     pub fn rate_stats(&self) -> crate::RateStats {
         match &self.state.rate_limit {
             Some(limit) => lock(limit).stats(),
-            None => crate::ratelimit::RateLimit::new(1.0, 1).stats(),
+            None => crate::ratelimit::RateLimit::new(1.0, 1, true).stats(),
         }
     }
 

@@ -24,11 +24,14 @@ pub(crate) struct RateLimit {
     last: Instant,
     accepted_at: Vec<Instant>,
     throttled: u64,
+    /// Whether the 429 names the limit (`limit:N,time:1 second`).
+    named: bool,
 }
 
 impl RateLimit {
-    pub(crate) fn new(rate: f64, burst: u32) -> Self {
+    pub(crate) fn new(rate: f64, burst: u32, named: bool) -> Self {
         RateLimit {
+            named,
             rate,
             burst: f64::from(burst.max(1)),
             tokens: f64::from(burst.max(1)),
@@ -54,8 +57,17 @@ impl RateLimit {
         }
     }
 
-    /// The 429 body, naming the limit as the real gateway does.
+    /// The 429 body, naming the limit as the real gateway does (or not, as
+    /// other throttles answer).
     pub(crate) fn refusal(&self) -> String {
+        if !self.named {
+            return serde_json::json!({
+                "error_code": "APIGW.0308",
+                "error_msg": "The throttling threshold has been reached",
+                "request_id": "throttled",
+            })
+            .to_string();
+        }
         serde_json::json!({
             "error_code": "APIGW.0308",
             "error_msg": format!(
