@@ -253,11 +253,7 @@ impl Client {
             }
             request.success_limit = MAX_LISTING_BODY;
             let response = self.send(&request)?;
-            let bad = |reason: String| Error::InvalidResponse {
-                status: response.status,
-                reason,
-                snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
-            };
+            let bad = |reason: String| response.invalid(reason);
             let (count, items) =
                 parse_page(&response.body, |server, item| filter.keeps(server, item))
                     .map_err(bad)?;

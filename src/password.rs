@@ -76,11 +76,7 @@ impl Client {
         let password = json
             .get("password")
             .and_then(|p| p.as_str())
-            .ok_or_else(|| Error::InvalidResponse {
-                status: response.status,
-                reason: "no \"password\" string in the answer".into(),
-                snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
-            })?;
+            .ok_or_else(|| response.invalid("no \"password\" string in the answer"))?;
         Ok(EncryptedPassword {
             ciphertext: (!password.is_empty()).then(|| password.to_owned()),
             status: response.status,

@@ -167,11 +167,7 @@ impl Account {
             body: &[],
             success_limit: MAX_SUCCESS_BODY,
         })?;
-        parse_projects(&response.json()?).map_err(|reason| Error::InvalidResponse {
-            status: response.status,
-            reason,
-            snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
-        })
+        parse_projects(&response.json()?).map_err(|reason| response.invalid(reason))
     }
 
     /// A client for `project`, at its region's ECS endpoint (found as

@@ -86,11 +86,7 @@ pub(crate) fn project_by_region(
     let found: Vec<String> = value
         .get("projects")
         .and_then(serde_json::Value::as_array)
-        .ok_or_else(|| Error::InvalidResponse {
-            status: response.status,
-            reason: "the IAM answer has no projects list".into(),
-            snippet: crate::error_body::snippet(&response.body).unwrap_or_default(),
-        })?
+        .ok_or_else(|| response.invalid("the IAM answer has no projects list"))?
         .iter()
         .filter_map(|p| p.get("id").and_then(serde_json::Value::as_str))
         .map(str::to_owned)

@@ -34,11 +34,18 @@ impl ApiResponse {
     /// # Errors
     /// [`Error::InvalidResponse`] when it is not JSON.
     pub fn json(&self) -> Result<serde_json::Value, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::InvalidResponse {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| self.invalid(format!("body is not JSON: {e}")))
+    }
+
+    /// This answer as an [`Error::InvalidResponse`]: it is not what the API
+    /// promises, for `reason`; a bounded snippet of the body is kept.
+    pub(crate) fn invalid(&self, reason: impl Into<String>) -> Error {
+        Error::InvalidResponse {
             status: self.status,
-            reason: format!("body is not JSON: {e}"),
+            reason: reason.into(),
             snippet: crate::error_body::snippet(&self.body).unwrap_or_default(),
-        })
+        }
     }
 }
 
