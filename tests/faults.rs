@@ -584,3 +584,25 @@ fn names_are_resolved_once_a_failed_lookup_is_not_retried_and_a_hanging_one_is_b
         "nothing reached the gateway without an address"
     );
 }
+
+#[test]
+fn a_success_whose_body_is_not_the_promised_json_is_not_retried() {
+    // The gateway said the call was carried out: sending it again would not
+    // make the service answer differently, so the call ends at once.
+    let gateway = gateway();
+    gateway.fail_next(
+        usize::MAX,
+        Fault::Answer {
+            status: 200,
+            body: "<html>maintenance</html>".to_owned(),
+            headers: Vec::new(),
+        },
+    );
+    let err = client(&gateway).get_password(SERVER).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidResponse { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not JSON"), "{err}");
+    assert_eq!(gateway.requests().len(), 1);
+}

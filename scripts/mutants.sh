@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs cargo-mutants over one area of the library with the tests that cover
+# it, as the README's mutation table lists them. CI does not run this (too
+# slow for two cores); run it after changing an area.
+#
+#   scripts/mutants.sh AREA      AREA: signer | signer-speed | retry | refresh |
+#                                      listing | account | list
+set -euo pipefail
+cd "$(dirname "$0")/.."
+area="${1:-list}"
+run() { cargo mutants --all-features -j 1 "$@"; }
+case "$area" in
+  signer)
+    run --file src/sign/canonical.rs --file src/sign/mod.rs --file src/sign/verify.rs \
+      --file src/sign/diagnose.rs -- --lib --test vectors --test wire_vectors --test verifier ;;
+  signer-speed)
+    run --file src/sign/key.rs --file src/sign/canonical.rs --file src/sign/mod.rs \
+      --file src/sign/date.rs \
+      --re 'is_plain_path|name_list|join_lowercase|write_headers|trim_value|push_hex|hex_digits|SigningKey|write_canonical_request|push_string_to_sign|in sign$|from_system_time' \
+      -- --lib --test vectors --test wire_vectors --test verifier ;;
+  retry)
+    run --file src/client/retry.rs --file src/clock.rs -- --lib --test faults --test wire_vectors --test properties ;;
+  refresh)
+    run --file src/client/refresh.rs -- --lib --test metadata ;;
+  listing)
+    run --file src/listing.rs -- --lib --test fleet --test account ;;
+  account)
+    run --file src/bulk.rs --file src/client/account.rs --file src/config/regions_file.rs \
+      --file src/config/regions.rs -- --lib --test account --test fleet ;;
+  list)
+    sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
+  *)
+    echo "unknown area $area; one of:" >&2
+    sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" >&2
+    exit 2 ;;
+esac
