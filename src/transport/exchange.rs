@@ -203,30 +203,30 @@ pub(crate) fn exchange(
     })
 }
 
-/// Sends `request` with the whole attempt, body included, bounded by
-/// `bound` (ureq's per-call deadline, which each read re-arms), so that a
-/// body trickled a byte at a time cannot stretch an attempt past it; when
-/// the call's deadline is nearer than the configured timeouts (`tighter`),
-/// every phase is held to it too.
+/// Sends `request`. The agent bounds each phase by the attempt timeout, the
+/// body as a whole included (ureq's `recv_body`, so that a body trickled a
+/// byte at a time cannot stretch an attempt); when the call's deadline is
+/// nearer than that (`tighter`), the whole attempt is held to what is left
+/// of it (ureq's per-call deadline) and so is every phase.
 fn run<B: ureq::AsSendBody>(
     agent: &ureq::Agent,
     request: http::Request<B>,
     tighter: bool,
     bound: Duration,
 ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-    let configured = agent
+    if !tighter {
+        return agent.run(request);
+    }
+    let request = agent
         .configure_request(request)
-        .timeout_per_call(Some(bound));
-    let configured = if tighter {
-        configured
-            .timeout_per_read(Some(bound))
-            .timeout_per_write(Some(bound))
-            .timeout_connect(Some(bound))
-            .timeout_recv_response(Some(bound))
-    } else {
-        configured
-    };
-    agent.run(configured.build())
+        .timeout_per_call(Some(bound))
+        .timeout_per_read(Some(bound))
+        .timeout_per_write(Some(bound))
+        .timeout_connect(Some(bound))
+        .timeout_recv_response(Some(bound))
+        .timeout_recv_body(Some(bound))
+        .build();
+    agent.run(request)
 }
 
 /// Reads at most `limit` bytes, failing with a timeout once `deadline`
