@@ -207,6 +207,14 @@ macro_rules! with_target {
     };
 }
 
+/// What the bulk commands (`clear-password`, `audit`) take, besides their own.
+macro_rules! with_sweep {
+    ($($own:expr),* $(,)?) => {
+        with_target!(&ALL_WINDOWS, &ALL_PROJECTS, &REGIONS, &TAG, &NAME, &STATUS,
+            &ENTERPRISE_PROJECT, &FROM_FILE, $($own,)* &CONCURRENCY, &MAX_WAIT, &REPORT, &RESUME)
+    };
+}
+
 pub static CLEAR: Cmd = Cmd {
     kind: Kind::Clear,
     name: "clear-password",
@@ -218,22 +226,7 @@ no longer return it. Every id is checked before the first request is sent;
 servers from every source are cleared once each. Each result is printed as it
 is known; Ctrl-C stops sending new servers and reports the rest as not
 attempted (exit 130).",
-    options: with_target!(
-        &ALL_WINDOWS,
-        &ALL_PROJECTS,
-        &REGIONS,
-        &TAG,
-        &NAME,
-        &STATUS,
-        &ENTERPRISE_PROJECT,
-        &FROM_FILE,
-        &DRY_RUN,
-        &YES,
-        &CONCURRENCY,
-        &MAX_WAIT,
-        &REPORT,
-        &RESUME
-    ),
+    options: with_sweep!(&DRY_RUN, &YES),
 };
 
 pub static AUDIT: Cmd = Cmd {
@@ -246,20 +239,7 @@ the ciphertext is never printed. --all-projects covers every project of the
 account (and implies --all-windows). Exit codes: 0 no server stores a
 password, 3 at least one does, 1 a server or project could not be checked,
 130 interrupted: cron and CI can use it as a compliance check.",
-    options: with_target!(
-        &ALL_WINDOWS,
-        &ALL_PROJECTS,
-        &REGIONS,
-        &TAG,
-        &NAME,
-        &STATUS,
-        &ENTERPRISE_PROJECT,
-        &FROM_FILE,
-        &CONCURRENCY,
-        &MAX_WAIT,
-        &REPORT,
-        &RESUME
-    ),
+    options: with_sweep!(),
 };
 
 pub static SHOW: Cmd = Cmd {

@@ -117,13 +117,7 @@ impl ClientBuilder {
             .discovery
             .take()
             .map(crate::config::discovery::Discovery::start);
-        if let (None, Some(session)) = (&self.credentials, &session) {
-            self.credentials_from_metadata(session);
-        }
-        let credentials = self
-            .credentials
-            .clone()
-            .ok_or_else(|| self.no_credentials())?;
+        let credentials = self.resolve_credentials(session.as_ref())?;
         let override_url = self
             .lookup
             .as_ref()

@@ -321,13 +321,7 @@ impl ClientBuilder {
     pub fn build(mut self) -> Result<Client, Error> {
         self.check_given()?;
         let mut session = self.discovery.take().map(Discovery::start);
-        if let (None, Some(session)) = (&self.credentials, &session) {
-            self.credentials_from_metadata(session);
-        }
-        let credentials = self
-            .credentials
-            .clone()
-            .ok_or_else(|| self.no_credentials())?;
+        let credentials = self.resolve_credentials(session.as_ref())?;
 
         let region_needed = self.endpoint.is_none() || self.project_id.is_none();
         if let (None, true, Some(session)) = (&self.region, region_needed, &mut session) {
@@ -438,7 +432,22 @@ impl ClientBuilder {
 
     /// The fourth link of the chain: the agency's temporary credentials,
     /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
-    pub(super) fn credentials_from_metadata(&mut self, session: &Session) {
+    /// The credentials to sign with: those given or found in the
+    /// environment, else the ECS metadata service's (for a builder from
+    /// [`Self::from_env`]), else the error that lists what was tried.
+    pub(super) fn resolve_credentials(
+        &mut self,
+        session: Option<&Session>,
+    ) -> Result<CredentialProvider, Error> {
+        if let (None, Some(session)) = (&self.credentials, session) {
+            self.credentials_from_metadata(session);
+        }
+        self.credentials
+            .clone()
+            .ok_or_else(|| self.no_credentials())
+    }
+
+    fn credentials_from_metadata(&mut self, session: &Session) {
         match session.temporary_credentials() {
             Ok((service, first, origin)) => {
                 self.origins.credentials = Some(origin);
@@ -450,7 +459,7 @@ impl ClientBuilder {
         }
     }
 
-    pub(super) fn no_credentials(&self) -> Error {
+    fn no_credentials(&self) -> Error {
         if self.credentials_tried.is_empty() {
             Error::Config(format!(
                 "no credentials: pass them to the builder or set {} and {}",
