@@ -205,6 +205,10 @@ mod tests {
         ] {
             assert!(!corporate.exempts(host), "{host}");
         }
+        // An IPv6 address without brackets keeps its colons.
+        let v6 = proxy("fe80::1,2001:db8::2");
+        assert!(v6.exempts("[fe80::1]") && v6.exempts("fe80::1") && v6.exempts("2001:db8::2"));
+        assert!(!v6.exempts("fe80::2"));
         assert!(proxy("*").exempts("anything.example"));
         assert!(proxy("*.example.com").exempts("a.example.com"));
         assert!(!proxy("").exempts("a.example.com"));
