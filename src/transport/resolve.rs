@@ -180,6 +180,7 @@ mod tests {
             Err(Failure::OutOfTime)
         ));
         assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(format!("{resolver:?}"), "CachingResolver");
         // A failure is not cached: the next call asks again.
         let before = calls.load(Ordering::SeqCst);
         let _ = resolver.addresses("nowhere:80", within);
