@@ -105,6 +105,15 @@ fn is_transient(error: &io::Error) -> bool {
     text.contains("temporary failure") || text.contains("try again")
 }
 
+/// `host:port` of `uri`, the port defaulting to the scheme's (443 for
+/// https, 80 for http).
+fn host_and_port(uri: &Uri) -> Option<String> {
+    let authority = uri.authority()?;
+    let https = uri.scheme_str() == Some("https");
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+    Some(format!("{}:{port}", authority.host()))
+}
+
 impl Resolver for CachingResolver {
     fn resolve(
         &self,
@@ -112,12 +121,8 @@ impl Resolver for CachingResolver {
         _config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let authority = uri
-            .authority()
-            .ok_or_else(|| ureq::Error::BadUri(format!("{uri}: no host")))?;
-        let https = uri.scheme_str() == Some("https");
-        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let host_and_port = format!("{}:{port}", authority.host());
+        let host_and_port =
+            host_and_port(uri).ok_or_else(|| ureq::Error::BadUri(format!("{uri}: no host")))?;
         match self.addresses(&host_and_port, *timeout.after) {
             Ok(addresses) => {
                 let mut resolved = self.empty();
@@ -139,13 +144,28 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
+    fn the_port_defaults_to_the_schemes() {
+        let of = |uri: &str| host_and_port(&uri.parse::<Uri>().unwrap());
+        assert_eq!(
+            of("https://ecs.example.com/x").as_deref(),
+            Some("ecs.example.com:443")
+        );
+        assert_eq!(of("http://localhost/x").as_deref(), Some("localhost:80"));
+        assert_eq!(
+            of("https://localhost:8443/").as_deref(),
+            Some("localhost:8443")
+        );
+        assert_eq!(of("/no/host"), None);
+    }
+
+    #[test]
     fn a_host_is_looked_up_once_per_ttl_and_failures_are_told_apart() {
         let calls = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&calls);
         let resolver = CachingResolver::new(Some(Arc::new(move |name: &str| {
             counted.fetch_add(1, Ordering::SeqCst);
             match name {
-                "ok:80" => Ok(vec!["127.0.0.1:80".parse().unwrap()]),
+                "ok:80" | "ok2:80" => Ok(vec!["127.0.0.1:80".parse().unwrap()]),
                 "empty:80" => Ok(vec![]),
                 "again:80" => Err(io::Error::other("Temporary failure in name resolution")),
                 "slow:80" => {
@@ -181,6 +201,15 @@ mod tests {
         ));
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(format!("{resolver:?}"), "CachingResolver");
+        // Two hosts are cached side by side.
+        let _ = resolver.addresses("ok2:80", within);
+        let before = calls.load(Ordering::SeqCst);
+        assert!(resolver.addresses("ok:80", within).is_ok());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            before,
+            "ok:80 is still cached"
+        );
         // A failure is not cached: the next call asks again.
         let before = calls.load(Ordering::SeqCst);
         let _ = resolver.addresses("nowhere:80", within);
