@@ -4,7 +4,7 @@
 # slow for two cores); run it after changing an area.
 #
 #   scripts/mutants.sh AREA      AREA: signer | signer-speed | retry | refresh |
-#                                      listing | account | list
+#                                      listing | account | transport | list
 set -euo pipefail
 cd "$(dirname "$0")/.."
 area="${1:-list}"
@@ -27,6 +27,8 @@ case "$area" in
   account)
     run --file src/bulk.rs --file src/client/account.rs --file src/config/regions_file.rs \
       --file src/config/regions.rs -- --lib --test account --test fleet ;;
+  transport)
+    run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;
   list)
     sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
   *)
