@@ -8,8 +8,12 @@
 //!   credentials, IAM project lookup); [`Client::settings`] says where each
 //!   value came from.
 //! - [`Client`]: the blocking client (one connection pool, cheap to clone,
-//!   retries that re-sign, clock-skew healing); the password calls, the
-//!   server listing and bulk clearing live on it.
+//!   retries that re-sign, clock-skew healing); the password calls and the
+//!   server listing (with [`ServerFilter`]) live on it.
+//! - [`Bulk`]: clearing or auditing many servers, of one project or of many,
+//!   with one outcome model ([`Outcome`], [`Progress`]).
+//! - [`Account`]: every project the credentials can see ([`Project`]), and
+//!   a client for each, sharing one pool and one set of credentials.
 //! - The `hwcloud-ecs-fake` crate: local stand-ins for the API gateway
 //!   (it verifies signatures as the real one does), the ECS metadata
 //!   service and a proxy, for your own tests.
