@@ -349,6 +349,8 @@ pub fn run(
     let mut not_attempted = Vec::new();
     let mut reason = None;
     let mut report_failed = false;
+    // The progress line's width, so that the next line can blank it.
+    let mut shown_progress = 0usize;
     bulk.run(&plan.targets, |index, result, p| {
         last = Some(p);
         let (Some((client, id)), Some(name)) = (plan.targets.get(index), plan.names.get(index))
@@ -368,7 +370,8 @@ pub fn run(
             }
         }
         if progress_line {
-            out::err_raw("\r\x1b[K");
+            out::err_raw(&erase(shown_progress));
+            shown_progress = 0;
         }
         let printed = if json_output {
             out::raw(&format!("{entry}\n"))
@@ -387,7 +390,9 @@ pub fn run(
             stop.store(true, Ordering::SeqCst);
         }
         if progress_line && p.done < p.total {
-            out::err_raw(&progress_text(sweep.action, p));
+            let text = progress_text(sweep.action, p);
+            shown_progress = text.chars().count();
+            out::err_raw(&text);
         }
     });
     let Some(counts) = last else {
@@ -425,6 +430,13 @@ pub fn run(
             stored: counts.stored > 0,
         }
     }
+}
+
+/// Blanks a progress line of `width` characters with spaces and a carriage
+/// return, no escape sequence: a Windows console without VT processing
+/// shows it as well as any terminal.
+fn erase(width: usize) -> String {
+    format!("\r{:width$}\r", "")
 }
 
 fn progress_text(action: Action, p: Progress) -> String {
@@ -537,4 +549,16 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_is_blanked_without_escape_sequences() {
+        assert_eq!(erase(0), "\r\r");
+        assert_eq!(erase(5), "\r     \r");
+        assert!(!erase(40).contains('\x1b'));
+    }
 }
