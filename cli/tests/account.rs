@@ -10,6 +10,7 @@ use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 use serde_json::Value;
 
 mod common;
+use common::json_lines;
 
 const AK: &str = "AKACCOUNTTEST0000000";
 const SK: &str = "SKaccountCanarySecret0000000000000000000";
@@ -80,17 +81,7 @@ impl Account {
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let output = cmd.output().expect("binary runs");
-    let out = String::from_utf8(output.stdout).unwrap();
-    let err = String::from_utf8(output.stderr).unwrap();
-    assert!(!out.contains(SK) && !err.contains(SK), "the SK leaked");
-    (output.status.code().unwrap_or(-1), out, err)
-}
-
-fn json_lines(out: &str) -> Vec<Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).expect("JSON Lines"))
-        .collect()
+    common::run_without_leaking(cmd, SK)
 }
 
 /// The result lines' outcome by server id.

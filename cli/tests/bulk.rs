@@ -10,6 +10,7 @@ use hwcloud_ecs::Credentials;
 use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 
 mod common;
+use common::json_lines;
 use common::{interrupt, isolated};
 
 const AK: &str = "AKBULKTEST0000000000";
@@ -30,11 +31,7 @@ fn with_account(mut cmd: Command) -> Command {
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let output = cmd.output().expect("binary runs");
-    let out = String::from_utf8(output.stdout).unwrap();
-    let err = String::from_utf8(output.stderr).unwrap();
-    assert!(!out.contains(SK) && !err.contains(SK), "the SK leaked");
-    (output.status.code().unwrap_or(-1), out, err)
+    common::run_without_leaking(cmd, SK)
 }
 
 /// `n` Windows servers `srv-000`...; each answer takes `latency`.
@@ -50,12 +47,6 @@ fn fleet(n: usize, latency: Duration) -> FakeGateway {
 
 fn ids(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("srv-{i:03}")).collect()
-}
-
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).expect("JSON Lines"))
-        .collect()
 }
 
 fn deletes(gateway: &FakeGateway) -> usize {
@@ -293,6 +284,18 @@ fn all_windows_without_a_terminal_needs_yes_and_sends_nothing() {
     assert_eq!(deletes(&gateway), 3);
 }
 
+/// `command` run by `script`, which gives it a terminal, with the account
+/// and every stream piped.
+fn on_a_terminal(command: &str) -> std::process::Child {
+    with_account(isolated(Command::new("script")))
+        .args(["-qec", command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn all_windows_on_a_terminal_asks_first() {
     // `script` gives the command a terminal; skip where it is missing.
@@ -307,13 +310,7 @@ fn all_windows_on_a_terminal_asks_first() {
         gateway.endpoint()
     );
     for (answer, expect_deletes) in [("n\n", 0), ("y\n", 3)] {
-        let mut child = with_account(isolated(Command::new("script")))
-            .args(["-qec", &command, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = on_a_terminal(&command);
         std::thread::sleep(Duration::from_millis(500));
         child
             .stdin
@@ -331,13 +328,7 @@ fn all_windows_on_a_terminal_asks_first() {
     }
     // Ctrl-C at the question ends the run at once with 130, nothing sent.
     let before = deletes(&gateway);
-    let mut child = with_account(isolated(Command::new("script")))
-        .args(["-qec", &command, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = on_a_terminal(&command);
     std::thread::sleep(Duration::from_millis(500));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\x03").unwrap();

@@ -6,7 +6,7 @@ use hwcloud_ecs::{Client, Credentials};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 
 mod common;
-use common::{bin, NOTHING_LISTENS};
+use common::{bin, json_lines, NOTHING_LISTENS};
 
 const AK: &str = "AKCLITEST00000000000";
 const SK: &str = "SKcliCanarySecretValue0000000000000000";
@@ -160,12 +160,6 @@ fn a_failed_server_gives_exit_one_and_a_json_report() {
 }
 
 /// Each line of `out` as JSON: JSON Lines.
-fn json_lines(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
-        .collect()
-}
-
 #[test]
 fn wrong_credentials_fail_with_exit_one() {
     let gateway = gateway();

@@ -39,3 +39,25 @@ pub fn interrupt(child: &Child) {
         .unwrap();
     assert!(sent.success());
 }
+
+/// Runs `cmd`: its exit code, stdout and stderr, asserting that `secret`
+/// (the test's SK) appears in neither.
+#[allow(dead_code)]
+pub fn run_without_leaking(cmd: &mut Command, secret: &str) -> (i32, String, String) {
+    let output = cmd.output().expect("binary runs");
+    let out = String::from_utf8(output.stdout).unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !out.contains(secret) && !err.contains(secret),
+        "the SK leaked"
+    );
+    (output.status.code().unwrap_or(-1), out, err)
+}
+
+/// `out` read as JSON Lines, one object a line.
+#[allow(dead_code)]
+pub fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
+}
