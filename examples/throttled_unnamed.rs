@@ -5,7 +5,7 @@
 //! time ÷ its ideal (the servers beyond the burst ÷ the limit) and the share
 //! of requests throttled, min / median / max over the runs.
 //!
-//! `cargo run --release --example throttled_unnamed [runs]`
+//! `cargo run --release --example throttled_unnamed [runs] [row]` (row 0–3: one row only)
 
 use std::time::Instant;
 
@@ -13,7 +13,7 @@ use hwcloud_ecs::{Bulk, Client, Credentials};
 use hwcloud_ecs_fake::FakeGateway;
 
 /// (limit a second, burst, servers, workers, named in the 429).
-const ROWS: [(f64, u32, usize, usize, bool); 4] = [
+const ALL_ROWS: [(f64, u32, usize, usize, bool); 4] = [
     (50.0, 10, 250, 16, false),
     (20.0, 5, 200, 16, false),
     (5.0, 5, 40, 8, false),
@@ -27,7 +27,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(3);
     let project = "0123456789abcdef0123456789abcdef";
     let creds = Credentials::new("AKTHROTTLED", "SKthrottled")?;
-    for (rate, burst, servers, workers, named) in ROWS {
+    let only: Option<usize> = std::env::args().nth(2).and_then(|a| a.parse().ok());
+    for (row, &(rate, burst, servers, workers, named)) in ALL_ROWS.iter().enumerate() {
+        if only.is_some_and(|o| o != row) {
+            continue;
+        }
         let ids: Vec<String> = (0..servers).map(|i| format!("srv-{i:04}")).collect();
         // The first `burst` go at once; the rest at the limit.
         let ideal = (servers as f64 - f64::from(burst)).max(1.0) / rate;

@@ -1,7 +1,7 @@
 //! The ECS password operations: clear the generated password record, read
 //! the encrypted password.
 
-use crate::client::{ApiVersion, Client};
+use crate::client::{ApiVersion, Client, OnThrottle};
 use crate::error::Error;
 
 /// The answer to a successful clear.
@@ -58,7 +58,18 @@ impl Client {
     /// id; [`Error::Api`] when ECS refuses (e.g. 404 for an unknown server:
     /// see [`Error::is_not_found`]); transport errors as in [`Client::send`].
     pub fn clear_password(&self, server_id: impl AsRef<str>) -> Result<PasswordCleared, Error> {
-        let response = self.send_bodiless("DELETE", password_path(self, server_id.as_ref())?)?;
+        self.clear_password_with(server_id.as_ref(), OnThrottle::Wait)
+    }
+
+    /// [`Client::clear_password`], with a throttled answer waited out or
+    /// returned at once (for a bulk run, which puts the server back).
+    pub(crate) fn clear_password_with(
+        &self,
+        server_id: &str,
+        on_throttle: OnThrottle,
+    ) -> Result<PasswordCleared, Error> {
+        let target = password_path(self, server_id)?;
+        let response = self.send_bodiless("DELETE", target, on_throttle)?;
         Ok(PasswordCleared {
             status: response.status,
             request_id: response.request_id,
@@ -71,7 +82,18 @@ impl Client {
     /// As [`Client::clear_password`], plus [`Error::InvalidResponse`] when
     /// the answer has no `password` string.
     pub fn get_password(&self, server_id: impl AsRef<str>) -> Result<EncryptedPassword, Error> {
-        let response = self.send_bodiless("GET", password_path(self, server_id.as_ref())?)?;
+        self.get_password_with(server_id.as_ref(), OnThrottle::Wait)
+    }
+
+    /// [`Client::get_password`], with a throttled answer waited out or
+    /// returned at once.
+    pub(crate) fn get_password_with(
+        &self,
+        server_id: &str,
+        on_throttle: OnThrottle,
+    ) -> Result<EncryptedPassword, Error> {
+        let target = password_path(self, server_id)?;
+        let response = self.send_bodiless("GET", target, on_throttle)?;
         let json = response.json()?;
         let password = json
             .get("password")

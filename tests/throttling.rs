@@ -16,13 +16,17 @@ fn creds() -> Credentials {
 }
 
 fn fleet(n: usize, rate: f64, burst: u32) -> (FakeGateway, Vec<String>) {
+    fleet_of(
+        n,
+        FakeGateway::builder(creds(), PROJECT).rate_limit(rate, burst),
+    )
+}
+
+fn fleet_of(n: usize, builder: hwcloud_ecs_fake::FakeGatewayBuilder) -> (FakeGateway, Vec<String>) {
     let ids: Vec<String> = (0..n).map(|i| format!("srv-{i:04}")).collect();
     let gateway = ids
         .iter()
-        .fold(
-            FakeGateway::builder(creds(), PROJECT).rate_limit(rate, burst),
-            |b, id| b.server(id, "Q0lQSEVS"),
-        )
+        .fold(builder, |b, id| b.server(id, "Q0lQSEVS"))
         .start()
         .unwrap();
     (gateway, ids)
@@ -84,6 +88,31 @@ fn sixteen_threads_sharing_one_client_converge_on_the_limit_without_failures() {
     );
     let rate = client.sending_rate().expect("engaged after the first 429");
     assert!((10.0..=50.0).contains(&rate), "{rate}");
+}
+
+#[test]
+fn a_limit_nobody_named_is_found_held_under_and_never_burst_past() {
+    // 20 a second, burst 5, and a 429 that does not say so.
+    let builder = FakeGateway::builder(creds(), PROJECT).rate_limit_unnamed(20.0, 5);
+    let (gateway, ids) = fleet_of(160, builder);
+    let client = client(&gateway).build().unwrap();
+    let started = Instant::now();
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(16)
+        .run_on(&client, &ids, |_, _, _| {});
+    let took = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let stats = gateway.rate_stats();
+    assert_eq!(stats.accepted, 160);
+    // The governor's estimate converges on the limit, just under it.
+    let rate = client.sending_rate().expect("engaged");
+    assert!((14.0..=21.0).contains(&rate), "{rate}");
+    // The first 429s are the workers already in flight; few come after.
+    assert!(stats.throttled <= 16 + 8, "{stats:?}");
+    assert!(stats.max_per_second <= 20 + 5, "{stats:?}");
+    // Ideal 7.75 s; a client that paused the pool at each 429, or paced far
+    // under the limit, takes much longer.
+    assert!(took < Duration::from_secs(14), "{took:?}");
 }
 
 #[test]

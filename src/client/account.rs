@@ -13,7 +13,7 @@ use crate::ids::ProjectId;
 use crate::transport::{Prepared, MAX_SUCCESS_BODY};
 
 use super::builder::ClientBuilder;
-use super::{settings, Caller, Client, Inner};
+use super::{settings, Caller, Client, Inner, OnThrottle};
 
 /// IAM's global endpoint, asked when no region is set.
 const GLOBAL_IAM: &str = "https://iam.myhuaweicloud.com";
@@ -153,14 +153,15 @@ impl Account {
     /// that is not a list of projects with ids and names, or lists more
     /// than 10,000.
     pub fn projects(&self) -> Result<Vec<Project>, Error> {
-        let response = self.caller.call(&Prepared {
+        let listing = Prepared {
             method: "GET",
             endpoint: &self.iam,
             target: "/v3/auth/projects".to_owned(),
             headers: &[("Content-Type", "application/json")],
             body: &[],
             success_limit: MAX_SUCCESS_BODY,
-        })?;
+        };
+        let response = self.caller.call(&listing, OnThrottle::Wait)?;
         parse_projects(&response.json()?).map_err(|reason| response.invalid(reason))
     }
 

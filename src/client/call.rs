@@ -15,9 +15,10 @@ use crate::error::Error;
 use crate::sign::Credentials;
 use crate::transport::{exchange, ApiResponse, Failure, Limits, Prepared};
 
+use super::governor::{self, Verdict};
 use super::refresh::CredentialProvider;
 use super::retry::{is_retryable, is_throttled, jitter, retry_after_wait};
-use super::{governor, Caller};
+use super::Caller;
 
 /// The most exchanges one call makes, whatever answers come: the deadline
 /// ends a call long before, this is the second guard.
@@ -26,6 +27,8 @@ const MAX_EXCHANGES: u32 = 10_000;
 /// Where one call stands between its attempts.
 struct CallState {
     deadline: Instant,
+    /// When the latest attempt was sent.
+    sent: Instant,
     /// Attempts made so far.
     made: u32,
     /// Attempts that do not count against the limit: a throttled answer,
@@ -42,6 +45,7 @@ impl CallState {
     fn new(deadline: Duration) -> Self {
         CallState {
             deadline: crate::bounds::instant_after(deadline),
+            sent: Instant::now(),
             made: 0,
             free: 0,
             skew_healed: false,
@@ -73,13 +77,24 @@ struct Failed {
 
 /// What a call does after a failed attempt.
 enum Next {
-    /// Sign again and send at once (a throttled answer waits in the
-    /// governor, a healed skew or renewed credentials need no wait).
+    /// Sign again and send at once (a healed skew or renewed credentials
+    /// need no wait).
     Again,
     /// Wait this long, then send again.
     After(Duration),
     /// Give up with this error.
     Fail(Error),
+}
+
+/// What a call does with a throttled answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnThrottle {
+    /// Waits the answer's `Retry-After` and goes again (a single call).
+    Wait,
+    /// Ends at once with the throttled answer and the wait it asks for, so
+    /// that a bulk run puts the server back in its queue and the worker
+    /// goes on with another.
+    Return,
 }
 
 /// The error of a call the governor could not send before its deadline.
@@ -101,7 +116,11 @@ impl Caller {
     /// Throttled answers (429, `APIGW.0308`) are back-pressure, not
     /// failures: they do not use up an attempt, and the call goes on until
     /// its deadline. The attempt limit counts real failures only.
-    pub(super) fn call(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
+    pub(super) fn call(
+        &self,
+        prepared: &Prepared<'_>,
+        on_throttle: OnThrottle,
+    ) -> Result<ApiResponse, Error> {
         let mut state = CallState::new(self.retry.deadline());
         // Bounded by the deadline; the cap is a second guard.
         while state.made < MAX_EXCHANGES {
@@ -110,14 +129,15 @@ impl Caller {
             }
             state.made += 1;
             let credentials = self.credentials.current()?;
+            state.sent = Instant::now();
             let failure = match self.attempt(prepared, &credentials, &state) {
                 Ok(response) => {
-                    self.governor.on_answer(false, None, None);
+                    self.governor.on_answer(state.sent, Verdict::Accepted);
                     return Ok(response);
                 }
                 Err(failure) => self.classify(failure, &state),
             };
-            match self.decide(failure, &credentials, &mut state) {
+            match self.decide(failure, &credentials, &mut state, on_throttle) {
                 Next::Again => {}
                 Next::After(wait) => thread::sleep(wait),
                 Next::Fail(error) => return Err(error),
@@ -164,6 +184,7 @@ impl Caller {
         failed: Failed,
         credentials: &Arc<Credentials>,
         state: &mut CallState,
+        on_throttle: OnThrottle,
     ) -> Next {
         let Failed {
             error,
@@ -177,17 +198,24 @@ impl Caller {
                 .api()
                 .and_then(|a| a.message.as_deref())
                 .and_then(governor::named_limit);
+            self.governor
+                .on_answer(state.sent, Verdict::Throttled { named });
+            // The wait is this call's: the others keep the governor's pace.
             let pause = asked.unwrap_or_else(|| jitter(policy.backoff_ceiling(1)));
-            self.governor.on_answer(true, Some(pause), named);
+            if on_throttle == OnThrottle::Return {
+                return Next::Fail(with_retry_after(error, Some(pause)));
+            }
             if pause >= state.remaining() {
                 return Next::Fail(with_retry_after(error, asked));
             }
-            log::debug!("throttled ({error}); every worker pauses {pause:?}, then paces");
+            log::debug!(
+                "throttled ({error}); this call waits {pause:?}, then goes at the governor's pace"
+            );
             state.free += 1;
             state.last = Some(error);
-            return Next::Again;
+            return Next::After(pause);
         }
-        self.governor.on_answer(false, None, None);
+        self.governor.on_answer(state.sent, Verdict::Accepted);
         if !state.skew_healed && self.heal_skew(&error, server_date) {
             state.skew_healed = true;
             state.free += 1;

@@ -3,15 +3,40 @@
 //! worker backing off alone and all of them coming back together.
 //!
 //! Until the first throttled answer (429, or `APIGW.0308`) it does nothing
-//! but count what is sent, with a few atomic operations. From then on every
-//! attempt takes a token from a bucket whose rate adapts, after the AWS
-//! SDKs' "adaptive" retry mode: a throttled answer pauses every worker until
-//! its `Retry-After` and cuts the rate to [`BETA`] of the rate that was
-//! being sent; successful answers grow it back along a cubic curve that
-//! levels off at the rate that was throttled. When the gateway's message
-//! names its limit (`…,limit:N,time:1 second`), the governor paces at
-//! [`LIMIT_SHARE`] of it and never grows past it. An explicit
-//! `ClientBuilder::max_rate` engages it from the start and caps it.
+//! but count accepted answers, with a few atomic operations. From then on
+//! every attempt takes a token from a bucket that holds at most one, filled
+//! at the governor's rate, so the pace is smooth and never a burst.
+//!
+//! # How it finds a limit nobody named
+//!
+//! A gateway's limit is a token bucket: it refills at the limit `L` and
+//! refuses a request when it is empty. A throttled answer is therefore a
+//! moment when the gateway's bucket was empty, and between two such moments
+//! the gateway accepted `L × span` requests, give or take one (less what
+//! overflowed its burst while we sent below `L`). The governor uses that:
+//!
+//! 1. **First throttle.** Nothing is known of `L` yet: the governor starts
+//!    from the accepted rate of the last second (the gateway's burst, at the
+//!    start of a run) and *probes*: the rate doubles every
+//!    [`PROBE_DOUBLING`] accepted answers.
+//! 2. **Each later throttle** of a request sent after the last change of
+//!    rate (answers to requests already in flight say nothing of the new
+//!    rate) ends a *window*: accepted answers since the previous such moment
+//!    over its span estimate `L`, and the governor paces at [`SHARE`] of
+//!    that. A window shorter than [`MIN_SPAN`] or [`MIN_WINDOW`] answers is
+//!    too coarse to estimate from: the rate is cut to [`CUT`] of itself and
+//!    the window goes on.
+//! 3. **Holding.** After an estimate the rate creeps up by [`CREEP`] of
+//!    itself a second, so that a limit that rose is found again, slowly
+//!    enough that one throttle in many seconds is the price.
+//!
+//! A throttled answer never pauses the whole client: the throttled call
+//! waits its own `Retry-After` (the gateway asked that of it), and the
+//! others keep the new pace, from an empty bucket (no burst). When the
+//! gateway's message names its limit (`…,limit:N,time:1 second`, or per
+//! minute), the governor paces at [`LIMIT_SHARE`] of it and neither probes
+//! nor creeps. An explicit `ClientBuilder::max_rate` engages the governor
+//! from the start and caps every rate above.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -19,20 +44,38 @@ use std::time::{Duration, Instant};
 
 use crate::lock;
 
-/// The share of the sending rate kept after a throttled answer.
-pub(crate) const BETA: f64 = 0.7;
-/// How fast the rate grows back: rate(t) = SCALE·(t − K)³ + the throttled rate.
-pub(crate) const SCALE: f64 = 0.4;
-/// The slowest the governor ever paces, in requests a second.
-pub(crate) const MIN_RATE: f64 = 0.5;
+/// The share of an estimated limit the governor paces at: just under, so
+/// that the gateway's bucket refills a little and jitter is not refused.
+pub(crate) const SHARE: f64 = 0.97;
 /// The share of a limit the gateway names that the governor paces at.
 pub(crate) const LIMIT_SHARE: f64 = 0.99;
-/// The sending rate is measured over windows this long, smoothed.
-const WINDOW: Duration = Duration::from_millis(500);
-/// Weight of the newest window in the smoothed sending rate.
-const SMOOTH: f64 = 0.8;
-/// The longest pause a `Retry-After` imposes on the whole client.
-const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// The slowest the governor ever paces, in requests a second.
+pub(crate) const MIN_RATE: f64 = 0.5;
+/// The fastest rate it ever sets; beyond, the client is the bottleneck.
+const MAX_RATE: f64 = 1e6;
+/// While probing, the rate doubles every this many accepted answers: in
+/// answers rather than seconds, so that a low limit is approached as
+/// carefully (in throttles) as a high one.
+pub(crate) const PROBE_DOUBLING: f64 = 4.0;
+/// The shortest window an estimate is made from.
+pub(crate) const MIN_SPAN: Duration = Duration::from_millis(500);
+/// The fewest accepted answers an estimate is made from.
+pub(crate) const MIN_WINDOW: u64 = 4;
+/// What a throttle too soon to estimate from keeps of the rate.
+pub(crate) const CUT: f64 = 0.85;
+/// The second probe grows by this share of its start a second.
+pub(crate) const RISE: f64 = 0.5;
+/// While holding, the rate grows by this share of itself a second.
+pub(crate) const CREEP: f64 = 0.01;
+
+/// What a gateway answered, as the governor needs it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Verdict {
+    /// Let through (whatever the status: the rate limit did not refuse it).
+    Accepted,
+    /// Refused by a rate limit, naming it (requests a second) or not.
+    Throttled { named: Option<f64> },
+}
 
 /// A client's shared sending rate.
 #[derive(Debug)]
@@ -41,13 +84,32 @@ pub(crate) struct Governor {
     engaged: AtomicBool,
     max_rate: Option<f64>,
     started: Instant,
-    /// Answers in the current window, and when it began (ms since `started`).
-    window_count: AtomicU64,
-    window_start_ms: AtomicU64,
-    /// The smoothed sending rate, in thousandths of a request a second.
-    measured_milli: AtomicU64,
     throttled: AtomicU64,
+    recent: Recent,
     bucket: Mutex<Bucket>,
+}
+
+/// Accepted answers in the current and the previous one-second slot (since
+/// the governor began), lock-free: the rate of the last second, for the
+/// first throttle.
+#[derive(Debug, Default)]
+struct Recent {
+    slot: AtomicU64,
+    current: AtomicU64,
+    previous: AtomicU64,
+}
+
+/// How the rate grows between throttles.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phase {
+    /// Before any throttle, or at a named limit or an explicit cap: fixed.
+    Fixed,
+    /// The first probe: doubles every [`PROBE_DOUBLING`] fresh answers.
+    Doubling,
+    /// The second probe, from the first estimate: [`RISE`] of it a second.
+    Rising,
+    /// After an estimate: [`CREEP`] of it a second.
+    Holding,
 }
 
 #[derive(Debug)]
@@ -55,13 +117,19 @@ struct Bucket {
     fill_rate: f64,
     tokens: f64,
     last_refill: Instant,
-    /// The rate that was throttled, and when.
-    last_max_rate: f64,
-    last_throttle: Instant,
-    /// A limit the gateway named, never exceeded.
+    /// A limit the gateway named, paced at and never exceeded.
     named_limit: Option<f64>,
-    /// No token is handed out before this (a `Retry-After`).
-    pause_until: Option<Instant>,
+    /// The estimate's window: since the last empty moment that ended one,
+    /// and the answers accepted since (to requests sent since).
+    window_start: Instant,
+    window_accepted: u64,
+    /// The rate grows from `base` since `since` as `phase` says; `since`
+    /// is also the last change, before which sent requests are stale.
+    phase: Phase,
+    base: f64,
+    since: Instant,
+    /// Fresh accepted answers since `since`, for the doubling probe.
+    grown_by: u64,
 }
 
 impl Governor {
@@ -74,18 +142,19 @@ impl Governor {
             engaged: AtomicBool::new(max_rate.is_some()),
             max_rate,
             started: now,
-            window_count: AtomicU64::new(0),
-            window_start_ms: AtomicU64::new(0),
-            measured_milli: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
+            recent: Recent::default(),
             bucket: Mutex::new(Bucket {
                 fill_rate: rate,
                 tokens: 1.0,
                 last_refill: now,
-                last_max_rate: rate,
-                last_throttle: now,
                 named_limit: None,
-                pause_until: None,
+                window_start: now,
+                window_accepted: 0,
+                phase: Phase::Fixed,
+                base: rate,
+                since: now,
+                grown_by: 0,
             }),
         }
     }
@@ -95,19 +164,21 @@ impl Governor {
         self.throttled.load(Ordering::Relaxed)
     }
 
-    /// What is left of the pause a `Retry-After` imposed, if any.
-    pub(crate) fn pause_left(&self) -> Duration {
-        let now = Instant::now();
-        lock(&self.bucket)
-            .pause_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
-    }
-
     /// The rate the governor paces at, once engaged.
     pub(crate) fn rate(&self) -> Option<f64> {
         self.engaged
             .load(Ordering::Relaxed)
             .then(|| lock(&self.bucket).fill_rate)
+    }
+
+    /// How long until the governor next lets a call go (zero when idle).
+    pub(crate) fn next_leave(&self) -> Duration {
+        if !self.engaged.load(Ordering::Relaxed) {
+            return Duration::ZERO;
+        }
+        let mut bucket = lock(&self.bucket);
+        bucket.refill(Instant::now());
+        bucket.wait_for_token()
     }
 
     /// Waits for leave to send; `Err` with the wait that would be needed
@@ -123,16 +194,11 @@ impl Governor {
             let wait = {
                 let mut bucket = lock(&self.bucket);
                 bucket.refill(now);
-                match bucket.pause_until {
-                    Some(until) if until > now => until - now,
-                    _ if bucket.tokens >= 1.0 => {
-                        bucket.tokens -= 1.0;
-                        return Ok(());
-                    }
-                    _ => Duration::from_secs_f64(
-                        ((1.0 - bucket.tokens) / bucket.fill_rate).clamp(0.0, 60.0),
-                    ),
+                if bucket.tokens >= 1.0 {
+                    bucket.tokens -= 1.0;
+                    return Ok(());
                 }
+                bucket.wait_for_token()
             };
             if wait >= deadline.saturating_duration_since(now) {
                 return Err(wait);
@@ -141,77 +207,61 @@ impl Governor {
         }
     }
 
-    /// Learns from an answer: `throttled` with the pause the gateway asked
-    /// for and the limit its message named, or any other answer.
-    pub(crate) fn on_answer(&self, throttled: bool, pause: Option<Duration>, named: Option<f64>) {
-        let now = Instant::now();
-        let measured = self.measure(now);
-        if throttled {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-            let mut bucket = lock(&self.bucket);
-            if let Some(limit) = named.filter(|l| l.is_finite() && *l > 0.0) {
-                bucket.named_limit = Some(limit);
+    /// Learns from the answer to a request sent at `sent`.
+    pub(crate) fn on_answer(&self, sent: Instant, verdict: Verdict) {
+        self.on_answer_at(sent, verdict, Instant::now());
+    }
+
+    fn on_answer_at(&self, sent: Instant, verdict: Verdict, now: Instant) {
+        let now_ms = u64::try_from(now.saturating_duration_since(self.started).as_millis())
+            .unwrap_or(u64::MAX);
+        match verdict {
+            Verdict::Accepted => {
+                self.recent.count(now_ms);
+                if self.engaged.load(Ordering::Relaxed) {
+                    lock(&self.bucket).on_accepted(sent, now, self.max_rate);
+                }
             }
-            let sending = if self.engaged.load(Ordering::Relaxed) {
-                measured.min(bucket.fill_rate)
-            } else {
-                measured
-            };
-            let (rate, ceiling) = match bucket.named_limit {
-                Some(limit) => (limit * LIMIT_SHARE, limit * LIMIT_SHARE),
-                None => (sending * BETA, sending),
-            };
-            bucket.last_max_rate = ceiling.max(MIN_RATE);
-            bucket.last_throttle = now;
-            bucket.set_rate(rate, self.max_rate);
-            // No burst after the pause: the bucket starts empty then.
-            let pause = pause.unwrap_or(Duration::ZERO).min(MAX_PAUSE);
-            let until = now.checked_add(pause).unwrap_or(now);
-            bucket.pause_until = Some(bucket.pause_until.map_or(until, |p| p.max(until)));
-            bucket.tokens = 0.0;
-            bucket.last_refill = until;
-            self.engaged.store(true, Ordering::Relaxed);
-        } else if self.engaged.load(Ordering::Relaxed) {
-            let mut bucket = lock(&self.bucket);
-            let since = now
-                .saturating_duration_since(bucket.last_throttle)
-                .as_secs_f64();
-            let k = (bucket.last_max_rate * (1.0 - BETA) / SCALE).cbrt();
-            let grown = SCALE * (since - k).powi(3) + bucket.last_max_rate;
-            let mut rate = grown.min(2.0 * measured.max(bucket.fill_rate));
-            if let Some(limit) = bucket.named_limit {
-                rate = rate.min(limit * LIMIT_SHARE);
+            Verdict::Throttled { named } => {
+                let first = self.throttled.fetch_add(1, Ordering::Relaxed) == 0;
+                let last_second = first.then(|| self.recent.rate(now_ms));
+                lock(&self.bucket).on_throttled(sent, now, named, last_second, self.max_rate);
+                self.engaged.store(true, Ordering::Relaxed);
             }
-            bucket.set_rate(rate, self.max_rate);
+        }
+    }
+}
+
+impl Recent {
+    /// Moves to the slot `now_ms` falls in: the current count becomes the
+    /// previous one when the slots are neighbours, else both start over.
+    fn roll(&self, now_ms: u64) {
+        let slot_now = now_ms / 1000;
+        let slot = self.slot.load(Ordering::Relaxed);
+        if slot_now > slot
+            && self
+                .slot
+                .compare_exchange(slot, slot_now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let current = self.current.swap(0, Ordering::Relaxed);
+            let previous = if slot_now == slot + 1 { current } else { 0 };
+            self.previous.store(previous, Ordering::Relaxed);
         }
     }
 
-    /// Counts one answer; the smoothed sending rate.
-    fn measure(&self, now: Instant) -> f64 {
-        let now_ms = u64::try_from(now.saturating_duration_since(self.started).as_millis())
-            .unwrap_or(u64::MAX);
-        let count = self.window_count.fetch_add(1, Ordering::Relaxed) + 1;
-        let start = self.window_start_ms.load(Ordering::Relaxed);
-        let elapsed = now_ms.saturating_sub(start);
-        let previous = self.measured_milli.load(Ordering::Relaxed) as f64 / 1000.0;
-        let window = WINDOW.as_millis() as u64;
-        if elapsed < window {
-            // Within the window: what it shows so far, once it shows anything.
-            let current = count as f64 / (elapsed.max(50) as f64 / 1000.0);
-            return if previous == 0.0 { current } else { previous };
-        }
-        let current = count as f64 / (elapsed as f64 / 1000.0);
-        let smoothed = SMOOTH * current + (1.0 - SMOOTH) * previous;
-        if self
-            .window_start_ms
-            .compare_exchange(start, now_ms, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
-            self.window_count.store(0, Ordering::Relaxed);
-            self.measured_milli
-                .store((smoothed * 1000.0) as u64, Ordering::Relaxed);
-        }
-        smoothed
+    fn count(&self, now_ms: u64) {
+        self.roll(now_ms);
+        self.current.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accepted answers over the last second: the current slot, and the
+    /// part of the previous one that the last second still covers.
+    fn rate(&self, now_ms: u64) -> f64 {
+        self.roll(now_ms);
+        let into = (now_ms % 1000) as f64 / 1000.0;
+        self.previous.load(Ordering::Relaxed) as f64 * (1.0 - into)
+            + self.current.load(Ordering::Relaxed) as f64
     }
 }
 
@@ -225,30 +275,132 @@ impl Bucket {
         }
     }
 
+    /// How long the next token takes to come.
+    fn wait_for_token(&self) -> Duration {
+        Duration::from_secs_f64(((1.0 - self.tokens) / self.fill_rate).clamp(0.0, 60.0))
+    }
+
     fn set_rate(&mut self, rate: f64, max_rate: Option<f64>) {
-        let rate = if rate.is_finite() { rate } else { MIN_RATE };
+        let rate = if rate.is_finite() { rate } else { MAX_RATE };
         let capped = max_rate.map_or(rate, |m| rate.min(m));
-        self.fill_rate = capped.max(MIN_RATE);
+        self.fill_rate = capped.clamp(MIN_RATE, MAX_RATE);
+    }
+
+    /// Grows from `base` as `phase` says, from `now` on.
+    fn restart(&mut self, phase: Phase, base: f64, now: Instant, max_rate: Option<f64>) {
+        self.phase = phase;
+        self.base = base.clamp(MIN_RATE, MAX_RATE);
+        self.since = now;
+        self.grown_by = 0;
+        self.set_rate(self.base, max_rate);
+    }
+
+    /// Begins a new estimate's window at an empty moment.
+    fn open_window(&mut self, now: Instant) {
+        self.window_start = now;
+        self.window_accepted = 0;
+    }
+
+    /// The rate the current phase has reached at `now`.
+    fn grown(&self, now: Instant) -> f64 {
+        let held = now.saturating_duration_since(self.since).as_secs_f64();
+        match self.phase {
+            Phase::Fixed => self.fill_rate,
+            Phase::Doubling => self.base * (self.grown_by as f64 / PROBE_DOUBLING).min(40.0).exp2(),
+            Phase::Rising => self.base * (1.0 + RISE * held),
+            Phase::Holding => self.base * (1.0 + CREEP * held),
+        }
+    }
+
+    fn on_accepted(&mut self, sent: Instant, now: Instant, max_rate: Option<f64>) {
+        let fresh = sent >= self.since;
+        if sent >= self.window_start {
+            self.window_accepted = self.window_accepted.saturating_add(1);
+        }
+        if self.phase == Phase::Doubling {
+            if fresh {
+                self.grown_by = self.grown_by.saturating_add(1);
+            } else if self.since == self.window_start {
+                // Part of the last second the first probe starts from,
+                // answered after the throttle that began it.
+                self.base += 1.0;
+            }
+        }
+        if self.phase != Phase::Fixed {
+            self.set_rate(self.grown(now), max_rate);
+        }
+    }
+
+    fn on_throttled(
+        &mut self,
+        sent: Instant,
+        now: Instant,
+        named: Option<f64>,
+        last_second: Option<f64>,
+        max_rate: Option<f64>,
+    ) {
+        // The gateway's bucket is empty: so is ours, no burst follows.
+        self.tokens = 0.0;
+        self.last_refill = self.last_refill.max(now);
+        if let Some(limit) = named.filter(|l| l.is_finite() && *l > 0.0) {
+            self.named_limit = Some(limit);
+        }
+        if let Some(limit) = self.named_limit {
+            self.restart(Phase::Fixed, limit * LIMIT_SHARE, now, max_rate);
+            return;
+        }
+        if let Some(last_second) = last_second {
+            // The first throttle: nothing is known but the last second.
+            self.open_window(now);
+            self.restart(Phase::Doubling, last_second, now, max_rate);
+            return;
+        }
+        if sent < self.since {
+            return;
+        }
+        let span = now.saturating_duration_since(self.window_start);
+        if span < MIN_SPAN || self.window_accepted < MIN_WINDOW {
+            // Too soon to estimate: a probe falls back to its last doubling
+            // (never below where it started), a hold gives up a share.
+            let rate = match self.phase {
+                Phase::Doubling | Phase::Rising => self.base.max(self.fill_rate / 2.0) * SHARE,
+                Phase::Fixed | Phase::Holding => self.fill_rate * CUT,
+            };
+            self.restart(Phase::Holding, rate, now, max_rate);
+            return;
+        }
+        let estimate = self.window_accepted as f64 / span.as_secs_f64();
+        self.open_window(now);
+        // The first probe mostly sent below the limit, and what overflowed
+        // the gateway's burst meanwhile went uncounted: its estimate is
+        // low, and a second, gentler probe starts from it.
+        let next = if self.phase == Phase::Doubling {
+            Phase::Rising
+        } else {
+            Phase::Holding
+        };
+        self.restart(next, (estimate * SHARE).min(self.fill_rate), now, max_rate);
     }
 }
 
-/// The limit an `APIGW.0308` message names: `…,limit:100,time:1 second`
-/// gives 100 a second.
+/// The limit an `APIGW.0308` message names, in requests a second:
+/// `…,limit:100,time:1 second` gives 100, `limit:120,time:1 minute` gives 2.
 pub(crate) fn named_limit(message: &str) -> Option<f64> {
     let after = &message[message.find("limit:")? + "limit:".len()..];
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     let count: f64 = digits.parse().ok()?;
     let seconds: f64 = match after.split_once("time:") {
         Some((_, rest)) => {
-            let n: String = rest
-                .trim()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            let unit = rest.trim()[n.len()..].trim_start();
+            let rest = rest.trim();
+            let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let unit = rest[n.len()..].trim_start();
             let n: f64 = n.parse().unwrap_or(1.0);
             if unit.starts_with("minute") {
                 n * 60.0
+            } else if unit.starts_with("hour") {
+                n * 3600.0
+            } else if unit.starts_with("day") {
+                n * 86_400.0
             } else {
                 n
             }
@@ -262,65 +414,259 @@ pub(crate) fn named_limit(message: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    const UNNAMED: Verdict = Verdict::Throttled { named: None };
+
+    fn at(governor: &Governor, ms: u64) -> Instant {
+        governor.started + Duration::from_millis(ms)
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6 * b.abs().max(1.0)
+    }
+
+    fn rate(governor: &Governor) -> f64 {
+        lock(&governor.bucket).fill_rate
+    }
+
+    /// A governor that saw `accepted` answers in its first 100 ms, then a
+    /// throttle at 100 ms: probing from the last second's count.
+    fn probing(accepted: u64) -> Governor {
+        let governor = Governor::new(None);
+        for i in 0..accepted {
+            governor.on_answer_at(at(&governor, i), Verdict::Accepted, at(&governor, 50 + i));
+        }
+        assert_eq!(governor.rate(), None, "idle until throttled");
+        governor.on_answer_at(at(&governor, 90), UNNAMED, at(&governor, 100));
+        governor
+    }
+
     #[test]
-    fn reads_the_limit_the_gateway_names() {
+    fn reads_the_limit_the_gateway_names_per_second_minute_hour_or_day() {
         let message = "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 second";
         assert_eq!(named_limit(message), Some(100.0));
         assert_eq!(named_limit("limit:120,time:1 minute"), Some(2.0));
+        assert_eq!(named_limit("limit:120,time:2 minutes"), Some(1.0));
+        assert_eq!(named_limit("limit:7200,time:1 hour"), Some(2.0));
+        assert_eq!(named_limit("limit:86400,time:1 day"), Some(1.0));
+        assert_eq!(named_limit("limit:10,time:5 second"), Some(2.0));
+        assert_eq!(named_limit("limit:10"), Some(10.0));
+        assert_eq!(named_limit("limit:10,time:second"), Some(10.0));
         assert_eq!(
             named_limit("The throttling threshold has been reached"),
             None
         );
         assert_eq!(named_limit("limit:,time:1 second"), None);
         assert_eq!(named_limit("limit:0,time:1 second"), None);
+        assert_eq!(named_limit("limit:5,time:0 second"), None);
     }
 
     #[test]
-    fn a_throttle_cuts_the_rate_and_successes_grow_it_back_to_the_throttled_rate() {
-        let governor = Governor::new(None);
-        assert_eq!(governor.rate(), None, "idle until throttled");
-        {
-            let mut bucket = lock(&governor.bucket);
-            bucket.fill_rate = 100.0;
-        }
-        governor.engaged.store(true, Ordering::Relaxed);
-        governor.measured_milli.store(100_000, Ordering::Relaxed);
-        governor.on_answer(true, None, None);
-        let cut = governor.rate().unwrap();
-        assert!((MIN_RATE..100.0).contains(&cut), "{cut}");
-        // Long after the throttle the cubic curve has passed the old rate,
-        // but growth is bounded by twice what is measured.
-        lock(&governor.bucket).last_throttle = Instant::now() - Duration::from_secs(60);
-        governor.on_answer(false, None, None);
-        let grown = governor.rate().unwrap();
-        assert!(grown > cut, "{grown} <= {cut}");
+    fn the_first_throttle_probes_from_the_last_second_doubling_every_few_fresh_answers() {
+        let governor = probing(7);
+        assert_eq!(governor.rate(), Some(7.0));
         assert_eq!(governor.throttled(), 1);
+        // An answer to a request sent before the throttle belongs to the
+        // last second: the probe's start grows by one.
+        governor.on_answer_at(at(&governor, 95), Verdict::Accepted, at(&governor, 110));
+        assert!(close(rate(&governor), 8.0), "{}", rate(&governor));
+        for i in 1..=2u64 {
+            governor.on_answer_at(
+                at(&governor, 100 + i),
+                Verdict::Accepted,
+                at(&governor, 120),
+            );
+        }
+        // Two fresh answers of PROBE_DOUBLING: 8 · 2^(2/4).
+        let expected = 8.0 * (2.0 / PROBE_DOUBLING).exp2();
+        assert!(close(rate(&governor), expected), "{}", rate(&governor));
+        for i in 3..=4u64 {
+            governor.on_answer_at(
+                at(&governor, 100 + i),
+                Verdict::Accepted,
+                at(&governor, 130),
+            );
+        }
+        assert!(close(rate(&governor), 16.0), "{}", rate(&governor));
+        // Requests in flight when the probe began say nothing of it.
+        governor.on_answer_at(at(&governor, 99), UNNAMED, at(&governor, 140));
+        assert!(close(rate(&governor), 16.0), "{}", rate(&governor));
+        assert_eq!(governor.throttled(), 2);
+    }
+
+    #[test]
+    fn a_probe_throttled_after_a_long_window_paces_under_the_estimate_and_rises_gently() {
+        let governor = probing(5);
+        // 30 fresh answers in the window, then a fresh throttle 1.5 s after
+        // the window opened (at 100 ms): 20 a second.
+        for i in 0..30u64 {
+            let when = at(&governor, 150 + i * 40);
+            governor.on_answer_at(when, Verdict::Accepted, when);
+        }
+        let probed = rate(&governor);
+        assert!(
+            close(probed, 5.0 * (30.0 / PROBE_DOUBLING).exp2()),
+            "{probed}"
+        );
+        governor.on_answer_at(at(&governor, 1590), UNNAMED, at(&governor, 1600));
+        let first = 30.0 / 1.5 * SHARE;
+        assert!(close(rate(&governor), first), "{}", rate(&governor));
+        {
+            let bucket = lock(&governor.bucket);
+            assert_eq!(bucket.phase, Phase::Rising);
+            assert_eq!(bucket.tokens, 0.0, "no burst after a throttle");
+        }
+        // Rising: RISE of the start a second, 2 s on.
+        governor.on_answer_at(at(&governor, 3590), Verdict::Accepted, at(&governor, 3600));
+        assert!(
+            close(rate(&governor), first * (1.0 + RISE * 2.0)),
+            "{}",
+            rate(&governor)
+        );
+        // The second probe's throttle: 1 answer in 2 s is too few (below
+        // MIN_WINDOW), so the probe falls back to where it started.
+        let rising = rate(&governor);
+        governor.on_answer_at(at(&governor, 3595), UNNAMED, at(&governor, 3600));
+        let fallback = first.max(rising / 2.0) * SHARE;
+        assert!(close(rate(&governor), fallback), "{}", rate(&governor));
+        assert_eq!(lock(&governor.bucket).phase, Phase::Holding);
+        // Holding creeps by CREEP a second: 10 s on.
+        governor.on_answer_at(
+            at(&governor, 13_590),
+            Verdict::Accepted,
+            at(&governor, 13_600),
+        );
+        assert!(
+            close(rate(&governor), fallback * (1.0 + CREEP * 10.0)),
+            "{}",
+            rate(&governor)
+        );
+        // A hold throttled too soon to estimate gives up a share.
+        let held = rate(&governor);
+        governor.on_answer_at(at(&governor, 13_595), UNNAMED, at(&governor, 13_600));
+        assert!(close(rate(&governor), held * CUT), "{}", rate(&governor));
+    }
+
+    #[test]
+    fn an_estimate_from_a_rising_probe_holds_and_never_raises_the_rate() {
+        let governor = probing(4);
+        for i in 0..8u64 {
+            let when = at(&governor, 200 + i * 100);
+            governor.on_answer_at(when, Verdict::Accepted, when);
+        }
+        governor.on_answer_at(at(&governor, 1090), UNNAMED, at(&governor, 1100));
+        let first = rate(&governor);
+        assert!(close(first, 8.0 * SHARE), "{first}");
+        // 12 answers in the 0.6 s after: the estimate (20/s) is above the
+        // rate, which a throttle never raises.
+        for i in 0..12u64 {
+            let when = at(&governor, 1150 + i * 40);
+            governor.on_answer_at(when, Verdict::Accepted, when);
+        }
+        let before = rate(&governor);
+        governor.on_answer_at(at(&governor, 1690), UNNAMED, at(&governor, 1700));
+        assert!(
+            close(rate(&governor), before),
+            "{} vs {before}",
+            rate(&governor)
+        );
+        assert_eq!(lock(&governor.bucket).phase, Phase::Holding);
+        let bucket = lock(&governor.bucket);
+        assert_eq!(bucket.window_accepted, 0, "a new window opens");
+        assert_eq!(bucket.window_start, at(&governor, 1700));
     }
 
     #[test]
     fn a_named_limit_is_paced_at_and_never_exceeded_and_a_cap_always_holds() {
         let governor = Governor::new(None);
-        governor.on_answer(true, None, Some(100.0));
+        let named = Verdict::Throttled { named: Some(100.0) };
+        governor.on_answer_at(at(&governor, 0), named, at(&governor, 10));
         assert_eq!(governor.rate(), Some(99.0));
-        lock(&governor.bucket).last_throttle = Instant::now() - Duration::from_secs(600);
-        governor.on_answer(false, None, None);
+        governor.on_answer_at(at(&governor, 20), Verdict::Accepted, at(&governor, 600_000));
+        assert_eq!(governor.rate(), Some(99.0));
+        // Later throttles that do not name it keep the named limit.
+        governor.on_answer_at(at(&governor, 700_000), UNNAMED, at(&governor, 700_001));
+        assert_eq!(governor.rate(), Some(99.0));
+        governor.on_answer_at(
+            at(&governor, 0),
+            Verdict::Throttled {
+                named: Some(f64::NAN),
+            },
+            at(&governor, 1),
+        );
         assert_eq!(governor.rate(), Some(99.0));
 
         let capped = Governor::new(Some(5.0));
         assert_eq!(capped.rate(), Some(5.0));
-        lock(&capped.bucket).last_throttle = Instant::now() - Duration::from_secs(600);
-        capped.on_answer(false, None, None);
-        assert!(capped.rate().unwrap() <= 5.0);
+        capped.on_answer_at(
+            at(&capped, 0),
+            Verdict::Throttled { named: Some(100.0) },
+            at(&capped, 1),
+        );
+        assert_eq!(capped.rate(), Some(5.0));
+        let probing = Governor::new(Some(5.0));
+        for i in 0..50 {
+            probing.on_answer_at(at(&probing, i), Verdict::Accepted, at(&probing, i));
+        }
+        probing.on_answer_at(at(&probing, 60), UNNAMED, at(&probing, 60));
+        for i in 61..100 {
+            probing.on_answer_at(at(&probing, i), Verdict::Accepted, at(&probing, i));
+        }
+        assert_eq!(probing.rate(), Some(5.0));
     }
 
     #[test]
-    fn acquire_refuses_a_wait_past_the_deadline_and_paces_otherwise() {
+    fn rates_stay_between_the_slowest_and_the_fastest() {
+        let governor = probing(0);
+        assert_eq!(governor.rate(), Some(MIN_RATE));
+        let mut bucket = lock(&governor.bucket);
+        bucket.set_rate(f64::INFINITY, None);
+        assert_eq!(bucket.fill_rate, MAX_RATE);
+        bucket.set_rate(f64::NAN, None);
+        assert_eq!(bucket.fill_rate, MAX_RATE);
+        bucket.set_rate(0.0, None);
+        assert_eq!(bucket.fill_rate, MIN_RATE);
+        bucket.set_rate(3.0, Some(2.0));
+        assert_eq!(bucket.fill_rate, 2.0);
+        // A probe that doubled beyond any sane rate stops at the fastest.
+        bucket.grown_by = u64::MAX;
+        bucket.phase = Phase::Doubling;
+        let now = bucket.since;
+        assert_eq!(bucket.grown(now), bucket.base * 40f64.exp2());
+    }
+
+    #[test]
+    fn the_last_second_counts_the_current_slot_and_what_is_left_of_the_previous() {
+        let recent = Recent::default();
+        for _ in 0..10 {
+            recent.count(200);
+        }
+        assert_eq!(recent.rate(900), 10.0);
+        for _ in 0..4 {
+            recent.count(1100);
+        }
+        // 10 in the previous slot, of which 3/4 still in the last second.
+        assert_eq!(recent.rate(1250), 10.0 * 0.75 + 4.0);
+        // Two slots later the old counts are gone.
+        assert_eq!(recent.rate(3500), 0.0);
+        recent.count(3600);
+        assert_eq!(recent.rate(3600), 1.0);
+    }
+
+    #[test]
+    fn acquire_returns_the_wait_past_the_deadline_and_paces_otherwise() {
         let governor = Governor::new(None);
         assert!(governor.acquire(Instant::now()).is_ok(), "idle: no wait");
-        governor.on_answer(true, Some(Duration::from_secs(30)), Some(10.0));
+        assert_eq!(governor.next_leave(), Duration::ZERO);
+        governor.on_answer(Instant::now(), Verdict::Throttled { named: Some(0.5) });
+        // Empty after the throttle, 0.5 a second: the next token in 2 s.
         let soon = Instant::now() + Duration::from_secs(1);
         let wait = governor.acquire(soon).unwrap_err();
-        assert!(wait > Duration::from_secs(28), "{wait:?}");
+        assert!(
+            (Duration::from_millis(1900)..=Duration::from_secs(2)).contains(&wait),
+            "{wait:?}"
+        );
+        let leave = governor.next_leave();
+        assert!(leave > Duration::from_millis(1900), "{leave:?}");
 
         let paced = Governor::new(Some(20.0));
         let started = Instant::now();

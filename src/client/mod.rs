@@ -26,6 +26,7 @@ use crate::config::iam::SignedSender;
 use crate::transport::{Agent, ApiTimeouts, Prepared};
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
+pub(crate) use call::OnThrottle;
 use refresh::CredentialProvider;
 pub use retry::RetryPolicy;
 pub(crate) use retry::{is_throttled, retry_after_wait};
@@ -168,12 +169,11 @@ impl Client {
     /// past the call's deadline, or a call the governor could not send
     /// before its deadline (no attempt made). `None` for any other error.
     pub(crate) fn quota_wait(&self, error: &Error) -> Option<Duration> {
-        let pause = self.inner.caller.governor.pause_left();
         match error {
             Error::Api(api) if is_throttled(error) => {
-                Some(api.retry_after.unwrap_or(Duration::ZERO).max(pause))
+                Some(api.retry_after.unwrap_or(Duration::ZERO))
             }
-            Error::Timeout { attempts: 0, .. } => Some(pause),
+            Error::Timeout { attempts: 0, .. } => Some(self.inner.caller.governor.next_leave()),
             _ => None,
         }
     }
@@ -221,25 +221,33 @@ impl Client {
             body: &request.body,
             success_limit: request.success_limit,
         };
-        self.inner.caller.call(&prepared)
+        self.inner.caller.call(&prepared, OnThrottle::Wait)
     }
 
     /// Sends a bodiless call the crate built itself (a validated id in a
     /// fixed path) to the client's endpoint: no request to validate, no
     /// header list to allocate.
-    pub(crate) fn send_bodiless(&self, method: &str, target: String) -> Result<ApiResponse, Error> {
+    pub(crate) fn send_bodiless(
+        &self,
+        method: &str,
+        target: String,
+        on_throttle: OnThrottle,
+    ) -> Result<ApiResponse, Error> {
         let headers = [
             ("Content-Type", "application/json"),
             ("X-Project-Id", self.inner.project_id.as_str()),
         ];
-        self.inner.caller.call(&Prepared {
-            method,
-            endpoint: &self.inner.endpoint,
-            target,
-            headers: &headers,
-            body: &[],
-            success_limit: crate::transport::MAX_SUCCESS_BODY,
-        })
+        self.inner.caller.call(
+            &Prepared {
+                method,
+                endpoint: &self.inner.endpoint,
+                target,
+                headers: &headers,
+                body: &[],
+                success_limit: crate::transport::MAX_SUCCESS_BODY,
+            },
+            on_throttle,
+        )
     }
 
     /// Throttled answers (429, `APIGW.0308`) this client and its clones
@@ -308,6 +316,6 @@ impl SignedSender for Caller {
     }
 
     fn send_signed(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
-        self.call(prepared)
+        self.call(prepared, OnThrottle::Wait)
     }
 }

@@ -4,13 +4,16 @@
 //! caller's lines and its summaries.
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, VecDeque};
+mod scheduler;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
+use crate::client::{Client, OnThrottle};
 use crate::error::Error;
+
+use scheduler::{Next, Scheduler};
 
 /// Worker threads a [`Bulk`] run uses unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -20,6 +23,13 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
 /// The most times one server waits for the quota and goes again.
 const MAX_QUOTA_WAITS: u32 = 1000;
+/// The shortest wait of a throttled server, so that a quota that keeps
+/// refusing cannot spin.
+const MIN_QUOTA_WAIT: Duration = Duration::from_millis(50);
+/// A worker with nothing due sleeps at most this long before looking again.
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+/// A throttled call comes back at once, and its server goes back in line.
+const RETURN: OnThrottle = OnThrottle::Return;
 
 /// What a bulk run found or did for one server whose call succeeded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,17 +314,41 @@ impl<'a> Bulk<'a> {
                     if stopped() {
                         break;
                     }
-                    let Some((queue, index)) = crate::lock(&scheduler).take() else {
-                        break;
+                    let next = crate::lock(&scheduler).next(Instant::now());
+                    let (queue, index) = match next {
+                        Next::Send { queue, index } => (queue, index),
+                        Next::WaitUntil(due) => {
+                            // In slices, so that a stop is seen at once.
+                            let left = due.saturating_duration_since(Instant::now());
+                            std::thread::sleep(left.min(WAIT_SLICE));
+                            continue;
+                        }
+                        Next::Done => break,
                     };
                     let (Some((client, id)), Some(slot)) = (targets.get(index), slots.get(index))
                     else {
                         break;
                     };
                     let client: &Client = client.borrow();
-                    let result = self.with_quota_waits(client, id.as_ref(), || {
-                        crate::lock(&scheduler).is_closed(queue) || stopped()
-                    });
+                    let id = id.as_ref();
+                    let result = match self.quota_wait(client, self.one(client, id)) {
+                        Ok(result) => result,
+                        Err(wait) => {
+                            // Back in the queue: the worker goes on with
+                            // another server meanwhile.
+                            let due = crate::bounds::instant_after(wait.max(MIN_QUOTA_WAIT));
+                            let mut scheduler = crate::lock(&scheduler);
+                            if scheduler.put_back(queue, index, due, MAX_QUOTA_WAITS) {
+                                log::debug!("server {id} waits {wait:?} for the gateway's quota");
+                                continue;
+                            }
+                            Err(Error::NotAttempted {
+                                reason: format!(
+                                    "the gateway's quota refused this server {MAX_QUOTA_WAITS} times"
+                                ),
+                            })
+                        }
+                    };
                     {
                         let mut scheduler = crate::lock(&scheduler);
                         if let Err(Error::NotAttempted { reason }) = &result {
@@ -323,7 +357,7 @@ impl<'a> Bulk<'a> {
                         scheduler.finish(queue);
                         if let Err(e) = &result {
                             if e.stops_bulk_run() {
-                                scheduler.refuse(queue, e.stops_every_project(), id.as_ref(), e);
+                                scheduler.refuse(queue, e.stops_every_project(), id, e);
                             }
                         }
                     }
@@ -349,65 +383,45 @@ impl<'a> Bulk<'a> {
             .collect()
     }
 
-    /// The server's call, waiting for the gateway's quota as often as the
-    /// throttling asks (within `max_wait` each time), until `given_up` says
-    /// the project or the run stopped meanwhile.
-    fn with_quota_waits(
+    /// The result of a server's call, or the wait for the gateway's quota
+    /// after which it goes again: throttled, or the governor could not send
+    /// it in time. A wait past `max_wait` is the result instead: the
+    /// server is not attempted, saying what the gateway asked.
+    fn quota_wait(
         &self,
         client: &Client,
-        id: &str,
-        given_up: impl Fn() -> bool,
-    ) -> Result<Outcome, Error> {
-        let mut result = self.one(client, id);
-        for _ in 0..MAX_QUOTA_WAITS {
-            let Some(wait) = result.as_ref().err().and_then(|e| client.quota_wait(e)) else {
-                return result;
-            };
-            let error = result
-                .as_ref()
-                .err()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            if wait > self.max_wait {
-                return Err(Error::NotAttempted {
-                    reason: format!(
-                        "the gateway asked to wait {}, longer than the run allows ({}): {error}",
-                        shown(wait),
-                        shown(self.max_wait)
-                    ),
-                });
-            }
-            log::debug!("server {id} waits {wait:?} for the gateway's quota, then goes again");
-            // A short wait at least, so that a quota that keeps refusing
-            // cannot spin; in slices, so that a stop is seen at once.
-            let until = crate::bounds::instant_after(wait.max(Duration::from_millis(50)));
-            while Instant::now() < until {
-                if given_up() {
-                    return Err(Error::NotAttempted {
-                        reason:
-                            "the run was stopped while this server waited for the gateway's quota"
-                                .to_owned(),
-                    });
-                }
-                std::thread::sleep(
-                    until
-                        .saturating_duration_since(Instant::now())
-                        .min(Duration::from_millis(100)),
-                );
-            }
-            result = self.one(client, id);
+        result: Result<Outcome, Error>,
+    ) -> Result<Result<Outcome, Error>, Duration> {
+        let Some(wait) = result.as_ref().err().and_then(|e| client.quota_wait(e)) else {
+            return Ok(result);
+        };
+        if wait <= self.max_wait {
+            return Err(wait);
         }
-        result
+        let error = result
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Ok(Err(Error::NotAttempted {
+            reason: format!(
+                "the gateway asked to wait {}, longer than the run allows ({}): {error}",
+                shown(wait),
+                shown(self.max_wait)
+            ),
+        }))
     }
 
     /// The one call a server gets.
     fn one(&self, client: &Client, id: &str) -> Result<Outcome, Error> {
         match self.action {
-            Action::Clear => client.clear_password(id).map(|c| Outcome::Cleared {
-                status: c.status,
-                request_id: c.request_id,
-            }),
-            Action::Audit => client.get_password(id).map(|p| {
+            Action::Clear => client
+                .clear_password_with(id, RETURN)
+                .map(|c| Outcome::Cleared {
+                    status: c.status,
+                    request_id: c.request_id,
+                }),
+            Action::Audit => client.get_password_with(id, RETURN).map(|p| {
                 let (status, request_id) = (p.status, p.request_id);
                 if p.ciphertext.is_some() {
                     Outcome::Stored { status, request_id }
@@ -458,117 +472,4 @@ fn first_of_each<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Vec<&Client> {
         }
     }
     clients
-}
-
-/// Which server goes next: each project has a queue, and a free worker
-/// takes the next server of the project with the fewest calls in flight
-/// (in turn among equals), so that a slow or throttled gateway holds only
-/// the workers it already has while the others keep going. A refused
-/// project's queue is closed; a refusal of the credentials closes them all.
-struct Scheduler {
-    /// Each project's key, the indices of its servers not yet taken, and
-    /// its calls in flight.
-    queues: Vec<(usize, VecDeque<usize>, usize)>,
-    /// The queue of each target, by index.
-    queue_of: Vec<usize>,
-    /// Where the search for the next queue starts.
-    turn: usize,
-    /// Why a queue was closed, by queue; `everywhere` when all were.
-    refused: HashMap<usize, String>,
-    everywhere: Option<String>,
-}
-
-impl Scheduler {
-    fn new<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Self {
-        let mut queues: Vec<(usize, VecDeque<usize>, usize)> = Vec::new();
-        let mut queue_of = Vec::with_capacity(targets.len());
-        for (index, (client, _)) in targets.iter().enumerate() {
-            let key = project_key(client.borrow());
-            let queue = match queues.iter().position(|(k, _, _)| *k == key) {
-                Some(queue) => queue,
-                None => {
-                    queues.push((key, VecDeque::new(), 0));
-                    queues.len() - 1
-                }
-            };
-            if let Some((_, waiting, _)) = queues.get_mut(queue) {
-                waiting.push_back(index);
-            }
-            queue_of.push(queue);
-        }
-        Scheduler {
-            queues,
-            queue_of,
-            turn: 0,
-            refused: HashMap::new(),
-            everywhere: None,
-        }
-    }
-
-    /// The next server to send, as (its queue, its index).
-    fn take(&mut self) -> Option<(usize, usize)> {
-        if self.everywhere.is_some() {
-            return None;
-        }
-        let count = self.queues.len();
-        let mut best: Option<(usize, usize)> = None;
-        for step in 0..count {
-            let queue = (self.turn + step) % count;
-            let Some((_, waiting, in_flight)) = self.queues.get(queue) else {
-                continue;
-            };
-            let open = !waiting.is_empty() && !self.refused.contains_key(&queue);
-            if open && best.is_none_or(|(_, fewest)| *in_flight < fewest) {
-                best = Some((queue, *in_flight));
-            }
-        }
-        let (queue, _) = best?;
-        let (_, waiting, in_flight) = self.queues.get_mut(queue)?;
-        let index = waiting.pop_front()?;
-        *in_flight += 1;
-        self.turn = (queue + 1) % count;
-        Some((queue, index))
-    }
-
-    fn finish(&mut self, queue: usize) {
-        if let Some((_, _, in_flight)) = self.queues.get_mut(queue) {
-            *in_flight = in_flight.saturating_sub(1);
-        }
-    }
-
-    /// Closes `queue` (or every queue) after `server` was refused with `error`.
-    fn refuse(&mut self, queue: usize, everywhere: bool, server: &str, error: &Error) {
-        let scope = if everywhere {
-            "everywhere"
-        } else {
-            "for this project"
-        };
-        let reason = format!("the run stopped {scope} when server {server} was refused: {error}");
-        if everywhere {
-            self.everywhere.get_or_insert(reason);
-        } else {
-            self.refused.entry(queue).or_insert(reason);
-        }
-    }
-
-    /// Closes `queue` with `reason` (the gateway asked its project to wait
-    /// longer than the run allows).
-    fn close(&mut self, queue: usize, reason: String) {
-        self.refused.entry(queue).or_insert(reason);
-    }
-
-    /// Whether `queue` (or every queue) no longer sends.
-    fn is_closed(&self, queue: usize) -> bool {
-        self.everywhere.is_some() || self.refused.contains_key(&queue)
-    }
-
-    /// Why the server at `index` was not sent.
-    fn reason(&self, index: usize) -> String {
-        self.queue_of
-            .get(index)
-            .and_then(|queue| self.refused.get(queue))
-            .or(self.everywhere.as_ref())
-            .cloned()
-            .unwrap_or_else(|| "the run was stopped before this server was sent".to_owned())
-    }
 }
