@@ -4,7 +4,7 @@
 # slow for two cores); run it after changing an area.
 #
 #   scripts/mutants.sh AREA      AREA: signer | signer-speed | retry | refresh |
-#                                      listing | account | transport | list
+#                                      listing | governor | account | transport | list
 set -euo pipefail
 cd "$(dirname "$0")/.."
 area="${1:-list}"
@@ -24,8 +24,14 @@ case "$area" in
     run --file src/client/refresh.rs -- --lib --test metadata ;;
   listing)
     run --file src/listing.rs -- --lib --test fleet --test account ;;
+  governor)
+    # Unit tests first (seconds a mutant); `--test throttling` (14 s a
+    # mutant) only for what they miss: `scripts/mutants.sh governor-fake`.
+    run --file src/client/governor.rs --file src/bulk/scheduler.rs -- --lib ;;
+  governor-fake)
+    run --file src/client/governor.rs --file src/bulk/scheduler.rs -- --lib --test throttling ;;
   account)
-    run --file src/bulk.rs --file src/client/account.rs --file src/config/regions_file.rs \
+    run --file src/bulk/mod.rs --file src/bulk/scheduler.rs --file src/client/account.rs --file src/config/regions_file.rs \
       --file src/config/regions.rs -- --lib --test account --test fleet ;;
   transport)
     run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;

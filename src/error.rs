@@ -311,3 +311,13 @@ fn after(attempts: u32) -> String {
         String::new()
     }
 }
+
+/// Credentials the signer refused are invalid input, named by their field.
+impl From<hwcloud_sign::InvalidCredentials> for Error {
+    fn from(invalid: hwcloud_sign::InvalidCredentials) -> Self {
+        Error::InvalidInput {
+            field: invalid.field,
+            reason: invalid.reason,
+        }
+    }
+}

@@ -47,24 +47,54 @@ mod lifecycle;
 mod listing;
 mod password;
 mod request;
-pub mod sign;
+/// Huawei Cloud `SDK-HMAC-SHA256` request signing, sans-IO: the
+/// [`hwcloud-sign`](https://docs.rs/hwcloud-sign) package, re-exported.
+///
+/// [`sign()`](sign::sign) turns a description of a request, the credentials
+/// and a signing time into the headers to add; it reads no clock and opens
+/// no socket, and its output is byte-identical to the official Huawei Cloud
+/// SDK signer. [`verify()`](sign::verify) is the other side.
+///
+/// ```
+/// use hwcloud_ecs::sign::{sign, SignableRequest};
+/// use hwcloud_ecs::Credentials;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let creds = Credentials::new("AKFAKEEXAMPLE0000000", "SKFAKEexampleSecretKeyNOTREAL00000000000")?;
+/// let request = SignableRequest::new("GET", "ecs.cn-north-4.myhuaweicloud.com", "/v1/0123456789abcdef0123456789abcdef/cloudservers/detail")
+///     .header("Content-Type", "application/json");
+/// let at = UNIX_EPOCH + Duration::from_secs(1_704_164_645); // 2024-01-02T03:04:05Z
+/// let signed = sign(&request, &creds, at);
+/// assert_eq!(signed.signed_headers(), "content-type;host;x-sdk-date");
+/// # Ok::<(), hwcloud_ecs::Error>(())
+/// ```
+pub mod sign {
+    pub(crate) use hwcloud_sign::unversioned::*;
+    #[doc(inline)]
+    pub use hwcloud_sign::{
+        parse_authorization, sign, verify, Authorization, Credentials, InvalidCredentials, Payload,
+        SdkDate, SignableRequest, SigningOutput, VerifyError, HEADER_SDK_DATE,
+        HEADER_SECURITY_TOKEN, MAX_CLOCK_SKEW,
+    };
+}
 mod transport;
 
-pub use bulk::{Bulk, Outcome, Progress, DEFAULT_CONCURRENCY};
+pub use bulk::{Bulk, Outcome, Progress};
 pub use client::{Account, ApiVersion, Client, ClientBuilder, Project, RetryPolicy, Setting};
-pub use config::{env, Origin, REGIONS};
+pub use config::{env, CredentialChain, Origin, REGIONS};
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
 pub use ids::{ProjectId, ServerId};
 pub use lifecycle::WaitOptions;
-pub use listing::{Server, ServerFilter, MAX_LISTED};
+pub use listing::{Server, ServerFilter};
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::ApiRequest;
 /// The JSON crate [`ApiRequest::json_body`] and [`ApiResponse::json`] speak,
 /// re-exported so that a script needs no dependency of its own for them.
 pub use serde_json;
+#[doc(no_inline)]
 pub use sign::Credentials;
 pub use transport::ApiResponse;
 

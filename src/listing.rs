@@ -12,9 +12,8 @@ use crate::request::ApiRequest;
 /// Servers asked for per listing page: the API's maximum, so that 1,500
 /// servers take two requests.
 pub(crate) const LIST_PAGE_SIZE: usize = 1000;
-/// The most servers [`Client::list_servers`] reads before it calls the
-/// listing broken: far above any ECS quota.
-pub const MAX_LISTED: usize = 100_000;
+/// The most servers a listing reads (see `Client::MAX_LISTED`).
+const MAX_LISTED: usize = 100_000;
 /// The largest listing page read: a page of 1,000 servers with every field
 /// ECS returns runs to a few megabytes.
 const MAX_LISTING_BODY: u64 = 16 * 1024 * 1024;
@@ -201,6 +200,10 @@ fn fingerprint(id: &str) -> u128 {
 }
 
 impl Client {
+    /// The most servers [`Client::list_servers`] reads before it calls the
+    /// listing broken: far above any ECS quota.
+    pub const MAX_LISTED: usize = MAX_LISTED;
+
     /// Every server of the project, following `GET /v1/{project_id}/cloudservers/detail`
     /// page by page (1,000 a page, the API's most) until `count` servers are
     /// read: [`Self::list_servers_matching`] with [`ServerFilter::all`].
@@ -218,7 +221,7 @@ impl Client {
     /// numbers instead.
     ///
     /// The walk always ends: an empty page ends it (the fleet shrank), and
-    /// a listing that claims more than [`MAX_LISTED`] servers, needs more
+    /// a listing that claims more than [`Client::MAX_LISTED`] servers, needs more
     /// than `ceil(count / page size) + 2` pages, or sends a page holding
     /// only servers already listed by both `marker` and `offset` is an
     /// [`Error::InvalidResponse`]. A server listed twice (the fleet changed
@@ -309,7 +312,7 @@ impl Client {
 
 /// One listing page: its `count`, and its servers, each with whether
 /// `keep` keeps it. Refuses a page that is not the documented shape, or
-/// claims more than [`MAX_LISTED`].
+/// claims more than [`Client::MAX_LISTED`].
 pub(crate) fn parse_page(
     body: &[u8],
     keep: impl Fn(&Server, &Value) -> bool,

@@ -100,11 +100,14 @@ fn no_secret_appears_in_any_formatting_or_log() {
     let errors: Vec<Error> = vec![
         client.clear_password("s1").unwrap_err(),
         client.clear_password("a/b").unwrap_err(),
-        Credentials::new("AK", format!("{SK}\n")).unwrap_err(),
+        Credentials::new("AK", format!("{SK}\n"))
+            .unwrap_err()
+            .into(),
         Credentials::new("AK", "sk")
             .unwrap()
             .with_security_token(format!("{TOKEN}\r"))
-            .unwrap_err(),
+            .unwrap_err()
+            .into(),
         ClientBuilder::default().build().unwrap_err(),
         client
             .send(&ApiRequest::new("GET", "/x").header("X-A", "\u{7}"))

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use hwcloud_ecs::{ClientBuilder, Credentials, Error, Origin};
+use hwcloud_ecs::{ClientBuilder, CredentialChain, Credentials, Error, Origin};
 
 mod common;
 use common::never_the_real_services;

@@ -363,11 +363,13 @@ fn a_listing_page_of_several_megabytes_is_read() {
 fn a_listing_may_claim_exactly_the_most_servers_read() {
     // count == MAX_LISTED is still a listing; one more is refused.
     let at_most = thousand(
-        FakeGateway::builder(creds(), PROJECT).listing_count(hwcloud_ecs::MAX_LISTED as u64),
+        FakeGateway::builder(creds(), PROJECT)
+            .listing_count(hwcloud_ecs::Client::MAX_LISTED as u64),
     );
     assert_eq!(client(&at_most).list_servers().unwrap().len(), 1000);
     let over = thousand(
-        FakeGateway::builder(creds(), PROJECT).listing_count(hwcloud_ecs::MAX_LISTED as u64 + 1),
+        FakeGateway::builder(creds(), PROJECT)
+            .listing_count(hwcloud_ecs::Client::MAX_LISTED as u64 + 1),
     );
     assert!(matches!(
         client(&over).list_servers(),

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, Origin};
+use hwcloud_ecs::{Client, ClientBuilder, CredentialChain, Credentials, Error, Origin};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, RecordedRequest, TokenSupport, Verdict};
 
 mod common;

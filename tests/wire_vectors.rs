@@ -1,5 +1,5 @@
 //! Client-level wire vectors: every request shape the client sends,
-//! signed by the official Huawei Cloud Python SDK (`tests/data/client-wire.json`,
+//! signed by the official Huawei Cloud Python SDK (`sign/tests/data/client-wire.json`,
 //! made with `shared/tools/sign_oracle.py sign` at a fixed time and host). The
 //! real `Client`, with its signing clock fixed to that time, sends each one to
 //! a fake gateway on that host, and what arrives must carry the official
@@ -19,7 +19,7 @@ use serde_json::Value;
 const ADDR: &str = "127.83.29.17:18443";
 
 fn vectors() -> Vec<Value> {
-    let text = include_str!("data/client-wire.json");
+    let text = include_str!("../sign/tests/data/client-wire.json");
     let doc: Value = serde_json::from_str(text).unwrap();
     doc["vectors"].as_array().unwrap().clone()
 }

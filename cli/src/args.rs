@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use hwcloud_ecs::{ApiVersion, ServerId, DEFAULT_CONCURRENCY};
+use hwcloud_ecs::{ApiVersion, Bulk, ServerId};
 use lexopt::prelude::*;
 
 use crate::spec;
@@ -354,7 +354,7 @@ fn server_ids(found: &Matches) -> Result<Vec<ServerId>, UsageError> {
 
 fn sweep(found: &Matches, action: Action) -> Result<Command, UsageError> {
     let concurrency = match found.value("concurrency") {
-        None => DEFAULT_CONCURRENCY,
+        None => Bulk::DEFAULT_WORKERS,
         Some(text) => text
             .parse::<usize>()
             .ok()

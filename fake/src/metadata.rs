@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use hwcloud_ecs_fake::FakeMetadata;
-//! use hwcloud_ecs::Credentials;
+//! use hwcloud_ecs::{CredentialChain, Credentials};
 //! use std::time::Duration;
 //!
 //! let metadata = FakeMetadata::builder()

@@ -15,9 +15,6 @@ use crate::error::Error;
 
 use scheduler::{Next, Scheduler};
 
-/// Worker threads a [`Bulk`] run uses unless told otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 8;
-
 /// The longest one wait for the gateway's quota that a run accepts, unless
 /// told otherwise: a per-minute limit asks for up to a minute.
 const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
@@ -202,11 +199,14 @@ pub struct Bulk<'a> {
 }
 
 impl<'a> Bulk<'a> {
+    /// Worker threads a run uses unless told otherwise.
+    pub const DEFAULT_WORKERS: usize = 8;
+
     /// Clears each server's password record ([`Client::clear_password`]).
     pub fn clear() -> Self {
         Bulk {
             action: Action::Clear,
-            workers: DEFAULT_CONCURRENCY,
+            workers: Self::DEFAULT_WORKERS,
             stop: None,
             max_wait: DEFAULT_MAX_WAIT,
         }
@@ -222,7 +222,7 @@ impl<'a> Bulk<'a> {
     }
 
     /// At most `workers` calls at once across every project (at least one).
-    /// Defaults to [`DEFAULT_CONCURRENCY`].
+    /// Defaults to [`Bulk::DEFAULT_WORKERS`].
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers.max(1);
         self

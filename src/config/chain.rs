@@ -22,7 +22,18 @@ pub(crate) struct ChainResult {
     pub tried: Vec<String>,
 }
 
-impl Credentials {
+/// The credential chain the official SDKs follow, for [`Credentials`]
+/// (which lives in the signer's package, so that the chain is a trait here):
+/// bring it into scope with `use hwcloud_ecs::CredentialChain`.
+///
+/// ```no_run
+/// use hwcloud_ecs::{CredentialChain, Credentials};
+///
+/// let (creds, origin) = Credentials::from_chain()?;
+/// println!("{} from {origin}", creds.access_key());
+/// # Ok::<(), hwcloud_ecs::Error>(())
+/// ```
+pub trait CredentialChain: Sized {
     /// Credentials from the environment, else from the credentials file
     /// (`$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`),
     /// else from the ECS metadata service (inside an ECS whose agency grants
@@ -35,15 +46,19 @@ impl Credentials {
     /// # Errors
     /// [`Error::Config`] when only one of AK and SK is set in either place,
     /// or when nothing was found: the message lists what was tried.
-    pub fn from_chain() -> Result<(Credentials, Origin), Error> {
+    fn from_chain() -> Result<(Self, Origin), Error> {
         Self::from_chain_with(|name| std::env::var(name).ok())
     }
 
-    /// [`Credentials::from_chain`], reading variables through `lookup`.
+    /// [`CredentialChain::from_chain`], reading variables through `lookup`.
     ///
     /// # Errors
-    /// As [`Credentials::from_chain`].
-    pub fn from_chain_with(
+    /// As [`CredentialChain::from_chain`].
+    fn from_chain_with(lookup: impl Fn(&str) -> Option<String>) -> Result<(Self, Origin), Error>;
+}
+
+impl CredentialChain for Credentials {
+    fn from_chain_with(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(Credentials, Origin), Error> {
         let mut found = run(&lookup)?;
@@ -178,7 +193,7 @@ pub(crate) fn run(lookup: &dyn Fn(&str) -> Option<String>) -> Result<ChainResult
 
 fn with_token(creds: Credentials, token: Option<String>) -> Result<Credentials, Error> {
     match token {
-        Some(token) => creds.with_security_token(token),
+        Some(token) => Ok(creds.with_security_token(token)?),
         None => Ok(creds),
     }
 }

@@ -320,8 +320,19 @@ mod tests {
         let body = br#"{"credential":{"access":"TMPAK","secret":"tmp-secret","securitytoken":"tmp-token","expires_at":"2026-11-28T05:00:00.000000Z"}}"#;
         let temp = parse_security_key(body).unwrap();
         assert_eq!(temp.credentials.access_key(), "TMPAK");
-        assert!(temp.credentials.has_secret_key("tmp-secret"));
-        assert_eq!(temp.credentials.security_token(), Some("tmp-token"));
+        // The same SK and token sign the same: the signature covers both.
+        let expected = Credentials::new("TMPAK", "tmp-secret")
+            .and_then(|c| c.with_security_token("tmp-token"))
+            .unwrap();
+        let request = crate::sign::SignableRequest::new("GET", "ecs.example", "/");
+        let signed = |c: &Credentials| crate::sign::sign(&request, c, SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            signed(&temp.credentials).authorization(),
+            signed(&expected).authorization()
+        );
+        assert!(signed(&temp.credentials)
+            .headers()
+            .any(|(name, value)| name == "X-Security-Token" && value == "tmp-token"));
         assert_eq!(temp.expires_at, at("20261128T050000Z"));
 
         let missing = br#"{"credential":{"access":"TMPAK","secret":"tmp-secret","expires_at":"2026-11-28T05:00:00Z"}}"#;

@@ -17,6 +17,7 @@
 //! client implements, so configuration never depends on the client.
 
 pub(crate) mod chain;
+pub use chain::CredentialChain;
 pub(crate) mod discovery;
 pub mod env;
 pub(crate) mod iam;

@@ -10,7 +10,33 @@ use std::fmt;
 use zeroize::Zeroize;
 
 use super::key::SigningKey;
-use crate::error::Error;
+
+/// Credentials that cannot be used: which part, and why. The message never
+/// repeats a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidCredentials {
+    /// What was wrong: `"access key"`, `"secret key"` or `"security token"`.
+    pub field: &'static str,
+    /// Why, in words a user can act on.
+    pub reason: String,
+}
+
+impl InvalidCredentials {
+    fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        InvalidCredentials {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for InvalidCredentials {}
 
 /// A secret string: redacted in `Debug`, zeroed when dropped.
 #[derive(Clone)]
@@ -31,13 +57,13 @@ impl fmt::Debug for Secret {
 /// AK/SK credentials, optionally temporary (with a security token).
 ///
 /// ```
-/// use hwcloud_ecs::Credentials;
+/// use hwcloud_sign::Credentials;
 ///
 /// let creds = Credentials::new("AKEXAMPLE", "sk-secret")?.with_security_token("token-secret")?;
 /// let shown = format!("{creds:?}");
 /// assert!(shown.contains("AKEXAMPLE"));
 /// assert!(!shown.contains("sk-secret") && !shown.contains("token-secret"));
-/// # Ok::<(), hwcloud_ecs::Error>(())
+/// # Ok::<(), hwcloud_sign::InvalidCredentials>(())
 /// ```
 #[derive(Clone)]
 pub struct Credentials {
@@ -52,21 +78,21 @@ impl Credentials {
     /// Permanent credentials from an access key (AK) and secret key (SK).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the AK is empty or is not printable ASCII
+    /// [`InvalidCredentials`] when the AK is empty or is not printable ASCII
     /// without spaces, or when the SK is empty or holds a control character.
     /// The message never repeats the secret.
     pub fn new(
         access_key: impl Into<String>,
         secret_key: impl Into<String>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, InvalidCredentials> {
         let access_key = access_key.into();
         let secret_key = Secret(secret_key.into());
         // `Secret` wipes the SK's text when it goes out of scope here.
         if access_key.is_empty() {
-            return Err(Error::invalid("access key", "is empty"));
+            return Err(InvalidCredentials::new("access key", "is empty"));
         }
         if let Some(c) = access_key.chars().find(|c| !c.is_ascii_graphic()) {
-            return Err(Error::invalid(
+            return Err(InvalidCredentials::new(
                 "access key",
                 format!("contains {c:?}; only printable ASCII without spaces is allowed"),
             ));
@@ -83,13 +109,16 @@ impl Credentials {
     /// signed as `X-Security-Token`.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when the token is empty or is not printable
+    /// [`InvalidCredentials`] when the token is empty or is not printable
     /// ASCII (it travels in a header). The message never repeats the token.
-    pub fn with_security_token(mut self, token: impl Into<String>) -> Result<Self, Error> {
+    pub fn with_security_token(
+        mut self,
+        token: impl Into<String>,
+    ) -> Result<Self, InvalidCredentials> {
         let token = Secret(token.into());
         check_secret("security token", &token.0)?;
         if token.0.chars().any(|c| !c.is_ascii_graphic()) {
-            return Err(Error::invalid(
+            return Err(InvalidCredentials::new(
                 "security token",
                 "contains a character that is not printable ASCII",
             ));
@@ -139,12 +168,12 @@ impl fmt::Debug for Credentials {
     }
 }
 
-fn check_secret(field: &'static str, value: &str) -> Result<(), Error> {
+fn check_secret(field: &'static str, value: &str) -> Result<(), InvalidCredentials> {
     if value.is_empty() {
-        return Err(Error::invalid(field, "is empty"));
+        return Err(InvalidCredentials::new(field, "is empty"));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::invalid(
+        return Err(InvalidCredentials::new(
             field,
             "contains a control character (CR, LF, NUL, ...)",
         ));

@@ -54,7 +54,7 @@ pub(crate) fn encode_into(out: &mut String, text: &str) {
 
 /// Percent-encodes `text` with the signer's rule (upper-case hex):
 /// `a b/é~` becomes `a%20b%2F%C3%A9~`.
-pub(crate) fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     encode_into(&mut out, text);
     out
@@ -63,7 +63,7 @@ pub(crate) fn encode(text: &str) -> String {
 /// Percent-decodes `text` the way the official signer does: a valid `%XX`
 /// becomes that byte, an invalid escape stays literal, `+` stays `+`, and
 /// bytes that are not UTF-8 become U+FFFD.
-pub(crate) fn decode(text: &str) -> Cow<'_, str> {
+pub fn decode(text: &str) -> Cow<'_, str> {
     if !text.contains('%') {
         return Cow::Borrowed(text);
     }
@@ -141,7 +141,7 @@ pub(crate) fn write_canonical_uri(out: &mut String, raw_path: &str) {
 
 /// Stage 1: the canonical URI of a raw path as sent on the wire:
 /// `/v1/a%2Fb/c+d` becomes `/v1/a/b/c%2Bd/`.
-pub(crate) fn canonical_uri(raw_path: &str) -> String {
+pub fn canonical_uri(raw_path: &str) -> String {
     let mut out = String::with_capacity(raw_path.len() + 1);
     write_canonical_uri(&mut out, raw_path);
     out
@@ -150,7 +150,7 @@ pub(crate) fn canonical_uri(raw_path: &str) -> String {
 /// Splits a raw query (without `?`) into decoded `(key, value)` pairs in
 /// their original order: pieces are split on `&` and the first `=`, empty
 /// pieces are dropped, and `k` is the same as `k=`.
-pub(crate) fn parse_query(raw_query: &str) -> Vec<(String, String)> {
+pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
     raw_query
         .split('&')
         .filter(|piece| !piece.is_empty())
@@ -164,7 +164,7 @@ pub(crate) fn parse_query(raw_query: &str) -> Vec<(String, String)> {
 /// Stage 2: the canonical query string of decoded `(key, value)` pairs,
 /// sorted on the decoded text and re-encoded: `b=2`, `a=x y` become
 /// `a=x%20y&b=2`.
-pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
+pub fn canonical_query(pairs: &[(String, String)]) -> String {
     let mut out = String::new();
     write_canonical_query(&mut out, pairs);
     out

@@ -9,8 +9,7 @@
 //! from its own `SignedHeaders` and `X-Sdk-Date` and compares in constant time.
 //!
 //! ```
-//! use hwcloud_ecs::sign::{sign, SignableRequest};
-//! use hwcloud_ecs::Credentials;
+//! use hwcloud_sign::{sign, Credentials, SignableRequest};
 //! use std::time::{Duration, UNIX_EPOCH};
 //!
 //! let creds = Credentials::new("AKFAKEEXAMPLE0000000", "SKFAKEexampleSecretKeyNOTREAL00000000000")?;
@@ -24,13 +23,20 @@
 //!     "SDK-HMAC-SHA256 Access=AKFAKEEXAMPLE0000000, SignedHeaders=content-type;host;x-sdk-date, \
 //!      Signature=7278d68094cb38e336e28b369ec5f226e0dc81179b3a6ff4a03ba969dc501a21"
 //! );
-//! # Ok::<(), hwcloud_ecs::Error>(())
+//! # Ok::<(), hwcloud_sign::InvalidCredentials>(())
 //! ```
+
+/// The README's examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
 
 mod canonical;
 mod credentials;
 mod date;
 mod diagnose;
+#[cfg(feature = "http")]
+mod http_request;
 mod key;
 mod verify;
 
@@ -38,16 +44,25 @@ use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
 
-pub(crate) use canonical::{
-    canonical_query, canonical_uri, decode, encode, parse_query, sha256_hex, string_to_sign,
-    EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD,
-};
-pub use credentials::Credentials;
-pub(crate) use date::millis_between;
+pub(crate) use canonical::{sha256_hex, string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD};
+pub use credentials::{Credentials, InvalidCredentials};
 pub use date::SdkDate;
-pub(crate) use diagnose::{compare_quoted, redact as redact_line, redact_quoted};
-pub(crate) use verify::received_canonical_request;
+#[cfg(feature = "http")]
+pub use http_request::{sign_http_request, UnsignableRequest};
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
+
+/// Outside semver: the signer's byte-level rules and diagnostics, for the
+/// `hwcloud-ecs` client and its fake gateway, which must canonicalize,
+/// compare and redact exactly as the signer does. Anything here may change
+/// in any release; `hwcloud-ecs` pins this package's exact version.
+#[doc(hidden)]
+pub mod unversioned {
+    pub use crate::canonical::{canonical_query, canonical_uri, decode, encode, parse_query};
+    pub use crate::date::millis_between;
+    pub use crate::diagnose::{compare_quoted, redact as redact_line, redact_quoted};
+    pub use crate::is_sensitive;
+    pub use crate::verify::received_canonical_request;
+}
 
 /// The algorithm name that opens the string to sign and `Authorization`.
 pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -61,7 +76,7 @@ pub const HEADER_SECURITY_TOKEN: &str = "X-Security-Token";
 pub(crate) const SENSITIVE_HEADERS: [&str; 1] = [HEADER_SECURITY_TOKEN];
 
 /// Whether header `name` (any case) carries a secret.
-pub(crate) fn is_sensitive(name: &str) -> bool {
+pub fn is_sensitive(name: &str) -> bool {
     SENSITIVE_HEADERS
         .iter()
         .any(|sensitive| sensitive.eq_ignore_ascii_case(name))

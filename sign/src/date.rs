@@ -12,7 +12,7 @@ const SECONDS_PER_DAY: u64 = 86_400;
 /// A signing timestamp as carried in the `X-Sdk-Date` header.
 ///
 /// ```
-/// use hwcloud_ecs::sign::SdkDate;
+/// use hwcloud_sign::SdkDate;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// let date = SdkDate::from_system_time(UNIX_EPOCH + Duration::from_secs(1_704_164_645));
@@ -119,7 +119,7 @@ fn put_digits(out: &mut [u8], value: u64) {
 }
 
 /// `later - earlier` in milliseconds, negative when `later` is earlier.
-pub(crate) fn millis_between(earlier: SystemTime, later: SystemTime) -> i64 {
+pub fn millis_between(earlier: SystemTime, later: SystemTime) -> i64 {
     match later.duration_since(earlier) {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),

@@ -12,7 +12,7 @@ const PARTS: [&str; 3] = ["method", "canonical URI", "canonical query"];
 /// Compares `ours` (the canonical request we signed) with the one quoted in
 /// the gateway's `message`; `None` when the message quotes none. Security
 /// token values are never shown.
-pub(crate) fn compare_quoted(ours: &str, message: &str) -> Option<String> {
+pub fn compare_quoted(ours: &str, message: &str) -> Option<String> {
     let quoted = &message[message.find(MARKER)? + MARKER.len()..];
     let theirs: Vec<String> = quoted.trim().split('|').map(redact).collect();
     let ours: Vec<String> = ours.split('\n').map(redact).collect();
@@ -48,7 +48,7 @@ pub(crate) fn compare_quoted(ours: &str, message: &str) -> Option<String> {
 
 /// `message` with the security token's value hidden from a canonical
 /// request it quotes; unchanged when it quotes none.
-pub(crate) fn redact_quoted(message: &str) -> String {
+pub fn redact_quoted(message: &str) -> String {
     match message.find(MARKER) {
         None => message.to_owned(),
         Some(at) => {
@@ -60,7 +60,7 @@ pub(crate) fn redact_quoted(message: &str) -> String {
 }
 
 /// A canonical request line with a security token's value hidden.
-pub(crate) fn redact(line: &str) -> String {
+pub fn redact(line: &str) -> String {
     match line.split_once(':') {
         Some((name, _)) if super::is_sensitive(name) => {
             format!("{name}:<redacted>")

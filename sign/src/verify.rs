@@ -11,7 +11,7 @@ use super::canonical::unhex;
 use super::{
     build_canonical_request, payload_hash, string_to_sign, SdkDate, SignableRequest, ALGORITHM,
 };
-use crate::sign::Credentials;
+use crate::Credentials;
 
 /// How far `X-Sdk-Date` may be from the verifier's clock, either way.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -82,12 +82,12 @@ impl std::error::Error for VerifyError {}
 /// Parses `SDK-HMAC-SHA256 Access={AK}, SignedHeaders={a;b}, Signature={hex}`.
 ///
 /// ```
-/// use hwcloud_ecs::sign::parse_authorization;
+/// use hwcloud_sign::parse_authorization;
 /// let sig = "0".repeat(64);
 /// let a = parse_authorization(&format!("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature={sig}"))?;
 /// assert_eq!(a.access_key, "AK");
 /// assert_eq!(a.signed_headers, ["host", "x-sdk-date"]);
-/// # Ok::<(), hwcloud_ecs::sign::VerifyError>(())
+/// # Ok::<(), hwcloud_sign::VerifyError>(())
 /// ```
 ///
 /// # Errors
@@ -188,7 +188,7 @@ fn values_of<'a>(request: &SignableRequest<'a>, name: &str) -> Vec<&'a str> {
 /// The canonical request the gateway's side computes for a received
 /// request, as the real gateway quotes it in a signature refusal; `None`
 /// when the request has no usable `Authorization`.
-pub(crate) fn received_canonical_request(request: &SignableRequest<'_>) -> Option<String> {
+pub fn received_canonical_request(request: &SignableRequest<'_>) -> Option<String> {
     let lookup = |name: &str| values_of(request, name);
     let auth = match lookup("authorization").as_slice() {
         [one] => parse_authorization(one).ok()?,

@@ -1,13 +1,14 @@
 //! Runs the official signer's vectors through our signer, stage by stage,
 //! and through our verifier as the requests the official SDK put on the wire.
 //!
-//! `tests/data/sdk-hmac-sha256.json` is a copy of the vectors produced by the
+//! `tests/data/sdk-hmac-sha256.json` (in this package) is a copy of the vectors produced by the
 //! official Huawei Cloud Python SDK signer (see its `generator` field).
 
 use std::time::SystemTime;
 
-use hwcloud_ecs::sign::{self, Payload, SdkDate, SignableRequest};
-use hwcloud_ecs::Credentials;
+use hwcloud_sign as sign;
+use hwcloud_sign::Credentials;
+use hwcloud_sign::{Payload, SdkDate, SignableRequest};
 use serde_json::Value;
 
 const VECTORS: &str = include_str!("data/sdk-hmac-sha256.json");
@@ -54,13 +55,16 @@ fn split_url(url: &str) -> (&str, &str) {
 fn typed_query(params: &[Value]) -> String {
     let mut pieces = Vec::new();
     for pair in params {
-        let key = hwcloud_ecs::unversioned::encode(s(&pair[0]));
+        let key = hwcloud_sign::unversioned::encode(s(&pair[0]));
         let mut push = |v: &Value| {
             let text = match v {
                 Value::String(t) => t.clone(),
                 other => other.to_string(),
             };
-            pieces.push(format!("{key}={}", hwcloud_ecs::unversioned::encode(&text)));
+            pieces.push(format!(
+                "{key}={}",
+                hwcloud_sign::unversioned::encode(&text)
+            ));
         };
         match &pair[1] {
             Value::Array(items) => {

@@ -2,8 +2,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hwcloud_ecs::sign::{self, Payload, SignableRequest, VerifyError};
-use hwcloud_ecs::Credentials;
+use hwcloud_sign as sign;
+use hwcloud_sign::Credentials;
+use hwcloud_sign::{Payload, SignableRequest, VerifyError};
 
 const PATH: &str = "/v2.1/0123456789abcdef0123456789abcdef/servers/srv-1/os-server-password";
 const HOST: &str = "ecs.cn-north-4.myhuaweicloud.com";
