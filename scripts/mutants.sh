@@ -11,13 +11,13 @@ area="${1:-list}"
 run() { cargo mutants --all-features -j 1 "$@"; }
 case "$area" in
   signer)
-    run --file src/sign/canonical.rs --file src/sign/mod.rs --file src/sign/verify.rs \
-      --file src/sign/diagnose.rs -- --lib --test vectors --test wire_vectors --test verifier ;;
+    run --file sign/src/canonical.rs --file sign/src/lib.rs --file sign/src/verify.rs \
+      --file sign/src/diagnose.rs -- --lib --test vectors --test verifier --test http_request ;;
   signer-speed)
-    run --file src/sign/key.rs --file src/sign/canonical.rs --file src/sign/mod.rs \
-      --file src/sign/date.rs \
+    run --file sign/src/key.rs --file sign/src/canonical.rs --file sign/src/lib.rs \
+      --file sign/src/date.rs \
       --re 'is_plain_path|name_list|join_lowercase|write_headers|trim_value|push_hex|hex_digits|SigningKey|write_canonical_request|push_string_to_sign|in sign$|from_system_time' \
-      -- --lib --test vectors --test wire_vectors --test verifier ;;
+      -- --lib --test vectors --test verifier --test http_request ;;
   retry)
     run --file src/client/retry.rs --file src/clock.rs -- --lib --test faults --test wire_vectors --test properties ;;
   refresh)
