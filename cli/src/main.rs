@@ -96,11 +96,25 @@ fn exit_on_signals() -> Arc<AtomicBool> {
     stop
 }
 
-/// A flag that SIGINT and SIGTERM set: the bulk run sends nothing new once
-/// it is up. A second signal ends the process at once with 130.
+/// The signals that stop a run: Ctrl-C (SIGINT) and SIGTERM everywhere,
+/// and on Windows Ctrl-Break too, which the C runtime raises as SIGBREAK.
+/// (Closing a Windows console is no signal the runtime passes on: Windows
+/// ends the process; the report file keeps every result already written.)
+#[cfg(not(windows))]
+const STOP_SIGNALS: [std::ffi::c_int; 2] =
+    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
+#[cfg(windows)]
+const STOP_SIGNALS: [std::ffi::c_int; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGBREAK,
+];
+
+/// A flag that the stop signals set: the bulk run sends nothing new once it
+/// is up. A second signal ends the process at once with 130.
 fn stop_on_signals() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for signal in STOP_SIGNALS {
         // Registered first, so it sees the flag as the previous signal left it.
         let _ = signal_hook::flag::register_conditional_shutdown(
             signal,

@@ -223,6 +223,59 @@ mod tests {
     }
 
     #[test]
+    fn a_free_worker_takes_the_project_with_fewest_in_flight_and_ties_go_in_turn() {
+        let mut scheduler = Scheduler::with_keys([1, 1, 1, 2, 2].into_iter());
+        let now = Instant::now();
+        assert_eq!(send(scheduler.next(now)), (0, 0));
+        assert_eq!(send(scheduler.next(now)), (1, 3));
+        // Project 1's call ended: it has none in flight, project 0 one, so
+        // project 1 goes although it is project 0's turn.
+        scheduler.finish(1);
+        assert_eq!(send(scheduler.next(now)), (1, 4));
+        // Both have one in flight now; project 0's turn.
+        assert_eq!(send(scheduler.next(now)), (0, 1));
+        scheduler.finish(0);
+        scheduler.finish(1);
+        // Project 0 has one, project 1 none, but project 1 has nothing left.
+        assert_eq!(send(scheduler.next(now)), (0, 2));
+        assert_eq!(scheduler.next(now), Next::Done);
+    }
+
+    #[test]
+    fn ties_start_from_the_queue_after_the_last_one_taken() {
+        let mut scheduler = Scheduler::with_keys([1, 2, 3, 1, 2, 3].into_iter());
+        let now = Instant::now();
+        assert_eq!(send(scheduler.next(now)), (0, 0));
+        scheduler.finish(0);
+        assert_eq!(send(scheduler.next(now)), (1, 1));
+        scheduler.finish(1);
+        assert_eq!(send(scheduler.next(now)), (2, 2));
+        scheduler.finish(2);
+        assert_eq!(send(scheduler.next(now)), (0, 3));
+    }
+
+    #[test]
+    fn a_refused_project_is_not_sent_and_a_refusal_everywhere_ends_the_run() {
+        let error = Error::Config("refused".to_owned());
+        let mut scheduler = Scheduler::with_keys([1, 1, 2, 2].into_iter());
+        let now = Instant::now();
+        let (queue, _) = send(scheduler.next(now));
+        scheduler.refuse(queue, false, "s0", &error);
+        assert_eq!(send(scheduler.next(now)), (1, 2));
+        assert_eq!(send(scheduler.next(now)), (1, 3));
+        assert_eq!(scheduler.next(now), Next::Done, "index 1 is refused");
+        assert!(scheduler
+            .reason(1)
+            .contains("for this project when server s0"));
+        scheduler.refuse(1, true, "s3", &error);
+        assert!(scheduler.reason(2).contains("everywhere when server s3"));
+
+        let mut everywhere = Scheduler::with_keys([1, 2].into_iter());
+        everywhere.refuse(0, true, "s0", &error);
+        assert_eq!(everywhere.next(now), Next::Done);
+    }
+
+    #[test]
     fn a_put_back_server_goes_when_due_before_the_others_and_only_so_often() {
         let mut scheduler = Scheduler::with_keys([1, 1, 1].into_iter());
         let now = Instant::now();
