@@ -5,9 +5,9 @@
 //! trailing `/` is always added, query pairs are sorted on their *decoded*
 //! text, and only `A-Z a-z 0-9 - . _ ~` survive encoding.
 
-use std::borrow::Cow;
-
 use ring::digest;
+
+use crate::encoding::{decode, encode_into, is_plain_path, push_hex};
 
 /// The payload hash used when the caller opts out of hashing the body.
 pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
@@ -15,106 +15,6 @@ pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// Hex SHA-256 of the empty body.
 pub(crate) const EMPTY_BODY_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// `UNRESERVED[b]` is true for `A-Z a-z 0-9 - . _ ~`, the bytes kept as is.
-const UNRESERVED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
-        b += 1;
-    }
-    table
-};
-
-// The canonical text is built as a `String` from pieces that are already
-// text: the bytes we add ourselves (escapes, hex, separators) are ASCII, so
-// no byte buffer has to be checked for UTF-8 at the end of every signature.
-
-/// Appends `text` percent-encoded with the signer's rule: every byte but
-/// `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
-pub(crate) fn encode_into(out: &mut String, text: &str) {
-    if text.bytes().all(|b| UNRESERVED[usize::from(b)]) {
-        out.push_str(text);
-        return;
-    }
-    for b in text.bytes() {
-        if UNRESERVED[usize::from(b)] {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(b & 0x0f)]));
-        }
-    }
-}
-
-/// Percent-encodes `text` with the signer's rule (upper-case hex):
-/// `a b/é~` becomes `a%20b%2F%C3%A9~`.
-pub fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    encode_into(&mut out, text);
-    out
-}
-
-/// Percent-decodes `text` the way the official signer does: a valid `%XX`
-/// becomes that byte, an invalid escape stays literal, `+` stays `+`, and
-/// bytes that are not UTF-8 become U+FFFD.
-pub fn decode(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') {
-        return Cow::Borrowed(text);
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(hi), Some(lo)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                out.push(hi << 4 | lo);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Whether every byte of `path` is `/` or unreserved, so that the path is
-/// its own canonical form (bar the trailing `/`).
-///
-/// It checks 16 bytes at a time with range arithmetic rather than a table
-/// and no early exit within a chunk, so that the compiler turns each chunk
-/// into a few vector compares: a path is checked on every signature.
-fn is_plain_path(path: &[u8]) -> bool {
-    let plain = |b: u8| {
-        // `-` `.` `/` and `0-9` are one run, 0x2D..=0x39.
-        (b.wrapping_sub(b'-') <= b'9' - b'-')
-            | ((b | 0x20).wrapping_sub(b'a') < 26)
-            | (b == b'_')
-            | (b == b'~')
-    };
-    let mut chunks = path.chunks_exact(16);
-    for chunk in &mut chunks {
-        if !chunk.iter().fold(true, |all, &b| all & plain(b)) {
-            return false;
-        }
-    }
-    chunks.remainder().iter().all(|&b| plain(b))
-}
 
 /// Appends the canonical URI of `raw_path`.
 pub(crate) fn write_canonical_uri(out: &mut String, raw_path: &str) {
@@ -183,122 +83,6 @@ fn write_canonical_query(out: &mut String, pairs: &[(String, String)]) {
     }
 }
 
-/// Compares header names as their lower-case forms, without allocating.
-pub(crate) fn cmp_lowercase(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-}
-
-/// Appends `name` with ASCII letters lower-cased.
-pub(crate) fn push_lowercase(out: &mut String, name: &str) {
-    let start = out.len();
-    out.push_str(name);
-    out[start..].make_ascii_lowercase();
-}
-
-/// `value.trim()`, without decoding characters in the usual case of a value
-/// that starts and ends with a printable ASCII byte (which is then neither
-/// whitespace nor part of a longer character).
-pub(crate) fn trim_value(value: &str) -> &str {
-    match value.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => value,
-        [only] if only.is_ascii_graphic() => value,
-        _ => value.trim(),
-    }
-}
-
-/// Where the header block put what the signer needs again: the values of
-/// `host` and of `x-security-token`.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct BlockRanges {
-    pub host: Option<std::ops::Range<usize>>,
-    pub token: Option<std::ops::Range<usize>>,
-}
-
-/// The signed names, lower-cased and joined by `;`: built once per
-/// signature and used twice (the canonical request and `Authorization`).
-/// It is built in `stack` when it fits, on the heap otherwise.
-///
-/// Lower-casing while copying from the caller's text is markedly cheaper
-/// than lower-casing bytes just appended (the loads then wait on the stores
-/// still in flight).
-pub(crate) fn name_list<'b>(sorted: &[(&str, &str)], stack: &'b mut [u8; 256]) -> Cow<'b, str> {
-    let len = sorted
-        .iter()
-        .map(|(name, _)| name.len() + 1)
-        .sum::<usize>()
-        .saturating_sub(1);
-    match stack.get_mut(..len) {
-        Some(list) => {
-            join_lowercase(list, sorted);
-            match std::str::from_utf8(list) {
-                Ok(list) => Cow::Borrowed(list),
-                Err(_) => Cow::Owned(String::from_utf8_lossy(list).into_owned()),
-            }
-        }
-        None => {
-            let mut list = vec![0; len];
-            join_lowercase(&mut list, sorted);
-            Cow::Owned(
-                String::from_utf8(list)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            )
-        }
-    }
-}
-
-/// Fills `list`, sized by [`name_list`], with the lower-cased names joined
-/// by `;`. ASCII lower-casing keeps every byte's place, so the text stays
-/// UTF-8 (the fallbacks above are never taken).
-fn join_lowercase(list: &mut [u8], sorted: &[(&str, &str)]) {
-    let mut at = 0;
-    for (i, (name, _)) in sorted.iter().enumerate() {
-        if i > 0 {
-            if let Some(separator) = list.get_mut(at) {
-                *separator = b';';
-            }
-            at += 1;
-        }
-        if let Some(slot) = list.get_mut(at..at + name.len()) {
-            for (o, b) in slot.iter_mut().zip(name.bytes()) {
-                *o = b.to_ascii_lowercase();
-            }
-        }
-        at += name.len();
-    }
-}
-
-/// Appends `name:value\n` for each header, in the given order, then a
-/// blank line and the names `list` (from [`name_list`]). Returns where the
-/// `host` and `x-security-token` values are.
-pub(crate) fn write_headers(out: &mut String, sorted: &[(&str, &str)], list: &str) -> BlockRanges {
-    let mut ranges = BlockRanges::default();
-    let mut at = 0;
-    for (name, value) in sorted {
-        // Lower-casing keeps the length, so each name is a slice of the list.
-        let lowercase = list.get(at..at + name.len());
-        match lowercase {
-            Some(lowercase) => out.push_str(lowercase),
-            None => push_lowercase(out, name),
-        }
-        at += name.len() + 1;
-        out.push(':');
-        let value_start = out.len();
-        out.push_str(trim_value(value));
-        let value = value_start..out.len();
-        match lowercase {
-            Some("host") => ranges.host = Some(value),
-            Some("x-security-token") => ranges.token = Some(value),
-            _ => {}
-        }
-        out.push('\n');
-    }
-    out.push('\n');
-    out.push_str(list);
-    ranges
-}
-
 /// Appends the canonical request's first three lines: method, URI, query.
 pub(crate) fn write_request_line(out: &mut String, method: &str, raw_path: &str, raw_query: &str) {
     let start = out.len();
@@ -315,64 +99,6 @@ pub(crate) fn write_request_line(out: &mut String, method: &str, raw_path: &str,
         write_canonical_query(out, &parse_query(raw_query));
     }
     out.push('\n');
-}
-
-/// Hex SHA-256 of `bytes`.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(digest::digest(&digest::SHA256, bytes).as_ref())
-}
-
-/// Lower-case hex of `bytes`.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut out, bytes);
-    out
-}
-
-/// Appends lower-case hex of `bytes`, 32 bytes (one SHA-256 digest, what
-/// the signer writes) at a time.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    for chunk in bytes.chunks(32) {
-        let digits = match <&[u8; 32]>::try_from(chunk) {
-            Ok(digest) => hex_digits(digest),
-            Err(_) => {
-                let mut block = [0u8; 32];
-                if let Some(head) = block.get_mut(..chunk.len()) {
-                    head.copy_from_slice(chunk);
-                }
-                hex_digits(&block)
-            }
-        };
-        let digits = digits.get(..chunk.len() * 2).unwrap_or_default();
-        // Hex digits are ASCII: the check cannot fail.
-        out.push_str(std::str::from_utf8(digits).unwrap_or_default());
-    }
-}
-
-/// The 64 hex digits of 32 bytes: nibbles first, then one arithmetic
-/// mapping to digits over the whole array. Fixed sizes and no table, so
-/// both loops compile to vector code.
-fn hex_digits(bytes: &[u8; 32]) -> [u8; 64] {
-    let mut digits = [0u8; 64];
-    for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = b >> 4;
-        pair[1] = b & 0x0f;
-    }
-    for d in &mut digits {
-        *d += if *d > 9 { b'a' - 10 } else { b'0' };
-    }
-    digits
-}
-
-/// Decodes lower- or upper-case hex; `None` on odd length or a non-hex digit.
-pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
-    let b = text.as_bytes();
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    b.chunks(2)
-        .map(|pair| Some(hex_value(pair[0])? << 4 | hex_value(pair[1])?))
-        .collect()
 }
 
 /// Stage 5: the string to sign for a canonical request and `X-Sdk-Date` value.
@@ -395,6 +121,9 @@ pub(crate) fn push_string_to_sign(out: &mut String, sdk_date: &str, canonical_sh
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::{encode, hex, unhex, UNRESERVED};
+    use crate::headers::{name_list, trim_value};
+    use std::borrow::Cow;
 
     #[test]
     fn decode_keeps_invalid_escapes_and_replaces_bad_utf8() {

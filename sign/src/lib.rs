@@ -35,20 +35,24 @@ mod canonical;
 mod credentials;
 mod date;
 mod diagnose;
+mod encoding;
+mod headers;
 #[cfg(feature = "http")]
 mod http_request;
 mod key;
+mod output;
 mod verify;
 
-use std::fmt;
 use std::ops::Range;
 use std::time::SystemTime;
 
-pub(crate) use canonical::{sha256_hex, string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD};
+pub(crate) use canonical::{string_to_sign, EMPTY_BODY_SHA256, UNSIGNED_PAYLOAD};
 pub use credentials::{Credentials, InvalidCredentials};
 pub use date::SdkDate;
+pub(crate) use encoding::sha256_hex;
 #[cfg(feature = "http")]
 pub use http_request::{sign_http_request, UnsignableRequest};
+pub use output::SigningOutput;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
 /// Outside semver: the signer's byte-level rules and diagnostics, for the
@@ -57,9 +61,10 @@ pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CL
 /// in any release; `hwcloud-ecs` pins this package's exact version.
 #[doc(hidden)]
 pub mod unversioned {
-    pub use crate::canonical::{canonical_query, canonical_uri, decode, encode, parse_query};
+    pub use crate::canonical::{canonical_query, canonical_uri, parse_query};
     pub use crate::date::millis_between;
     pub use crate::diagnose::{compare_quoted, redact as redact_line, redact_quoted};
+    pub use crate::encoding::{decode, encode};
     pub use crate::is_sensitive;
     pub use crate::verify::received_canonical_request;
 }
@@ -143,130 +148,6 @@ impl<'a> SignableRequest<'a> {
     }
 }
 
-/// The result of signing: the headers to add, and every intermediate stage
-/// so that a rejected signature can be debugged.
-///
-/// `Debug` redacts the security token wherever it appears.
-#[derive(Clone)]
-pub struct SigningOutput {
-    // One allocation holds the three texts back to back: the canonical
-    // request, the string to sign and the `Authorization` value. Everything
-    // else is a range into it, so the output stays small to return.
-    text: String,
-    string_to_sign: Range<usize>,
-    authorization: Range<usize>,
-    signed_headers: Range<usize>,
-    signature: Range<usize>,
-    host: Option<Range<usize>>,
-    security_token: Option<Range<usize>>,
-    date: SdkDate,
-    unsigned_payload: bool,
-}
-
-/// The canonical request holds the security token's value: wiped like the
-/// token itself.
-impl Drop for SigningOutput {
-    fn drop(&mut self) {
-        if self.security_token.is_some() {
-            zeroize::Zeroize::zeroize(&mut self.text);
-        }
-    }
-}
-
-impl SigningOutput {
-    /// Headers to add to the request, in order: `Host` (when the request had
-    /// none), `X-Sdk-Date`, `X-Security-Token` (temporary credentials),
-    /// `X-Sdk-Content-Sha256` (unsigned payloads) and `Authorization`.
-    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        let host = self.host.clone().map(|r| ("Host", self.part(r)));
-        let date = Some((HEADER_SDK_DATE, self.date.as_str()));
-        let token = self
-            .security_token
-            .clone()
-            .map(|r| (HEADER_SECURITY_TOKEN, self.part(r)));
-        let unsigned = self
-            .unsigned_payload
-            .then_some((HEADER_CONTENT_SHA256, UNSIGNED_PAYLOAD));
-        let authorization = Some(("Authorization", self.authorization()));
-        [host, date, token, unsigned, authorization]
-            .into_iter()
-            .flatten()
-    }
-
-    /// The canonical request, exactly as hashed. It contains the security
-    /// token when there is one: use [`Self::canonical_request_redacted`] to show it.
-    pub fn canonical_request(&self) -> &str {
-        self.part(0..self.string_to_sign.start)
-    }
-
-    /// The canonical request with the security token's value replaced.
-    pub fn canonical_request_redacted(&self) -> String {
-        redact_token_line(self.canonical_request())
-    }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &str {
-        self.part(self.string_to_sign.clone())
-    }
-
-    /// The signed header names, lower-case, sorted, joined by `;`.
-    pub fn signed_headers(&self) -> &str {
-        self.part(self.signed_headers.clone())
-    }
-
-    /// The hex signature.
-    pub fn signature(&self) -> &str {
-        self.part(self.signature.clone())
-    }
-
-    /// The `Authorization` header value.
-    pub fn authorization(&self) -> &str {
-        self.part(self.authorization.clone())
-    }
-
-    /// One of the texts; the ranges are ours, set when signing. A range
-    /// that does not fall on the text is a bookkeeping bug: loud in debug
-    /// builds and tests, an empty text (never a panic) in release.
-    fn part(&self, range: Range<usize>) -> &str {
-        let part = self.text.get(range.clone());
-        debug_assert!(part.is_some(), "range {range:?} outside the signing output");
-        part.unwrap_or_default()
-    }
-
-    /// The `X-Sdk-Date` that was signed.
-    pub fn sdk_date(&self) -> SdkDate {
-        self.date
-    }
-}
-
-impl fmt::Debug for SigningOutput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers()
-            .map(|(n, v)| {
-                if is_sensitive(n) {
-                    (n, "<redacted>")
-                } else {
-                    (n, v)
-                }
-            })
-            .collect();
-        f.debug_struct("SigningOutput")
-            .field("headers", &headers)
-            .field("canonical_request", &self.canonical_request_redacted())
-            .field("string_to_sign", &self.string_to_sign())
-            .finish()
-    }
-}
-
-fn redact_token_line(canonical_request: &str) -> String {
-    canonical_request
-        .split('\n')
-        .map(diagnose::redact)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Signs `request` with `credentials` as of `time`.
 ///
 /// The time is an argument, never read here: pass `SystemTime::now()`
@@ -331,19 +212,19 @@ pub fn sign(
     } else {
         &mut on_heap
     };
-    sort_by_lowercase_name(signed);
+    headers::sort_by_lowercase_name(signed);
 
     let content_sha = signed
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(HEADER_CONTENT_SHA256))
-        .map(|(_, v)| canonical::trim_value(v));
+        .map(|(_, v)| headers::trim_value(v));
     let mut body_hash = String::new();
     let payload_hash = payload_hash(request.payload, content_sha, &mut body_hash);
 
     // The canonical request, the string to sign and `Authorization`, in
     // one buffer sized for all three.
     let mut stack = [0u8; 256];
-    let names = canonical::name_list(signed, &mut stack);
+    let names = headers::name_list(signed, &mut stack);
     let mut text = String::with_capacity(output_capacity(
         request,
         signed,
@@ -402,20 +283,8 @@ fn push_authorization(
     let names = names_start..text.len();
     text.push_str(", Signature=");
     let signature_start = text.len();
-    canonical::push_hex(text, tag);
+    encoding::push_hex(text, tag);
     (names, signature_start..text.len())
-}
-
-/// Sorts headers by lower-case name, keeping the given order among equal
-/// names: an insertion sort, the fastest for the handful a request signs.
-fn sort_by_lowercase_name(headers: &mut [(&str, &str)]) {
-    for i in 1..headers.len() {
-        let mut j = i;
-        while j > 0 && canonical::cmp_lowercase(headers[j - 1].0, headers[j].0).is_gt() {
-            headers.swap(j - 1, j);
-            j -= 1;
-        }
-    }
 }
 
 /// The payload hash rule of the official signer: an empty body always
@@ -448,7 +317,7 @@ pub(crate) fn build_canonical_request(
 ) -> String {
     let mut out = String::with_capacity(canonical_capacity(raw_path, raw_query, signed));
     let mut stack = [0u8; 256];
-    let names = canonical::name_list(signed, &mut stack);
+    let names = headers::name_list(signed, &mut stack);
     write_canonical_request(
         &mut out,
         method,
@@ -496,9 +365,9 @@ fn write_canonical_request(
     raw_query: &str,
     (signed, names): (&[(&str, &str)], &str),
     payload_hash: &str,
-) -> canonical::BlockRanges {
+) -> headers::BlockRanges {
     canonical::write_request_line(out, method, raw_path, raw_query);
-    let ranges = canonical::write_headers(out, signed, names);
+    let ranges = headers::write_headers(out, signed, names);
     out.push('\n');
     out.push_str(payload_hash);
     ranges

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use super::canonical::unhex;
+use super::encoding::unhex;
 use super::{
     build_canonical_request, payload_hash, string_to_sign, SdkDate, SignableRequest, ALGORITHM,
 };
