@@ -4,6 +4,7 @@
 //! caller's lines and its summaries.
 
 use std::borrow::Borrow;
+mod first_wave;
 mod scheduler;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::client::{Client, OnThrottle};
 use crate::error::Error;
 
+use first_wave::FirstWave;
 use scheduler::{Next, Scheduler};
 
 /// The longest one wait for the gateway's quota that a run accepts, unless
@@ -308,9 +310,13 @@ impl<'a> Bulk<'a> {
             progress.rate = projects.first().and_then(|c| c.sending_rate());
             on_result(index, result, *progress);
         };
+        let workers = self.workers.clamp(1, targets.len().max(1));
+        let first_wave = FirstWave::new(workers);
         std::thread::scope(|scope| {
-            for _ in 0..self.workers.clamp(1, targets.len().max(1)) {
-                scope.spawn(|| loop {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    let mut arrived = false;
+                    loop {
                     if stopped() {
                         break;
                     }
@@ -331,7 +337,12 @@ impl<'a> Bulk<'a> {
                     };
                     let client: &Client = client.borrow();
                     let id = id.as_ref();
-                    let result = match self.quota_wait(client, self.one(client, id)) {
+                    let answer = self.one(client, id);
+                    if !arrived {
+                        arrived = true;
+                        first_wave.arrive();
+                    }
+                    let result = match self.quota_wait(client, answer) {
                         Ok(result) => result,
                         Err(wait) => {
                             // Back in the queue: the worker goes on with
@@ -363,6 +374,11 @@ impl<'a> Bulk<'a> {
                     }
                     report(index, &result);
                     *crate::lock(slot) = Some(result);
+                    }
+                    // A worker with nothing to send does not hold the wave.
+                    if !arrived {
+                        first_wave.arrive();
+                    }
                 });
             }
         });
