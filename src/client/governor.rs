@@ -615,6 +615,48 @@ mod tests {
     }
 
     #[test]
+    fn a_named_limit_that_is_not_a_positive_rate_is_no_limit() {
+        for bogus in [f64::INFINITY, f64::NAN, 0.0, -5.0] {
+            let governor = Governor::new(None);
+            for i in 0..6 {
+                governor.on_answer_at(at(&governor, i), Verdict::Accepted, at(&governor, i));
+            }
+            let named = Verdict::Throttled { named: Some(bogus) };
+            governor.on_answer_at(at(&governor, 10), named, at(&governor, 10));
+            // Probing from the last second, as for a limit nobody named.
+            assert_eq!(governor.rate(), Some(6.0), "{bogus}");
+            assert_eq!(lock(&governor.bucket).phase, Phase::Doubling, "{bogus}");
+        }
+    }
+
+    #[test]
+    fn a_window_of_exactly_the_shortest_span_estimates_and_a_shorter_one_does_not() {
+        for (span_ms, estimates) in [(500u64, true), (499, false)] {
+            let governor = probing(2);
+            // Sent at the very moment the probe began: fresh, not stale.
+            governor.on_answer_at(at(&governor, 100), Verdict::Accepted, at(&governor, 100));
+            for i in 0..9u64 {
+                let when = at(&governor, 101 + i);
+                governor.on_answer_at(when, Verdict::Accepted, when);
+            }
+            let before = rate(&governor);
+            let end = at(&governor, 100 + span_ms);
+            governor.on_answer_at(at(&governor, 100), UNNAMED, end);
+            let estimate = 10.0 / (span_ms as f64 / 1000.0) * SHARE;
+            let expected = if estimates {
+                estimate.min(before)
+            } else {
+                2.0_f64.max(before / 2.0) * SHARE
+            };
+            assert!(
+                close(rate(&governor), expected),
+                "{span_ms}: {}",
+                rate(&governor)
+            );
+        }
+    }
+
+    #[test]
     fn rates_stay_between_the_slowest_and_the_fastest() {
         let governor = probing(0);
         assert_eq!(governor.rate(), Some(MIN_RATE));
