@@ -657,6 +657,29 @@ mod tests {
     }
 
     #[test]
+    fn a_window_of_exactly_the_fewest_answers_estimates_and_one_fewer_does_not() {
+        for (answers, estimates) in [(MIN_WINDOW, true), (MIN_WINDOW - 1, false)] {
+            let governor = probing(3);
+            for i in 0..answers {
+                let when = at(&governor, 200 + i * 100);
+                governor.on_answer_at(when, Verdict::Accepted, when);
+            }
+            let before = rate(&governor);
+            governor.on_answer_at(at(&governor, 1000), UNNAMED, at(&governor, 1100));
+            let expected = if estimates {
+                (answers as f64 / 1.0 * SHARE).min(before)
+            } else {
+                3.0_f64.max(before / 2.0) * SHARE
+            };
+            assert!(
+                close(rate(&governor), expected),
+                "{answers}: {}",
+                rate(&governor)
+            );
+        }
+    }
+
+    #[test]
     fn rates_stay_between_the_slowest_and_the_fastest() {
         let governor = probing(0);
         assert_eq!(governor.rate(), Some(MIN_RATE));
