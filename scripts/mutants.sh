@@ -4,7 +4,8 @@
 # slow for two cores); run it after changing an area.
 #
 #   scripts/mutants.sh AREA      AREA: signer | signer-speed | retry | refresh |
-#                                      listing | governor | account | transport | list
+#                                      listing | governor | account | transport | basics |
+#                                      config | list
 set -euo pipefail
 cd "$(dirname "$0")/.."
 area="${1:-list}"
@@ -38,6 +39,12 @@ case "$area" in
       --file src/config/regions.rs -- --lib --test account --test fleet ;;
   transport)
     run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;
+  basics)
+    run --file src/ids.rs --file src/bounds.rs --file src/endpoint.rs --file src/error_body.rs \
+      --file src/request.rs --file src/password.rs --file src/lifecycle.rs -- --lib ;;
+  config)
+    run --file src/config/chain.rs --file src/config/profile.rs --file src/config/metadata.rs \
+      --file src/config/discovery.rs --file src/config/iam.rs -- --lib --test chain --test metadata --test discovery ;;
   list)
     sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
   *)

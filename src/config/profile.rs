@@ -182,6 +182,9 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Profile, Error> {
 mod tests {
     use super::*;
 
+    /// The home directory's variable on the platform the tests run on.
+    const HOME: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
     #[test]
     fn the_home_directory_per_platform_and_files_in_utf8_only() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
@@ -262,11 +265,11 @@ mod tests {
             }
         };
         assert_eq!(
-            default_path(&vars(&[(CREDENTIALS_FILE_VAR, "/x/c"), ("HOME", "/h")])),
+            default_path(&vars(&[(CREDENTIALS_FILE_VAR, "/x/c"), (HOME, "/h")])),
             Some(PathBuf::from("/x/c"))
         );
         assert_eq!(
-            default_path(&vars(&[("HOME", "/h")])),
+            default_path(&vars(&[(HOME, "/h")])),
             Some(PathBuf::from("/h/.huaweicloud/credentials"))
         );
         assert_eq!(default_path(&vars(&[])), None);

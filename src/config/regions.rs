@@ -211,6 +211,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// The home directory's variable on the platform the tests run on.
+    const HOME: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
     fn lookup(pairs: &[(&str, &str)]) -> Lookup {
         let pairs: Vec<(String, String)> = pairs
             .iter()
@@ -236,7 +239,7 @@ mod tests {
         .unwrap();
         let home = dir.to_str().unwrap();
         let both = lookup(&[
-            ("HOME", home),
+            (HOME, home),
             (
                 "HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4",
                 " https://ecs.env.example , https://backup.example",
@@ -248,7 +251,7 @@ mod tests {
             origin,
             Origin::Environment("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4".into())
         );
-        let file_only = lookup(&[("HOME", home)]);
+        let file_only = lookup(&[(HOME, home)]);
         let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&file_only)).unwrap();
         assert_eq!(endpoint.url(), "https://ecs.file.example");
         assert_eq!(origin, Origin::RegionsFile(file.clone()));
@@ -264,7 +267,7 @@ mod tests {
         );
         assert!(ecs_endpoint("my-private-1", None).is_err());
         // A missing default file is no error; a missing named one is.
-        let nowhere = lookup(&[("HOME", "/nonexistent-home")]);
+        let nowhere = lookup(&[(HOME, "/nonexistent-home")]);
         assert!(ecs_endpoint("cn-north-4", Some(&nowhere)).is_ok());
         let named = lookup(&[("HUAWEICLOUD_SDK_REGIONS_FILE", "/nonexistent/regions.yaml")]);
         let err = ecs_endpoint("cn-north-4", Some(&named))
