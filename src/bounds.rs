@@ -52,7 +52,14 @@ mod tests {
         assert!(check_duration("timeout", MAX_DURATION).is_ok());
         let err = check_duration("timeout", Duration::MAX).unwrap_err();
         assert!(err.to_string().contains("invalid timeout"), "{err}");
-        assert!(instant_after(Duration::MAX) > Instant::now() + Duration::from_secs(3600));
+        assert_eq!(MAX_DURATION, Duration::from_secs(31_536_000), "one year");
+        let just_over = MAX_DURATION + Duration::from_nanos(1);
+        assert!(check_duration("timeout", just_over).is_err());
+        // Saturates at a year from now: not a day, not less.
+        let before = Instant::now();
+        let far = instant_after(Duration::MAX);
+        assert!(far >= before + MAX_DURATION, "{:?}", far - before);
+        assert!(far <= Instant::now() + MAX_DURATION);
         assert!(instant_after(Duration::ZERO) <= Instant::now());
     }
 
