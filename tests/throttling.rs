@@ -79,7 +79,7 @@ fn sixteen_threads_sharing_one_client_converge_on_the_limit_without_failures() {
     assert!(results.iter().all(Result::is_ok));
     let stats = gateway.rate_stats();
     assert_eq!(stats.accepted, 200);
-    // Ideal 4 s; one Retry-After pause and the first burst on top.
+    // Ideal 4 s; the throttled calls of the first wave wait their Retry-After.
     assert!(took < Duration::from_secs(12), "{took:?}");
     assert!(
         (stats.throttled as f64) < 0.15 * 200.0,
