@@ -70,5 +70,11 @@ mod tests {
         assert_eq!(shown(Duration::from_millis(1500)), "1.5 s");
         assert_eq!(shown(Duration::from_secs(60)), "60 s");
         assert_eq!(shown(Duration::from_secs(900)), "15 min");
+        assert_eq!(shown(Duration::from_millis(999)), "999 ms");
+        assert_eq!(shown(Duration::from_secs(1)), "1 s");
+        assert_eq!(shown(Duration::from_secs(120)), "2 min");
+        assert_eq!(shown(Duration::from_secs(119)), "119 s");
+        assert_eq!(shown(Duration::from_secs(150)), "150 s");
+        assert_eq!(shown(Duration::from_secs(180)), "3 min");
     }
 }
