@@ -12,12 +12,12 @@ area="${1:-list}"
 run() { cargo mutants --all-features -j 1 "$@"; }
 case "$area" in
   signer)
-    run --file sign/src/canonical.rs --file sign/src/lib.rs --file sign/src/verify.rs \
+    run --package hwcloud-sign --file sign/src/canonical.rs --file sign/src/lib.rs --file sign/src/verify.rs \
       --file sign/src/encoding.rs --file sign/src/headers.rs --file sign/src/output.rs \
       --file sign/src/http_request.rs \
       --file sign/src/diagnose.rs -- --lib --test vectors --test verifier --test http_request ;;
   signer-speed)
-    run --file sign/src/key.rs --file sign/src/canonical.rs --file sign/src/lib.rs \
+    run --package hwcloud-sign --file sign/src/key.rs --file sign/src/canonical.rs --file sign/src/lib.rs \
       --file sign/src/encoding.rs --file sign/src/headers.rs \
       --file sign/src/date.rs \
       --re 'is_plain_path|name_list|join_lowercase|write_headers|trim_value|push_hex|hex_digits|SigningKey|write_canonical_request|push_string_to_sign|in sign$|from_system_time' \
