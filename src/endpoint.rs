@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn an_endpoint_shows_its_url() {
         let endpoint = Endpoint::parse("https://ecs.cn-north-4.myhuaweicloud.com").unwrap();
-        assert_eq!(endpoint.to_string(), "https://ecs.cn-north-4.myhuaweicloud.com");
+        assert_eq!(
+            endpoint.to_string(),
+            "https://ecs.cn-north-4.myhuaweicloud.com"
+        );
         assert_eq!(
             format!("{endpoint:?}"),
             "Endpoint(https://ecs.cn-north-4.myhuaweicloud.com)"

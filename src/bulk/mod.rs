@@ -4,8 +4,8 @@
 //! caller's lines and its summaries.
 
 use std::borrow::Borrow;
-mod first_wave;
 mod scheduler;
+mod wave;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use crate::client::{Client, OnThrottle};
 use crate::error::Error;
 
-use first_wave::FirstWave;
 use scheduler::{Next, Scheduler};
 
 /// The longest one wait for the gateway's quota that a run accepts, unless
@@ -311,11 +310,9 @@ impl<'a> Bulk<'a> {
             on_result(index, result, *progress);
         };
         let workers = self.workers.clamp(1, targets.len().max(1));
-        let first_wave = FirstWave::new(workers);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
-                    let mut arrived = false;
                     loop {
                     if stopped() {
                         break;
@@ -338,10 +335,7 @@ impl<'a> Bulk<'a> {
                     let client: &Client = client.borrow();
                     let id = id.as_ref();
                     let answer = self.one(client, id);
-                    if !arrived {
-                        arrived = true;
-                        first_wave.arrive();
-                    }
+                    crate::lock(&scheduler).answered(queue, index, Instant::now());
                     let result = match self.quota_wait(client, answer) {
                         Ok(result) => result,
                         Err(wait) => {
@@ -374,10 +368,6 @@ impl<'a> Bulk<'a> {
                     }
                     report(index, &result);
                     *crate::lock(slot) = Some(result);
-                    }
-                    // A worker with nothing to send does not hold the wave.
-                    if !arrived {
-                        first_wave.arrive();
                     }
                 });
             }

@@ -8,10 +8,16 @@
 
 use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::Error;
+
+use super::wave::{Waves, WAVE_WAIT};
+
+/// How often a worker with nothing to send looks again while a project's
+/// first wave is out.
+const WAVE_POLL: Duration = Duration::from_millis(5);
 
 /// What a free worker does next.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,15 +45,18 @@ pub(super) struct Scheduler {
     /// Why a queue was closed, by queue; `everywhere` when all were.
     refused: HashMap<usize, String>,
     everywhere: Option<String>,
+    /// Each project's first wave.
+    waves: Waves,
 }
 
 impl Scheduler {
     pub(super) fn new<C: Borrow<Client>, S>(targets: &[(C, S)]) -> Self {
-        Self::with_keys(targets.iter().map(|(client, _)| client.borrow().identity()))
+        let keys = targets.iter().map(|(client, _)| client.borrow().identity());
+        Self::with_keys(keys, WAVE_WAIT)
     }
 
     /// A scheduler over targets whose projects have these keys, in order.
-    fn with_keys(keys: impl Iterator<Item = usize>) -> Self {
+    fn with_keys(keys: impl Iterator<Item = usize>, wave_wait: Duration) -> Self {
         let mut queues: Vec<(usize, VecDeque<usize>, usize)> = Vec::new();
         let mut queue_of = Vec::new();
         for (index, key) in keys.enumerate() {
@@ -63,6 +72,7 @@ impl Scheduler {
             }
             queue_of.push(queue);
         }
+        let queues_len = queues.len();
         Scheduler {
             queues,
             queue_of,
@@ -71,6 +81,7 @@ impl Scheduler {
             put_back: HashMap::new(),
             refused: HashMap::new(),
             everywhere: None,
+            waves: Waves::new(queues_len, wave_wait),
         }
     }
 
@@ -87,25 +98,38 @@ impl Scheduler {
             .deferred
             .iter()
             .enumerate()
-            .filter(|(_, (at, _, _))| *at <= now)
+            .filter(|(_, (at, queue, _))| *at <= now && self.waves.reopens(*queue, now).is_none())
             .min_by_key(|(_, (at, _, _))| *at)
             .map(|(position, _)| position);
         if let Some(position) = due {
             let (_, queue, index) = self.deferred.swap_remove(position);
-            self.started(queue);
+            self.started(queue, index);
             return Next::Send { queue, index };
         }
-        if let Some((queue, index)) = self.take_waiting() {
+        if let Some((queue, index)) = self.take_waiting(now) {
             return Next::Send { queue, index };
         }
-        match self.deferred.iter().map(|(at, _, _)| *at).min() {
+        // Servers held by a first wave, or put back: the earliest of them.
+        let held = (0..self.queues.len())
+            .filter(|queue| self.has_waiting(*queue))
+            .filter_map(|queue| self.waves.reopens(queue, now))
+            .map(|_| now.checked_add(WAVE_POLL).unwrap_or(now));
+        let poll = now.checked_add(WAVE_POLL).unwrap_or(now);
+        let put_back =
+            self.deferred
+                .iter()
+                .map(|(at, queue, _)| match self.waves.reopens(*queue, now) {
+                    Some(_) => (*at).max(poll),
+                    None => *at,
+                });
+        match held.chain(put_back).min() {
             Some(at) => Next::WaitUntil(at),
             None => Next::Done,
         }
     }
 
     /// The next server not yet sent, as (its queue, its index).
-    fn take_waiting(&mut self) -> Option<(usize, usize)> {
+    fn take_waiting(&mut self, now: Instant) -> Option<(usize, usize)> {
         let count = self.queues.len();
         let mut best: Option<(usize, usize)> = None;
         for step in 0..count {
@@ -113,7 +137,9 @@ impl Scheduler {
             let Some((_, waiting, in_flight)) = self.queues.get(queue) else {
                 continue;
             };
-            let open = !waiting.is_empty() && !self.refused.contains_key(&queue);
+            let open = !waiting.is_empty()
+                && !self.refused.contains_key(&queue)
+                && self.waves.reopens(queue, now).is_none();
             if open && best.is_none_or(|(_, fewest)| *in_flight < fewest) {
                 best = Some((queue, *in_flight));
             }
@@ -121,15 +147,29 @@ impl Scheduler {
         let (queue, _) = best?;
         let (_, waiting, _) = self.queues.get_mut(queue)?;
         let index = waiting.pop_front()?;
-        self.started(queue);
+        self.started(queue, index);
         self.turn = (queue + 1) % count;
         Some((queue, index))
     }
 
-    fn started(&mut self, queue: usize) {
+    fn started(&mut self, queue: usize, index: usize) {
         if let Some((_, _, in_flight)) = self.queues.get_mut(queue) {
             *in_flight += 1;
         }
+        self.waves.sent(queue, index);
+    }
+
+    /// Whether `queue` has servers not yet sent and is open.
+    fn has_waiting(&self, queue: usize) -> bool {
+        self.queues
+            .get(queue)
+            .is_some_and(|(_, waiting, _)| !waiting.is_empty())
+            && !self.refused.contains_key(&queue)
+    }
+
+    /// The call of the server at `index` of `queue` was answered at `now`.
+    pub(super) fn answered(&mut self, queue: usize, index: usize, now: Instant) {
+        self.waves.answered(queue, index, now);
     }
 
     /// The call of a server of `queue` ended.
@@ -201,6 +241,13 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    impl Scheduler {
+        /// A scheduler whose first waves hold nothing.
+        fn with_keys_no_wave<const N: usize>(keys: [usize; N]) -> Self {
+            Scheduler::with_keys(keys.into_iter(), Duration::ZERO)
+        }
+    }
+
     fn send(next: Next) -> (usize, usize) {
         match next {
             Next::Send { queue, index } => (queue, index),
@@ -210,7 +257,7 @@ mod tests {
 
     #[test]
     fn the_project_with_fewest_calls_in_flight_goes_next_in_turn() {
-        let mut scheduler = Scheduler::with_keys([7, 7, 7, 9, 9].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([7, 7, 7, 9, 9]);
         let now = Instant::now();
         assert_eq!(send(scheduler.next(now)), (0, 0));
         assert_eq!(send(scheduler.next(now)), (1, 3));
@@ -224,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_free_worker_takes_the_project_with_fewest_in_flight_and_ties_go_in_turn() {
-        let mut scheduler = Scheduler::with_keys([1, 1, 1, 2, 2].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([1, 1, 1, 2, 2]);
         let now = Instant::now();
         assert_eq!(send(scheduler.next(now)), (0, 0));
         assert_eq!(send(scheduler.next(now)), (1, 3));
@@ -242,8 +289,34 @@ mod tests {
     }
 
     #[test]
+    fn a_project_whose_first_wave_is_partly_answered_waits_and_the_others_go_on() {
+        let mut scheduler = Scheduler::with_keys([1, 1, 1, 2, 2].into_iter(), WAVE_WAIT);
+        let now = Instant::now();
+        assert_eq!(send(scheduler.next(now)), (0, 0));
+        assert_eq!(send(scheduler.next(now)), (1, 3));
+        assert_eq!(send(scheduler.next(now)), (0, 1));
+        scheduler.answered(0, 0, now);
+        scheduler.finish(0);
+        // Project 0 has one call of its wave out: project 1 goes instead.
+        assert_eq!(send(scheduler.next(now)), (1, 4));
+        assert_eq!(scheduler.next(now), Next::WaitUntil(now + WAVE_POLL));
+        scheduler.answered(0, 1, now);
+        scheduler.finish(0);
+        assert_eq!(send(scheduler.next(now)), (0, 2));
+        assert_eq!(scheduler.next(now), Next::Done);
+
+        let mut slow = Scheduler::with_keys([1, 1, 1].into_iter(), WAVE_WAIT);
+        assert_eq!(send(slow.next(now)), (0, 0));
+        assert_eq!(send(slow.next(now)), (0, 1));
+        slow.answered(0, 0, now);
+        assert!(matches!(slow.next(now), Next::WaitUntil(_)));
+        // A wave answer that never comes holds the project one wait at most.
+        assert_eq!(send(slow.next(now + WAVE_WAIT)), (0, 2));
+    }
+
+    #[test]
     fn ties_start_from_the_queue_after_the_last_one_taken() {
-        let mut scheduler = Scheduler::with_keys([1, 2, 3, 1, 2, 3].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([1, 2, 3, 1, 2, 3]);
         let now = Instant::now();
         assert_eq!(send(scheduler.next(now)), (0, 0));
         scheduler.finish(0);
@@ -257,7 +330,7 @@ mod tests {
     #[test]
     fn a_refused_project_is_not_sent_and_a_refusal_everywhere_ends_the_run() {
         let error = Error::Config("refused".to_owned());
-        let mut scheduler = Scheduler::with_keys([1, 1, 2, 2].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([1, 1, 2, 2]);
         let now = Instant::now();
         let (queue, _) = send(scheduler.next(now));
         scheduler.refuse(queue, false, "s0", &error);
@@ -270,14 +343,14 @@ mod tests {
         scheduler.refuse(1, true, "s3", &error);
         assert!(scheduler.reason(2).contains("everywhere when server s3"));
 
-        let mut everywhere = Scheduler::with_keys([1, 2].into_iter());
+        let mut everywhere = Scheduler::with_keys_no_wave([1, 2]);
         everywhere.refuse(0, true, "s0", &error);
         assert_eq!(everywhere.next(now), Next::Done);
     }
 
     #[test]
     fn a_put_back_server_goes_when_due_before_the_others_and_only_so_often() {
-        let mut scheduler = Scheduler::with_keys([1, 1, 1].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([1, 1, 1]);
         let now = Instant::now();
         let (queue, index) = send(scheduler.next(now));
         let due = now + Duration::from_secs(5);
@@ -299,7 +372,7 @@ mod tests {
 
     #[test]
     fn a_closed_project_drops_its_put_back_servers_and_says_why() {
-        let mut scheduler = Scheduler::with_keys([1, 2].into_iter());
+        let mut scheduler = Scheduler::with_keys_no_wave([1, 2]);
         let now = Instant::now();
         let (queue, index) = send(scheduler.next(now));
         assert!(scheduler.put_back(queue, index, now, 5));
