@@ -170,6 +170,14 @@ mod tests {
 
     #[test]
     fn rejects_everything_else() {
+        // A port is digits only: `u16::from_str` alone would take `+443`.
+        for bad in [
+            "https://ecs.example:+443",
+            "https://ecs.example:",
+            "https://ecs.example:8a",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
         for url in [
             "ecs.example.com",
             "ftp://ecs.example.com",

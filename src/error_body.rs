@@ -144,6 +144,18 @@ mod tests {
     }
 
     #[test]
+    fn a_numeric_code_a_message_alone_and_a_nova_string_code_are_read() {
+        let b = parsed(r#"{"error_code":1234,"error_msg":"numeric"}"#);
+        assert_eq!(b.code.as_deref(), Some("1234"));
+        let b = parsed(r#"{"error_msg":"only a message","request_id":"r9"}"#);
+        assert_eq!(b.code, None);
+        assert_eq!(b.message.as_deref(), Some("only a message"));
+        assert_eq!(b.request_id.as_deref(), Some("r9"));
+        let b = parsed(r#"{"badRequest":{"message":"m","code":"Ecs.0001"}}"#);
+        assert_eq!(b.code.as_deref(), Some("Ecs.0001"));
+    }
+
+    #[test]
     fn camel_case_shape() {
         let b = parsed(r#"{"errorCode":"IAM.0001","errorMsg":"bad","requestId":"r2"}"#);
         assert_eq!(b.code.as_deref(), Some("IAM.0001"));
