@@ -335,7 +335,7 @@ impl<'a> Bulk<'a> {
                     let client: &Client = client.borrow();
                     let id = id.as_ref();
                     let answer = self.one(client, id);
-                    crate::lock(&scheduler).answered(queue, index, Instant::now());
+                    let answered = Instant::now();
                     let result = match self.quota_wait(client, answer) {
                         Ok(result) => result,
                         Err(wait) => {
@@ -343,6 +343,7 @@ impl<'a> Bulk<'a> {
                             // another server meanwhile.
                             let due = crate::bounds::instant_after(wait.max(MIN_QUOTA_WAIT));
                             let mut scheduler = crate::lock(&scheduler);
+                            scheduler.answered(queue, index, answered);
                             if scheduler.put_back(queue, index, due, MAX_QUOTA_WAITS) {
                                 log::debug!("server {id} waits {wait:?} for the gateway's quota");
                                 continue;
@@ -356,6 +357,7 @@ impl<'a> Bulk<'a> {
                     };
                     {
                         let mut scheduler = crate::lock(&scheduler);
+                        scheduler.answered(queue, index, answered);
                         if let Err(Error::NotAttempted { reason }) = &result {
                             scheduler.close(queue, reason.clone());
                         }

@@ -109,12 +109,13 @@ impl Scheduler {
         if let Some((queue, index)) = self.take_waiting(now) {
             return Next::Send { queue, index };
         }
-        // Servers held by a first wave, or put back: the earliest of them.
+        // Servers held by a first wave (looked at again shortly: the wave
+        // may be answered before it times out), or put back: the earliest.
+        let poll = now.checked_add(WAVE_POLL).unwrap_or(now);
         let held = (0..self.queues.len())
             .filter(|queue| self.has_waiting(*queue))
             .filter_map(|queue| self.waves.reopens(queue, now))
-            .map(|_| now.checked_add(WAVE_POLL).unwrap_or(now));
-        let poll = now.checked_add(WAVE_POLL).unwrap_or(now);
+            .map(|_| poll);
         let put_back =
             self.deferred
                 .iter()
