@@ -3,13 +3,16 @@
 # it, as the README's mutation table lists them. CI does not run this (too
 # slow for two cores); run it after changing an area.
 #
-#   scripts/mutants.sh AREA      AREA: signer | signer-speed | retry | refresh |
-#                                      listing | governor | account | transport | basics |
-#                                      config | list
+#   scripts/mutants.sh AREA [cargo-mutants options]   AREA: signer | signer-speed | retry | refresh |
+#                                      listing | governor | governor-fake | account |
+#                                      transport | transport-core | cli | basics | config |
+#                                      metadata | list
 set -euo pipefail
 cd "$(dirname "$0")/.."
 area="${1:-list}"
-run() { cargo mutants --all-features -j 1 "$@"; }
+shift || true
+extra=("$@") # more cargo-mutants options, e.g. `--iterate` or `-o DIR`
+run() { cargo mutants --all-features -j 1 --profile mutants "${extra[@]}" "$@"; }
 case "$area" in
   signer)
     run --package hwcloud-sign --file sign/src/canonical.rs --file sign/src/lib.rs --file sign/src/verify.rs \
@@ -39,12 +42,22 @@ case "$area" in
       --file src/config/regions.rs -- --lib --test account --test fleet ;;
   transport)
     run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;
+  transport-core)
+    run --file src/transport/exchange.rs --file src/transport/options.rs --file src/transport/response.rs \
+      --file src/transport/mod.rs -- --lib --test faults --test huge_body --test client ;;
+  cli)
+    run --package hwcloud-ecs-cli --file cli/src/report.rs --file cli/src/args.rs --file cli/src/spec.rs \
+      -- --bins --test cli --test bulk --test account ;;
   basics)
     run --file src/ids.rs --file src/bounds.rs --file src/endpoint.rs --file src/error_body.rs \
       --file src/request.rs --file src/password.rs --file src/lifecycle.rs -- --lib ;;
   config)
-    run --file src/config/chain.rs --file src/config/profile.rs --file src/config/metadata.rs \
-      --file src/config/discovery.rs --file src/config/iam.rs -- --lib --test chain --test metadata --test discovery ;;
+    run --file src/config/chain.rs --file src/config/profile.rs --file src/config/env.rs \
+      --file src/config/origin.rs --file src/config/discovery.rs --file src/config/iam.rs \
+      -- --lib --test chain --test discovery ;;
+  metadata)
+    # The metadata tests wait out real refresh windows (about 30 s a mutant).
+    run --file src/config/metadata.rs -- --lib --test metadata ;;
   list)
     sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
   *)
