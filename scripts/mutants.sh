@@ -34,9 +34,9 @@ case "$area" in
   governor)
     # Unit tests first (seconds a mutant); `--test throttling` (14 s a
     # mutant) only for what they miss: `scripts/mutants.sh governor-fake`.
-    run --file src/client/governor.rs --file src/bulk/scheduler.rs -- --lib ;;
+    run --file src/client/governor.rs --file src/bulk/scheduler.rs --file src/bulk/wave.rs -- --lib ;;
   governor-fake)
-    run --file src/client/governor.rs --file src/bulk/scheduler.rs -- --lib --test throttling ;;
+    run --file src/client/governor.rs --file src/bulk/scheduler.rs --file src/bulk/wave.rs -- --lib --test throttling ;;
   account)
     run --file src/bulk/mod.rs --file src/bulk/scheduler.rs --file src/client/account.rs --file src/config/regions_file.rs \
       --file src/config/regions.rs -- --lib --test account --test fleet ;;

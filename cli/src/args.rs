@@ -641,6 +641,57 @@ mod tests {
     }
 
     #[test]
+    fn the_small_commands_and_their_refusals() {
+        assert!(matches!(parse_str(&["help"]), Ok(Command::Help(t)) if t == spec::main_help()));
+        assert!(matches!(parse_str(&["demo"]), Ok(Command::Demo)));
+        let err = parse_str(&["demo", "extra"]).unwrap_err();
+        assert!(
+            err.message.contains("unexpected argument \"extra\""),
+            "{err:?}"
+        );
+        // --rate: a finite number of requests a second, at least 0.5.
+        for bad in ["0.1", "0.49", "inf", "NaN", "-1", "x"] {
+            let err = parse_str(&["clear-password", "s1", "--rate", bad]).unwrap_err();
+            assert!(err.message.contains("at least 0.5"), "{bad}: {err:?}");
+        }
+        let Ok(Command::Sweep(_, target)) = parse_str(&["clear-password", "s1", "--rate", "0.5"])
+        else {
+            panic!("expected clear-password");
+        };
+        assert_eq!(target.rate, Some(0.5));
+    }
+
+    #[test]
+    fn the_filters_as_the_reports_header_names_them() {
+        let Ok(Command::Sweep(audit, _)) = parse_str(&[
+            "audit",
+            "--all-projects",
+            "--regions",
+            "r1,r2",
+            "--tag",
+            "env=prod",
+            "--name",
+            "web",
+            "--status",
+            "ACTIVE",
+            "--enterprise-project",
+            "ep1",
+        ]) else {
+            panic!("expected audit");
+        };
+        assert_eq!(
+            audit.filters_json(),
+            serde_json::json!({
+                "tags": ["env=prod"],
+                "name": "web",
+                "status": "ACTIVE",
+                "enterprise_project": "ep1",
+                "regions": ["r1", "r2"],
+            })
+        );
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));

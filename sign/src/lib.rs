@@ -425,6 +425,24 @@ mod tests {
     /// The seed DELETE, stage by stage, as the spec (and the official
     /// signer, through `shared/tools/sign_oracle.py sign`) spells it.
     #[test]
+    fn the_reserved_room_is_exactly_what_the_last_two_texts_take() {
+        let creds = Credentials::new("AKexample", "SK").unwrap();
+        for request in [
+            SignableRequest::new("GET", "h", "/p"),
+            SignableRequest::new("DELETE", "host:8443", "/v1/a%2Fb?x=1&y")
+                .header("Content-Type", "application/json")
+                .header("X-Project-Id", "p1"),
+        ] {
+            let signed = sign(&request, &creds, at());
+            assert_eq!(signed.string_to_sign().len(), STRING_TO_SIGN_LEN);
+            assert_eq!(
+                signed.authorization().len(),
+                AUTHORIZATION_OVERHEAD + "AKexample".len() + signed.signed_headers().len()
+            );
+        }
+    }
+
+    #[test]
     fn the_seed_delete_stage_by_stage() {
         let creds = Credentials::new(AK, SK).unwrap();
         let request = SignableRequest::new(
