@@ -586,6 +586,15 @@ mod tests {
                 "--regions needs --all-projects",
             ),
             (&["audit", "s1", "--tag", "a=b"][..], "need --all-windows"),
+            (&["audit", "s1", "--name", "web"][..], "need --all-windows"),
+            (
+                &["audit", "s1", "--status", "ACTIVE"][..],
+                "need --all-windows",
+            ),
+            (
+                &["audit", "s1", "--enterprise-project", "e"][..],
+                "need --all-windows",
+            ),
             (&["audit", "--all-windows", "--tag", "=b"][..], "KEY=VALUE"),
             (
                 &["audit", "--all-windows", "--dry-run"][..],
@@ -697,6 +706,13 @@ mod tests {
         assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        // A year exactly is the longest accepted.
+        let year = hwcloud_ecs::unversioned::MAX_USER_DURATION;
+        assert_eq!(
+            parse_duration(&format!("{}s", year.as_secs())).unwrap(),
+            year
+        );
+        assert!(parse_duration(&format!("{}s", year.as_secs() + 1)).is_err());
         for bad in [
             "",
             "m",

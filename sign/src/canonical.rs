@@ -202,6 +202,15 @@ mod tests {
     }
 
     #[test]
+    fn a_name_missing_from_the_list_is_lower_cased_from_the_header() {
+        // The list is built to hold every name at its place; should it not,
+        // the header block still writes each name in lower case.
+        let mut out = String::new();
+        crate::headers::write_headers(&mut out, &[("X-Project-Id", "p")], "");
+        assert_eq!(out, "x-project-id:p\n\n");
+    }
+
+    #[test]
     fn digest_hex_matches_the_generic_hex() {
         let digest: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
         let mut fast = String::from(">");

@@ -97,7 +97,21 @@ mod tests {
             same.contains("same as ours") && !same.contains("SECRET"),
             "{same}"
         );
+        let names = OURS.replace("\nhost;x-sdk-date;", "\nhost;");
+        let said = compare_quoted(OURS, &quoted(&names)).unwrap();
+        assert!(said.contains("line 8 (the signed header list)"), "{said}");
+        let blank = OURS.replace("\n\nhost;", "\n \nhost;");
+        let said = compare_quoted(OURS, &quoted(&blank)).unwrap();
+        assert!(
+            said.contains("line 7 (the blank line after the headers)"),
+            "{said}"
+        );
         assert_eq!(compare_quoted(OURS, "verify aksk signature fail"), None);
+        // The marker first in the message: the quoted part starts right after it.
+        assert_eq!(
+            redact_quoted("canonicalRequest:GET|x-security-token:S|e3b0"),
+            "canonicalRequest:GET|x-security-token:<redacted>|e3b0"
+        );
         let shown = redact_quoted(&quoted(OURS));
         assert!(
             !shown.contains("SECRET") && shown.contains("x-security-token:<redacted>|"),

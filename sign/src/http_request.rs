@@ -32,7 +32,8 @@ fn unsignable(reason: impl Into<String>) -> UnsignableRequest {
 /// Signs `request`, whose body is `payload`, with `credentials` at `at`, and
 /// adds to it `Host` (from the URI, when the request has none),
 /// `X-Sdk-Date`, `X-Security-Token` (temporary credentials) and
-/// `Authorization`, replacing any it had.
+/// `Authorization`. Those it already had, and an `X-Sdk-Content-Sha256`,
+/// are dropped first: never signed, never sent beside the new ones.
 ///
 /// Every header already in the request is signed, except names containing
 /// `_` (the official signer skips them); add a header after signing to send
@@ -112,6 +113,18 @@ pub fn sign_http_request<B>(
         added.push((name, value));
     }
     drop(headers);
+    // What an earlier signing added goes, so that nothing stale is sent
+    // beside what is signed now (another set's token, say). The request's
+    // own `Host` stays: it is what was signed.
+    let stale: Vec<HeaderName> = request
+        .headers()
+        .keys()
+        .filter(|name| is_set_by_signer(name) && *name != HOST)
+        .cloned()
+        .collect();
+    for name in stale {
+        request.headers_mut().remove(name);
+    }
     for (name, value) in added {
         request.headers_mut().insert(name, value);
     }

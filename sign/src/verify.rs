@@ -281,4 +281,34 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_received_canonical_request_is_the_one_signed() {
+        let creds = Credentials::new("AK", "SK").unwrap();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_164_645);
+        let sent = crate::SignableRequest::new("GET", "h.example", "/v1/p?b=2&a=1")
+            .header("Content-Type", "application/json");
+        let signed = crate::sign(&sent, &creds, at);
+        fn received<'a>(authorizations: &[&'a str]) -> crate::SignableRequest<'a> {
+            let mut request = crate::SignableRequest::new("GET", "h.example", "/v1/p?b=2&a=1")
+                .header("Content-Type", "application/json")
+                .header("Host", "h.example")
+                .header("X-Sdk-Date", "20240102T030405Z");
+            for value in authorizations {
+                request = request.header("Authorization", value);
+            }
+            request
+        }
+        let authorization = signed.authorization();
+        assert_eq!(
+            received_canonical_request(&received(&[authorization])).as_deref(),
+            Some(signed.canonical_request())
+        );
+        assert_eq!(received_canonical_request(&received(&[])), None);
+        assert_eq!(
+            received_canonical_request(&received(&[authorization, authorization])),
+            None
+        );
+        assert_eq!(received_canonical_request(&received(&["Basic x"])), None);
+    }
 }

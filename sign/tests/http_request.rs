@@ -96,6 +96,28 @@ fn a_request_signed_twice_replaces_what_the_first_signing_added() {
 }
 
 #[test]
+fn what_an_earlier_signing_added_is_dropped_not_signed() {
+    let temporary = Credentials::new("AK", "SK")
+        .unwrap()
+        .with_security_token("OLDTOKEN")
+        .unwrap();
+    let permanent = Credentials::new("AK", "SK").unwrap();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_164_645);
+    let mut request = http::Request::get("https://h.example/v1/p")
+        .header("X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD")
+        .body(())
+        .unwrap();
+    sign_http_request(&mut request, b"", &temporary, at).unwrap();
+    assert_eq!(request.headers()["x-security-token"], "OLDTOKEN");
+    let signed = sign_http_request(&mut request, b"", &permanent, at).unwrap();
+    assert_eq!(signed.signed_headers(), "host;x-sdk-date");
+    let mut names: Vec<&str> = request.headers().keys().map(|n| n.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["authorization", "host", "x-sdk-date"]);
+    assert_eq!(request.headers()["authorization"], signed.authorization());
+}
+
+#[test]
 fn a_request_that_cannot_be_signed_is_refused_and_left_untouched() {
     let creds = Credentials::new("AK", "SK").unwrap();
     let at = SystemTime::UNIX_EPOCH;
