@@ -130,6 +130,41 @@ fn a_wrong_project_is_a_configuration_failure_never_not_found() {
 }
 
 #[test]
+fn each_refusal_gets_the_hint_of_its_cause() {
+    for (status, code, hint) in [
+        (
+            401,
+            "APIGW.0303",
+            Some("the gateway refused the credentials"),
+        ),
+        (403, "Ecs.0403", Some("the gateway refused the credentials")),
+        (401, "APIGW.0301", Some("the gateway refused the signature")),
+        (
+            404,
+            "APIGW.0101",
+            Some("the gateway does not know this API"),
+        ),
+        (400, "Ecs.0005", None),
+    ] {
+        let gateway = fleet(1, Duration::ZERO);
+        let body = serde_json::json!({"error_code": code, "error_msg": "refused"});
+        gateway.fail_next(usize::MAX, Fault::raw(status, body.to_string()));
+        let (exit, out, err) =
+            run(bin().args(["show-password", "srv-000", "--endpoint", gateway.endpoint()]));
+        assert_eq!(exit, 1, "{err}");
+        let line = out.lines().next().unwrap_or_default();
+        assert!(
+            line.starts_with(&format!("failed        srv-000  HTTP {status} {code}")),
+            "{line}"
+        );
+        match hint {
+            Some(hint) => assert!(line.contains(hint), "{status} {code}: {line}"),
+            None => assert!(!line.contains("the gateway"), "{status} {code}: {line}"),
+        }
+    }
+}
+
+#[test]
 fn server_text_is_escaped_before_it_reaches_the_terminal() {
     let gateway = fleet(1, Duration::ZERO);
     let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}\ncleared       srv-999  HTTP 204\r";

@@ -124,3 +124,30 @@ pub(crate) fn check_region(region: &str) -> Result<(), Error> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_is_lowercase_letters_digits_and_dashes_of_at_most_64() {
+        for fine in ["cn-north-4", "ap-southeast-1", "a", &"a".repeat(64)] {
+            assert!(check_region(fine).is_ok(), "{fine}");
+        }
+        for bad in [
+            "",
+            "CN-north-4",
+            "cn_north_4",
+            "cn.north",
+            "cn north",
+            "é",
+            &"a".repeat(65),
+        ] {
+            let err = check_region(bad).unwrap_err();
+            assert!(
+                err.to_string().contains("only lowercase letters"),
+                "{bad}: {err}"
+            );
+        }
+    }
+}

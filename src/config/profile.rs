@@ -217,6 +217,46 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_more_than_the_bound_is_refused_before_it_is_read() {
+        let dir = std::env::temp_dir().join(format!("hwcloud-profile-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credentials");
+        let bound = usize::try_from(MAX_FILE_SIZE).unwrap();
+        std::fs::write(&path, "a".repeat(bound)).unwrap();
+        let read = read_small_file(&path, "credentials file").unwrap().unwrap();
+        assert_eq!(read.len(), bound);
+        std::fs::write(&path, "a".repeat(bound + 1)).unwrap();
+        let err = read_small_file(&path, "credentials file").unwrap_err();
+        assert!(
+            err.to_string().contains("more than the 1048576 read"),
+            "{err}"
+        );
+        assert_eq!(read_small_file(&dir.join("absent"), "x").unwrap(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_names_the_fields_and_hides_the_secrets() {
+        let profile = parse(
+            "[basic]\nak = AK1\nsk = SKsecret\nsecurity_token = TOKENsecret\nproject_id = p1\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        let shown = format!("{profile:?}");
+        assert!(
+            shown.starts_with("Profile {")
+                && shown.contains("AK1")
+                && shown.contains("p1")
+                && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("SKsecret") && !shown.contains("TOKENsecret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn one_pair_of_quotes_is_removed_and_a_byte_order_mark_is_skipped() {
         for (written, read) in [
             ("s%k", "s%k"),
