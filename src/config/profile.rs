@@ -232,6 +232,10 @@ mod tests {
             "{err}"
         );
         assert_eq!(read_small_file(&dir.join("absent"), "x").unwrap(), None);
+        // Any other failure to look the file up is an error, not an absence
+        // (on Unix, a path through a regular file: "not a directory").
+        #[cfg(unix)]
+        assert!(read_small_file(&path.join("below"), "x").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
