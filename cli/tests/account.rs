@@ -185,6 +185,10 @@ fn an_audit_of_the_account_finds_every_stored_password_and_a_clear_empties_them(
             .args(["clear-password", "--all-windows", "--all-projects", "--yes"]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("cleared 5"), "{err}");
+    assert!(
+        err.contains("projects: 3 in 2 region(s) (cn-north-4, eu-west-0); 0 could not be listed"),
+        "{err}"
+    );
     for id in ["w-n4-1", "w-dev-1"] {
         assert_eq!(account.north.password(id).as_deref(), Some(""), "{id}");
     }
@@ -266,6 +270,11 @@ fn a_project_that_refuses_fails_alone_and_refused_credentials_stop_everything() 
         (Some(P_EU), Some(403))
     );
     assert_eq!(lines.last().unwrap()["projects_failed"], 1);
+    let (_, _, err) = run(account.bin().args(["audit", "--all-projects"]));
+    assert!(
+        err.contains("projects: 1 in 1 region(s) (cn-north-4); 1 could not be listed"),
+        "{err}"
+    );
 
     // A gateway that refuses the signature (another SK): the run stops
     // before any password call anywhere.
@@ -392,7 +401,10 @@ fn a_killed_run_leaves_a_true_report_and_resume_clears_only_the_rest() {
     ));
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("{} server(s) already done", cleared.len())),
+        err.contains(&format!(
+            "resumed: {} server(s) already done in the earlier run were skipped",
+            cleared.len()
+        )),
         "{err}"
     );
     let resumed: Vec<String> = gateway
@@ -428,6 +440,13 @@ fn a_killed_run_leaves_a_true_report_and_resume_clears_only_the_rest() {
     ));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("80 server(s) already done"), "{err}");
+    // One project, nothing resumed: neither line.
+    let (code, _, err) = run(&mut single_bin(&gateway, &["audit", "--all-windows"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !err.contains("projects:") && !err.contains("resumed:"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

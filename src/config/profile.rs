@@ -86,7 +86,6 @@ pub(crate) fn read(path: &Path) -> Result<Option<Profile>, Error> {
 /// [`Error::Config`] naming `what` and the path when it exists but is not a
 /// regular file, is too large, or cannot be read as UTF-8.
 pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>, Error> {
-    use std::io::Read;
     let refuse = |why: String| Error::Config(format!("{what} {}: {why}", path.display()));
     // Checked before opening: opening a FIFO for reading already blocks.
     match std::fs::metadata(path) {
@@ -101,14 +100,20 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(refuse(format!("cannot be read: {e}"))),
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
-        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(refuse(format!("more than the {MAX_FILE_SIZE} bytes read")));
-    }
+    let bytes = std::fs::File::open(path)
+        .and_then(read_bounded)
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?
+        .ok_or_else(|| refuse(format!("more than the {MAX_FILE_SIZE} bytes read")))?;
     text_of(bytes).map(Some).map_err(refuse)
+}
+
+/// All of `source` when it holds at most [`MAX_FILE_SIZE`] bytes, `None`
+/// when it holds more: a file that grew after its size was checked.
+fn read_bounded(source: impl std::io::Read) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    source.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_FILE_SIZE).then_some(bytes))
 }
 
 /// A file's bytes as text: UTF-8, a leading byte-order mark skipped (as
@@ -232,6 +237,12 @@ mod tests {
             "{err}"
         );
         assert_eq!(read_small_file(&dir.join("absent"), "x").unwrap(), None);
+        // A file that grew after its size was checked: read no further
+        // than one byte past the bound, then refused.
+        use std::io::Read;
+        let at_bound = read_bounded(std::io::repeat(b'a').take(MAX_FILE_SIZE)).unwrap();
+        assert_eq!(at_bound.map(|b| b.len()), Some(bound));
+        assert_eq!(read_bounded(std::io::repeat(b'a')).unwrap(), None);
         // Any other failure to look the file up is an error, not an absence
         // (on Unix, a path through a regular file: "not a directory").
         #[cfg(unix)]
@@ -289,6 +300,17 @@ mod tests {
         assert_eq!(p.security_token.as_deref(), Some("tok"));
         assert_eq!(p.project_id.as_deref(), Some("p1"));
         assert!(!format!("{p:?}").contains("a%b"));
+    }
+
+    #[test]
+    fn a_commented_out_key_stays_out() {
+        let p = parse(
+            "[basic]\n# ak = HASH\n; sk = SEMICOLON\nak = A\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(p.access_key.as_deref(), Some("A"));
+        assert_eq!(p.secret_key, None);
     }
 
     #[test]
