@@ -256,6 +256,31 @@ fn truncated_non_json_and_html_error_bodies_keep_status_and_snippet() {
 }
 
 #[test]
+fn bodies_up_to_their_bounds_are_read_whole() {
+    let gateway = gateway();
+    let client = client_with(
+        gateway.endpoint(),
+        RetryPolicy::none(),
+        Duration::from_secs(5),
+    );
+    // A success body of 512 KiB, under the 1 MiB read for one.
+    let long = "Q".repeat(512 * 1024);
+    let body = serde_json::json!({ "password": long }).to_string();
+    gateway.fail_next(1, Fault::raw(200, body));
+    let password = client.get_password(SERVER).unwrap();
+    assert_eq!(password.ciphertext.map(|c| c.len()), Some(long.len()));
+    // An error body of 32 KiB, under the 64 KiB read for one: its code,
+    // written last, is still read.
+    let padded = format!(
+        r#"{{"error_msg": "{}", "error_code": "Ecs.0005"}}"#,
+        "x".repeat(32 * 1024)
+    );
+    gateway.fail_next(1, Fault::raw(400, padded));
+    let err = client.clear_password(SERVER).unwrap_err();
+    assert_eq!(err.api().unwrap().code.as_deref(), Some("Ecs.0005"));
+}
+
+#[test]
 fn a_success_body_cut_short_is_retried() {
     let gateway = gateway();
     gateway.fail_next(1, Fault::Truncated);

@@ -108,6 +108,7 @@ pub(crate) fn exchange(
     // The fixed agent timeouts are free; a tighter one for the end of the
     // call's deadline is set on this request only.
     let bound = limits.timeout.min(limits.remaining);
+    let tighter = bound < limits.timeout;
     let started = Instant::now();
     // A bodiless GET or DELETE goes without a length; an empty POST or PUT
     // goes with `Content-Length: 0`, as the official SDK sends it, not as
@@ -116,11 +117,11 @@ pub(crate) fn exchange(
     let sent = if no_body {
         builder
             .body(())
-            .map(|r| run(&agent.agent, r, bound < limits.timeout, bound))
+            .map(|r| run(&agent.agent, r, tighter, bound))
     } else {
         builder
             .body(prepared.body)
-            .map(|r| run(&agent.agent, r, bound < limits.timeout, bound))
+            .map(|r| run(&agent.agent, r, tighter, bound))
     };
     let mut response = sent
         .map_err(|e| Error::invalid("request", e.to_string()))?

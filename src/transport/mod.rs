@@ -117,3 +117,39 @@ impl Agent {
 pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
     Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_is_none_once_the_deadline_has_passed() {
+        let now = Instant::now();
+        assert_eq!(remaining(now), None);
+        assert_eq!(remaining(now - Duration::from_millis(1)), None);
+        let left = remaining(now + Duration::from_secs(60)).unwrap();
+        assert!(left > Duration::from_secs(50) && left <= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn debug_says_whether_the_agent_goes_through_a_proxy_and_nothing_more() {
+        assert_eq!(
+            format!(
+                "{:?}",
+                Agent::metadata(Duration::from_secs(1), Duration::from_secs(1))
+            ),
+            "Agent { proxied: false }"
+        );
+        let options = TransportOptions {
+            proxy: options::ProxySetting::Url("http://user:secret@127.0.0.1:3128".into()),
+            ..TransportOptions::default()
+        };
+        let timeouts = ApiTimeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_secs(1),
+            idle_connections: 1,
+        };
+        let agent = Agent::api(&options, &timeouts).unwrap();
+        assert_eq!(format!("{agent:?}"), "Agent { proxied: true }");
+    }
+}
