@@ -278,6 +278,31 @@ fn bodies_up_to_their_bounds_are_read_whole() {
     gateway.fail_next(1, Fault::raw(400, padded));
     let err = client.clear_password(SERVER).unwrap_err();
     assert_eq!(err.api().unwrap().code.as_deref(), Some("Ecs.0005"));
+
+    // A success body of exactly 1 MiB is read; one byte more is refused.
+    let exactly = |size: usize| {
+        let frame = r#"{"password": ""}"#.len();
+        format!(r#"{{"password": "{}"}}"#, "Q".repeat(size - frame))
+    };
+    gateway.fail_next(1, Fault::raw(200, exactly(1024 * 1024)));
+    assert!(client.get_password(SERVER).is_ok());
+    gateway.fail_next(1, Fault::raw(200, exactly(1024 * 1024 + 1)));
+    let err = client.get_password(SERVER).unwrap_err();
+    assert!(
+        err.to_string().contains("body exceeds 1048576 bytes"),
+        "{err}"
+    );
+    // An error body past 64 KiB is cut there, whole JSON or not: only its
+    // start is kept, as a snippet.
+    let past = format!(
+        r#"{{"error_msg": "{}", "error_code": "Ecs.0005"}}"#,
+        "x".repeat(64 * 1024 + 100)
+    );
+    gateway.fail_next(1, Fault::raw(400, past));
+    let err = client.clear_password(SERVER).unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!((api.status, api.code.as_deref()), (400, None));
+    assert!(api.snippet.is_some());
 }
 
 #[test]

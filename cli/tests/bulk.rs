@@ -127,6 +127,7 @@ fn a_wrong_project_is_a_configuration_failure_never_not_found() {
         gateway.requests().len()
     );
     assert!(err.contains("not attempted: srv-"), "{err}");
+    assert!(!err.contains("throttled:"), "{err}");
 }
 
 #[test]
@@ -707,6 +708,12 @@ fn a_per_minute_limit_waits_its_minute_and_clears_every_server() {
     assert!(took < Duration::from_secs(80), "{took:?}");
     // The first DELETE was refused 429 and sent again after the minute.
     assert_eq!(deletes(&gateway), 4);
+    assert!(
+        err.contains(
+            "throttled: 1 answer(s) from the gateway's rate limit, each retried; paced at"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
