@@ -44,7 +44,7 @@ case "$area" in
     run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;
   transport-core)
     run --file src/transport/exchange.rs --file src/transport/options.rs --file src/transport/response.rs \
-      --file src/transport/mod.rs -- --lib --test faults --test huge_body --test client ;;
+      --file src/transport/mod.rs -- --lib --test faults --test huge_body --test client --test transport ;;
   cli)
     run --package hwcloud-ecs-cli --file cli/src/report.rs --file cli/src/args.rs --file cli/src/spec.rs \
       -- --bins --test cli --test bulk --test account ;;

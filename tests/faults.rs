@@ -189,6 +189,35 @@ fn a_body_trickled_slower_than_the_timeout_times_out() {
 }
 
 #[test]
+fn a_late_head_and_a_trickled_body_share_one_attempts_time() {
+    // The head comes after 1.2 s, then a byte every 400 ms against a 2 s
+    // timeout: each read and the head are on time, and so would the body be
+    // on its own clock (2 s from its first byte, 3.2 s in). The attempt's
+    // own deadline, from the moment it was sent, ends it at 2 s.
+    let gateway = FakeGateway::builder(creds(), PROJECT)
+        .server(SERVER, "Q0lQSEVS")
+        .latency(Duration::from_millis(1200))
+        .start()
+        .unwrap();
+    gateway.fail_next(
+        1,
+        Fault::Trickle {
+            interval: Duration::from_millis(400),
+        },
+    );
+    let client = client_with(
+        gateway.endpoint(),
+        RetryPolicy::none(),
+        Duration::from_secs(2),
+    );
+    let (result, took) = timed(|| client.get_password(SERVER));
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(took >= Duration::from_millis(1900), "{took:?}");
+    assert!(took < Duration::from_millis(2900), "{took:?}");
+}
+
+#[test]
 fn a_body_trickled_just_under_the_timeout_ends_each_attempt_on_time() {
     // A byte every 1.5 s against a 2 s timeout: every read returns before
     // the per-read timeout, so only a deadline over the whole attempt ends

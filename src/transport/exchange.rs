@@ -413,3 +413,56 @@ pub(crate) fn plain_call(
     })?;
     Ok((status, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    /// A one-shot HTTP server answering `answer`; the request it read.
+    fn serve_once(answer: &'static str) -> (String, std::thread::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/meta", listener.local_addr().unwrap());
+        let served = std::thread::spawn(move || {
+            let (mut socket, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            socket.write_all(answer.as_bytes()).unwrap();
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        (url, served)
+    }
+
+    #[test]
+    fn a_plain_call_sends_its_method_and_headers_and_reads_up_to_one_byte_past_max() {
+        let agent = super::super::Agent::metadata(Duration::from_secs(2), Duration::from_secs(2));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (url, served) = serve_once("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello");
+        let answer = plain_call(&agent, "GET", &url, &[("X-Probe", "1")], deadline, 100);
+        assert!(matches!(answer, Ok((201, ref body)) if body == b"hello"));
+        let head = served.join().unwrap().to_ascii_lowercase();
+        assert!(
+            head.starts_with("get /meta http/1.1") && head.contains("x-probe: 1"),
+            "{head}"
+        );
+
+        let (url, served) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
+        let answer = plain_call(&agent, "PUT", &url, &[], deadline, 3);
+        assert!(matches!(answer, Ok((200, ref body)) if body == b"0123"));
+        let head = served.join().unwrap().to_ascii_lowercase();
+        assert!(
+            head.starts_with("put /meta") && head.contains("content-length: 0"),
+            "{head}"
+        );
+
+        let past = Instant::now();
+        assert!(matches!(
+            plain_call(&agent, "GET", &url, &[], past, 3),
+            Err(PlainFailure::OutOfTime)
+        ));
+    }
+}
