@@ -462,3 +462,48 @@ pub fn completions(shell: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_option_too_long_for_the_column_has_its_help_on_the_next_line() {
+        let help = command_help(command("clear-password").unwrap());
+        let lines: Vec<&str> = help.lines().collect();
+        // Short enough: the help starts at column 29 of the same line.
+        let json = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with("--json"))
+            .unwrap();
+        assert_eq!(json.find("--json"), Some(6), "{json}");
+        assert!(
+            json.len() > 29 && json.as_bytes()[28] == b' ' && json.as_bytes()[29] != b' ',
+            "{json:?}"
+        );
+        // Too long: alone on its line, the help on the next, at column 29.
+        let at = lines
+            .iter()
+            .position(|l| l.trim() == "--danger-accept-invalid-certs")
+            .unwrap();
+        let next = lines[at + 1];
+        assert!(
+            next.starts_with(&" ".repeat(29)) && next.as_bytes()[29] != b' ',
+            "{next:?}"
+        );
+    }
+
+    #[test]
+    fn a_suggestion_is_at_most_a_quarter_of_the_name_away_and_never_under_two() {
+        let names = ["danger-accept-invalid-certs", "json", "region"];
+        // 27 letters allow 6 edits.
+        assert_eq!(
+            closest("dangr-acept-invald-cert", names.into_iter()),
+            Some("danger-accept-invalid-certs")
+        );
+        assert_eq!(closest("jsn", names.into_iter()), Some("json"));
+        assert_eq!(closest("regn", names.into_iter()), Some("region"));
+        assert_eq!(closest("zzzzzzzzzzzzzzzzzzzz", names.into_iter()), None);
+        assert_eq!(closest("xyzw", names.into_iter()), None);
+    }
+}
