@@ -63,7 +63,7 @@ case "$area" in
       -- --lib --test chain --test discovery ;;
   metadata)
     # The metadata tests wait out real refresh windows (about 30 s a mutant).
-    run --file src/config/metadata.rs -- --lib --test metadata ;;
+    run --file src/config/metadata.rs -- --lib --test metadata --test discovery --test chain ;;
   list)
     sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
   *)

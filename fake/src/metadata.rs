@@ -321,7 +321,8 @@ impl State {
         let (access, secret, token) = (
             FakeMetadata::access_key(n),
             format!("tmp-secret-{n}"),
-            format!("tmp-token-{n}"),
+            // As long as a real one: a few kilobytes.
+            format!("tmp-token-{n}-{}", "Q".repeat(2048)),
         );
         if let Ok(creds) = Credentials::new(access.clone(), secret.clone())
             .and_then(|c| c.with_security_token(token.clone()))

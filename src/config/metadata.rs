@@ -308,6 +308,10 @@ mod tests {
             "2026-11-28T05:00:00",
             "2026-11-28T05:00:00+0800",
             "2026/11/28T05:00:00Z",
+            "2026-11/28T05:00:00Z",
+            "2026-11-28X05:00:00Z",
+            "2026-11-28T05-00:00Z",
+            "2026-11-28T05:00-00Z",
             "2026-13-28T05:00:00Z",
             "2026-11-28T05:00:00.Zjunk",
         ] {
@@ -340,6 +344,10 @@ mod tests {
         assert!(err.contains("securitytoken"), "{err}");
         assert!(!err.contains("tmp-secret"), "{err}");
         assert!(parse_security_key(b"<html>").is_err());
+        // An empty value is as good as a missing one.
+        let empty = br#"{"credential":{"access":"","secret":"s","securitytoken":"t","expires_at":"2026-11-28T05:00:00Z"}}"#;
+        let err = parse_security_key(empty).unwrap_err();
+        assert_eq!(err, "credential.access is missing");
     }
 
     #[test]
@@ -352,6 +360,13 @@ mod tests {
             "http://127.0.0.1:9"
         );
         assert!(MetadataService::new(Some("http://10.0.0.1")).is_err());
+        assert_eq!(
+            format!(
+                "{:?}",
+                MetadataService::new(Some("http://127.0.0.1:9")).unwrap()
+            ),
+            "MetadataService { base: \"http://127.0.0.1:9\" }"
+        );
         assert!(MetadataService::new(Some("https://127.0.0.1:9")).is_err());
     }
 }

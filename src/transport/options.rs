@@ -369,4 +369,42 @@ mod tests {
         )
         .is_err());
     }
+
+    #[test]
+    fn the_roots_and_the_verification_in_words() {
+        let pem = include_bytes!("../../tests/data/test-ca.pem").to_vec();
+        let mut options = TransportOptions::default();
+        assert_eq!(options.roots_shown(), "the bundled Mozilla roots");
+        assert_eq!(options.verification_shown(), "on");
+        options.roots = Some((pem.clone(), false));
+        assert_eq!(
+            options.roots_shown(),
+            "the bundled Mozilla roots and 1 certificate(s) from the given PEM"
+        );
+        options.roots = Some((pem, true));
+        assert_eq!(
+            options.roots_shown(),
+            "only 1 certificate(s) from the given PEM"
+        );
+        options.danger_accept_invalid_certificates = true;
+        assert!(options
+            .verification_shown()
+            .starts_with("OFF: any certificate"));
+    }
+
+    #[test]
+    fn a_host_without_its_port_and_an_http_scheme_in_any_case() {
+        assert_eq!(host_of("proxy.example:3128"), "proxy.example");
+        assert_eq!(host_of("proxy.example"), "proxy.example");
+        assert_eq!(host_of("[::1]:3128"), "[::1]");
+        assert_eq!(host_of("odd:name"), "odd:name");
+        assert_eq!(
+            http_proxy_url("proxy", " HTTP://p.example:3128 ").unwrap(),
+            "HTTP://p.example:3128"
+        );
+        assert_eq!(
+            http_proxy_url("proxy", "p.example:3128").unwrap(),
+            "http://p.example:3128"
+        );
+    }
 }
