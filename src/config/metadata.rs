@@ -162,11 +162,10 @@ impl MetadataService {
             200..=299 => {
                 let token = String::from_utf8(body)
                     .map_err(|_| self.failed("the session token is not text".into()))?;
-                let token = token.trim();
-                if token.is_empty() || !token.chars().all(|c| c.is_ascii_graphic()) {
-                    return Err(self.failed("the session token is empty or not printable".into()));
+                match usable_token(&token) {
+                    Some(token) => Ok(Some(token.to_owned())),
+                    None => Err(self.failed("the session token is empty or not printable".into())),
                 }
-                Ok(Some(token.to_owned()))
             }
             404 | 405 => Ok(None),
             other => Err(self.failed(format!("the session token request answered {other}"))),
@@ -194,13 +193,13 @@ impl MetadataService {
         let (status, body) = plain_call(&self.agent, method, url, headers, deadline, MAX_ANSWER)
             .map_err(|e| match e {
                 PlainFailure::OutOfTime => self.out_of_time(),
+                PlainFailure::TooLong => {
+                    self.failed(format!("an answer longer than {MAX_ANSWER} bytes"))
+                }
                 PlainFailure::Failed(why) => {
                     self.failed(format!("{why}: not running inside an ECS?"))
                 }
             })?;
-        if body.len() as u64 > MAX_ANSWER {
-            return Err(self.failed(format!("an answer longer than {MAX_ANSWER} bytes")));
-        }
         Ok((status, body))
     }
 
@@ -215,6 +214,13 @@ impl MetadataService {
     fn failed(&self, why: String) -> Error {
         Error::Metadata(format!("ECS metadata service at {}: {why}", self.base))
     }
+}
+
+/// A session token as the service sent it, trimmed, when it is printable
+/// ASCII and not empty (it goes into a header).
+fn usable_token(text: &str) -> Option<&str> {
+    let token = text.trim();
+    (!token.is_empty() && token.chars().all(|c| c.is_ascii_graphic())).then_some(token)
 }
 
 /// Reads `{"credential":{"access","secret","securitytoken","expires_at"}}`.
@@ -312,6 +318,7 @@ mod tests {
             "2026-11-28X05:00:00Z",
             "2026-11-28T05-00:00Z",
             "2026-11-28T05:00-00Z",
+            "2026-11-28T13:00:00+08x00",
             "2026-13-28T05:00:00Z",
             "2026-11-28T05:00:00.Zjunk",
         ] {
@@ -348,6 +355,14 @@ mod tests {
         let empty = br#"{"credential":{"access":"","secret":"s","securitytoken":"t","expires_at":"2026-11-28T05:00:00Z"}}"#;
         let err = parse_security_key(empty).unwrap_err();
         assert_eq!(err, "credential.access is missing");
+    }
+
+    #[test]
+    fn a_session_token_is_printable_and_not_empty() {
+        assert_eq!(usable_token(" tok-1==\n"), Some("tok-1=="));
+        for bad in ["", "  \n", "a b", "tok\u{e9}", "t\u{7f}"] {
+            assert_eq!(usable_token(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -359,13 +359,15 @@ fn io_error(error: std::io::Error) -> Error {
 pub(crate) enum PlainFailure {
     /// The deadline passed before the answer was complete.
     OutOfTime,
+    /// The body is longer than the call's bound.
+    TooLong,
     /// Anything else, in words.
     Failed(String),
 }
 
 /// An unsigned call (the ECS metadata service), sent and read by
-/// `deadline`, trickled answers included: the status and the body, at
-/// most `max` bytes (one more means it was longer).
+/// `deadline`, trickled answers included: the status and the body, of at
+/// most `max` bytes.
 pub(crate) fn plain_call(
     agent: &super::Agent,
     method: &str,
@@ -411,6 +413,9 @@ pub(crate) fn plain_call(
         Error::Timeout { .. } => PlainFailure::OutOfTime,
         other => PlainFailure::Failed(format!("reading the answer: {other}")),
     })?;
+    if body.len() as u64 > max {
+        return Err(PlainFailure::TooLong);
+    }
     Ok((status, body))
 }
 
@@ -438,7 +443,7 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_call_sends_its_method_and_headers_and_reads_up_to_one_byte_past_max() {
+    fn a_plain_call_sends_its_method_and_headers_and_refuses_a_body_past_max() {
         let agent = super::super::Agent::metadata(Duration::from_secs(2), Duration::from_secs(2));
         let deadline = Instant::now() + Duration::from_secs(5);
         let (url, served) = serve_once("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello");
@@ -451,13 +456,17 @@ mod tests {
         );
 
         let (url, served) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
-        let answer = plain_call(&agent, "PUT", &url, &[], deadline, 3);
-        assert!(matches!(answer, Ok((200, ref body)) if body == b"0123"));
+        let answer = plain_call(&agent, "PUT", &url, &[], deadline, 10);
+        assert!(matches!(answer, Ok((200, ref body)) if body == b"0123456789"));
         let head = served.join().unwrap().to_ascii_lowercase();
         assert!(
             head.starts_with("put /meta") && head.contains("content-length: 0"),
             "{head}"
         );
+        let (url, served) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
+        let answer = plain_call(&agent, "GET", &url, &[], deadline, 9);
+        assert!(matches!(answer, Err(PlainFailure::TooLong)));
+        served.join().unwrap();
 
         let past = Instant::now();
         assert!(matches!(

@@ -66,3 +66,35 @@ impl Headers {
             .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_found_in_any_case_and_listed_in_lower_case() {
+        let mut map = http::HeaderMap::new();
+        map.insert("X-Request-Id", http::HeaderValue::from_static("r1"));
+        map.insert(
+            "Content-Type",
+            http::HeaderValue::from_static("application/json"),
+        );
+        map.insert("X-Binary", http::HeaderValue::from_bytes(b"\xff").unwrap());
+        let answer = ApiResponse {
+            status: 200,
+            request_id: Some("r1".into()),
+            headers: Headers(map),
+            body: b"{}".to_vec(),
+        };
+        assert_eq!(answer.header("x-request-id"), Some("r1"));
+        assert_eq!(answer.header("CONTENT-TYPE"), Some("application/json"));
+        assert_eq!(answer.header("x-binary"), None, "not text");
+        assert_eq!(answer.header("absent"), None);
+        let mut listed: Vec<(&str, &str)> = answer.headers().collect();
+        listed.sort_unstable();
+        assert_eq!(
+            listed,
+            [("content-type", "application/json"), ("x-request-id", "r1")]
+        );
+    }
+}
