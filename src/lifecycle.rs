@@ -86,7 +86,33 @@ impl Client {
             }
             log::debug!("no password stored yet for {server_id}; polling again in {pause:?}");
             std::thread::sleep(pause.min(deadline.saturating_duration_since(now)));
-            pause = pause.saturating_add(pause / 2).min(options.max_interval);
+            pause = next_pause(pause, options.max_interval);
         }
+    }
+}
+
+/// The pause after `pause`: half as long again, up to `max`.
+fn next_pause(pause: Duration, max: Duration) -> Duration {
+    pause.saturating_add(pause / 2).min(max)
+}
+
+#[cfg(test)]
+mod pause_tests {
+    use super::*;
+
+    #[test]
+    fn each_pause_is_half_as_long_again_up_to_the_largest() {
+        let max = Duration::from_secs(5);
+        let mut pause = Duration::from_millis(100);
+        let mut pauses = Vec::new();
+        for _ in 0..10 {
+            pause = next_pause(pause, max);
+            pauses.push(pause.as_millis());
+        }
+        assert_eq!(
+            pauses,
+            [150, 225, 337, 505, 757, 1135, 1702, 2553, 3829, 5000]
+        );
+        assert_eq!(next_pause(Duration::MAX, max), max);
     }
 }

@@ -202,9 +202,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_shows_the_request_but_only_the_bodys_length() {
+        let request = ApiRequest::new("POST", "/v1/p/x")
+            .query("b", "2")
+            .header("X-Probe", "1")
+            .json_body(&serde_json::json!({"secret": "value"}));
+        let shown = format!("{request:?}");
+        assert!(
+            shown.starts_with("ApiRequest { method: \"POST\"")
+                && shown.contains("target: \"/v1/p/x?b=2\"")
+                && shown.contains("X-Probe")
+                && shown.contains("body_len: 18"),
+            "{shown}"
+        );
+        assert!(!shown.contains("value"), "{shown}");
+    }
+
+    #[test]
     fn paths_that_would_be_rewritten_on_the_wire_are_rejected() {
         assert!(validate_path("/v1/p/cloudservers/detail").is_ok());
         assert!(validate_path("/v1/a%2Fb/c+d=e").is_ok());
+        // An escape is three bytes, and the byte after it is checked too.
+        assert!(validate_path("/a%41 b").is_err());
+        assert!(validate_path("/a%41%42 c").is_err());
         for bad in [
             "", "v1", "/a b", "/a?b", "/a#b", "/a%zz", "/a%2", "/é", "/a\r\n",
         ] {
