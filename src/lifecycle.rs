@@ -111,7 +111,7 @@ mod pause_tests {
         }
         assert_eq!(
             pauses,
-            [150, 225, 337, 505, 757, 1135, 1702, 2553, 3829, 5000]
+            [150, 225, 337, 506, 759, 1139, 1708, 2562, 3844, 5000]
         );
         assert_eq!(next_pause(Duration::MAX, max), max);
     }
