@@ -494,6 +494,30 @@ mod tests {
     }
 
     #[test]
+    fn the_column_holds_27_characters_and_28_overflow() {
+        // "      --" and a name: 8 + 19 = 27 characters fit, 8 + 20 = 28 do not.
+        static FITS: Opt = switch("nineteen-characters", "fits");
+        static OVERFLOWS: Opt = switch("twenty-characters-xx", "overflows");
+        static CMD: Cmd = Cmd {
+            kind: Kind::Demo,
+            name: "x",
+            summary: "",
+            usage: "",
+            about: "",
+            options: &[&FITS, &OVERFLOWS],
+        };
+        let help = command_help(&CMD);
+        assert!(
+            help.contains("      --nineteen-characters  fits\n")
+                && help.contains(&format!(
+                    "      --twenty-characters-xx\n{} overflows",
+                    " ".repeat(28)
+                )),
+            "{help}"
+        );
+    }
+
+    #[test]
     fn a_suggestion_is_at_most_a_quarter_of_the_name_away_and_never_under_two() {
         let names = ["danger-accept-invalid-certs", "json", "region"];
         // 27 letters allow 6 edits.
