@@ -393,6 +393,13 @@ mod tests {
     }
 
     #[test]
+    fn the_bundled_roots_are_mozillas_whole_store() {
+        let roots = bundled_roots();
+        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+        assert!(roots.len() > 100, "{}", roots.len());
+    }
+
+    #[test]
     fn a_host_without_its_port_and_an_http_scheme_in_any_case() {
         assert_eq!(host_of("proxy.example:3128"), "proxy.example");
         assert_eq!(host_of("proxy.example"), "proxy.example");
