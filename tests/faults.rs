@@ -15,8 +15,14 @@ fn creds() -> Credentials {
 }
 
 fn gateway() -> FakeGateway {
+    gateway_with_latency(Duration::ZERO)
+}
+
+/// The gateway, each answer delayed by `latency` before its head.
+fn gateway_with_latency(latency: Duration) -> FakeGateway {
     FakeGateway::builder(creds(), PROJECT)
         .server(SERVER, "Q0lQSEVS")
+        .latency(latency)
         .start()
         .unwrap()
 }
@@ -194,11 +200,7 @@ fn a_late_head_and_a_trickled_body_share_one_attempts_time() {
     // timeout: each read and the head are on time, and so would the body be
     // on its own clock (2 s from its first byte, 3.2 s in). The attempt's
     // own deadline, from the moment it was sent, ends it at 2 s.
-    let gateway = FakeGateway::builder(creds(), PROJECT)
-        .server(SERVER, "Q0lQSEVS")
-        .latency(Duration::from_millis(1200))
-        .start()
-        .unwrap();
+    let gateway = gateway_with_latency(Duration::from_millis(1200));
     gateway.fail_next(
         1,
         Fault::Trickle {

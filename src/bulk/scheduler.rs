@@ -135,12 +135,10 @@ impl Scheduler {
         let mut best: Option<(usize, usize)> = None;
         for step in 0..count {
             let queue = (self.turn + step) % count;
-            let Some((_, waiting, in_flight)) = self.queues.get(queue) else {
+            let Some((_, _, in_flight)) = self.queues.get(queue) else {
                 continue;
             };
-            let open = !waiting.is_empty()
-                && !self.refused.contains_key(&queue)
-                && self.waves.reopens(queue, now).is_none();
+            let open = self.has_waiting(queue) && self.waves.reopens(queue, now).is_none();
             if open && best.is_none_or(|(_, fewest)| *in_flight < fewest) {
                 best = Some((queue, *in_flight));
             }
