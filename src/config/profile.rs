@@ -101,7 +101,7 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
         Err(e) => return Err(refuse(format!("cannot be read: {e}"))),
     }
     let bytes = std::fs::File::open(path)
-        .and_then(read_bounded)
+        .and_then(read_at_most_the_bound)
         .map_err(|e| refuse(format!("cannot be read: {e}")))?
         .ok_or_else(|| refuse(format!("more than the {MAX_FILE_SIZE} bytes read")))?;
     text_of(bytes).map(Some).map_err(refuse)
@@ -109,7 +109,7 @@ pub(crate) fn read_small_file(path: &Path, what: &str) -> Result<Option<String>,
 
 /// All of `source` when it holds at most [`MAX_FILE_SIZE`] bytes, `None`
 /// when it holds more: a file that grew after its size was checked.
-fn read_bounded(source: impl std::io::Read) -> std::io::Result<Option<Vec<u8>>> {
+fn read_at_most_the_bound(source: impl std::io::Read) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
     source.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
@@ -240,9 +240,9 @@ mod tests {
         // A file that grew after its size was checked: read no further
         // than one byte past the bound, then refused.
         use std::io::Read;
-        let at_bound = read_bounded(std::io::repeat(b'a').take(MAX_FILE_SIZE)).unwrap();
+        let at_bound = read_at_most_the_bound(std::io::repeat(b'a').take(MAX_FILE_SIZE)).unwrap();
         assert_eq!(at_bound.map(|b| b.len()), Some(bound));
-        assert_eq!(read_bounded(std::io::repeat(b'a')).unwrap(), None);
+        assert_eq!(read_at_most_the_bound(std::io::repeat(b'a')).unwrap(), None);
         // Any other failure to look the file up is an error, not an absence
         // (on Unix, a path through a regular file: "not a directory").
         #[cfg(unix)]
