@@ -262,6 +262,39 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The longest [`ApiError::snippet`] kept, in characters.
+    pub const MAX_SNIPPET_CHARS: usize = crate::error_body::SNIPPET_CHARS;
+
+    /// The error an answer with `status` and `body` stands for, read as the
+    /// client reads every error body (the gateway's, ECS's and Nova's
+    /// shapes; anything else kept as a bounded snippet; a security token in
+    /// a quoted canonical request hidden): for a program that
+    /// sends with its own HTTP stack and wants the same typed error. The
+    /// request id is the body's; the `X-Request-Id` header, when there is
+    /// one, is the caller's to set.
+    ///
+    /// ```
+    /// use hwcloud_ecs::ApiError;
+    ///
+    /// let body = br#"{"error":{"code":"Ecs.0114","message":"Server not found."}}"#;
+    /// let error = ApiError::from_body(404, body);
+    /// assert_eq!(error.code.as_deref(), Some("Ecs.0114"));
+    /// assert_eq!(error.to_string(), "HTTP 404 Ecs.0114: Server not found.");
+    /// ```
+    pub fn from_body(status: u16, body: &[u8]) -> ApiError {
+        let parsed = crate::error_body::parse_error_body(body);
+        ApiError {
+            status,
+            code: parsed.code,
+            message: parsed.message.as_deref().map(crate::sign::redact_quoted),
+            request_id: parsed.request_id,
+            snippet: parsed.snippet,
+            attempts: 1,
+            retry_after: None,
+            diagnosis: None,
+        }
+    }
+
     /// True for the gateway's signature failure (`APIGW.0301` / `APIG.0301`).
     pub fn is_signature_failure(&self) -> bool {
         matches!(self.code.as_deref(), Some("APIGW.0301" | "APIG.0301"))

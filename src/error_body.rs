@@ -11,11 +11,11 @@
 use serde_json::{Map, Value};
 
 /// Longest snippet of an unrecognised body kept in an error, in characters.
-pub const SNIPPET_CHARS: usize = 512;
+pub(crate) const SNIPPET_CHARS: usize = 512;
 
 /// What an error body said.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     /// Service error code.
     pub code: Option<String>,
     /// Service error message.
@@ -27,7 +27,7 @@ pub struct ErrorBody {
 }
 
 /// Reads an error body of any known shape; never fails.
-pub fn parse_error_body(body: &[u8]) -> ErrorBody {
+pub(crate) fn parse_error_body(body: &[u8]) -> ErrorBody {
     if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
         if let Some(parsed) = parse_object(&map) {
             return parsed;

@@ -69,7 +69,7 @@ mod request;
 /// # Ok::<(), hwcloud_ecs::Error>(())
 /// ```
 pub mod sign {
-    pub(crate) use hwcloud_sign::unversioned::*;
+    pub(crate) use hwcloud_sign::rules::*;
     #[doc(inline)]
     pub use hwcloud_sign::{
         parse_authorization, sign, verify, Authorization, Credentials, InvalidCredentials, Payload,
@@ -97,93 +97,6 @@ pub use serde_json;
 #[doc(no_inline)]
 pub use sign::Credentials;
 pub use transport::ApiResponse;
-
-/// Outside semver: entry points into parsers, signing stages and shared
-/// rules that are not public API, for the fake gateway (which must
-/// canonicalize and redact exactly as the client does), the CLI, the fuzz
-/// targets and the property tests. Anything here may change in any release.
-#[doc(hidden)]
-pub mod unversioned {
-    use std::borrow::Cow;
-    use std::time::{Duration, SystemTime};
-
-    pub use crate::error_body::{parse_error_body, ErrorBody, SNIPPET_CHARS};
-
-    /// The canonical URI of a raw path.
-    pub fn canonical_uri(raw_path: &str) -> String {
-        crate::sign::canonical_uri(raw_path)
-    }
-
-    /// Percent-encodes everything but `A-Z a-z 0-9 - . _ ~`.
-    pub fn encode(text: &str) -> String {
-        crate::sign::encode(text)
-    }
-
-    /// Percent-decodes, lossily.
-    pub fn decode(text: &str) -> Cow<'_, str> {
-        crate::sign::decode(text)
-    }
-
-    /// The canonical request the gateway's side computes for a received
-    /// request (the fake gateway quotes it in a signature refusal, as the
-    /// real one does).
-    pub fn received_canonical_request(
-        request: &crate::sign::SignableRequest<'_>,
-    ) -> Option<String> {
-        crate::sign::received_canonical_request(request)
-    }
-
-    /// A raw query as decoded `(key, value)` pairs.
-    pub fn parse_query(raw_query: &str) -> Vec<(String, String)> {
-        crate::sign::parse_query(raw_query)
-    }
-
-    /// Parses one server-listing page; the number of servers it holds.
-    pub fn listing_page(body: &[u8]) -> Option<usize> {
-        crate::listing::parse_page(body, |_, _| true)
-            .ok()
-            .map(|(_, servers)| servers.len())
-    }
-
-    /// Whether header `name` (any case) carries a secret: the one list the
-    /// client and the fake gateway both redact by.
-    pub fn is_sensitive_header(name: &str) -> bool {
-        crate::sign::is_sensitive(name)
-    }
-
-    /// `|`-separated canonical-request lines with each secret header's
-    /// value replaced by `<redacted>`.
-    pub fn redact_quoted_lines(lines: &str) -> String {
-        lines
-            .split('|')
-            .map(crate::sign::redact_line)
-            .collect::<Vec<_>>()
-            .join("|")
-    }
-
-    /// A text file's bytes as text: UTF-8 with a byte-order mark skipped;
-    /// UTF-16 is refused with what to do.
-    ///
-    /// # Errors
-    /// What is wrong with the bytes, in words.
-    pub fn text_of(bytes: Vec<u8>) -> Result<String, String> {
-        crate::config::text_of(bytes)
-    }
-
-    /// The Levenshtein distance over bytes, for suggestions.
-    pub fn edit_distance(a: &str, b: &str) -> usize {
-        crate::config::edit_distance(a, b)
-    }
-
-    /// The longest duration the library accepts from a user: a year.
-    pub const MAX_USER_DURATION: Duration = crate::bounds::MAX_DURATION;
-
-    /// The wait a `Retry-After` value asks for, against a gateway `Date`.
-    pub fn retry_after(value: &str, server_date: &str, local_now: SystemTime) -> Option<Duration> {
-        let date = httpdate::parse_http_date(server_date).ok();
-        crate::client::retry_after_wait(value, date, local_now)
-    }
-}
 
 /// Locks, recovering the data if a thread panicked while holding it.
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

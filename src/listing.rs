@@ -355,6 +355,18 @@ fn parse_server(item: &Value) -> Option<Server> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A hostile listing page never panics the parser, and a page
+        /// cannot hold more servers than it has bytes.
+        #[test]
+        fn any_page_is_parsed_without_panicking_and_within_its_bytes(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok((_, servers)) = parse_page(&body, |_, _| true) {
+                prop_assert!(servers.len() <= body.len());
+            }
+        }
+    }
 
     #[test]
     fn os_type_is_compared_without_case() {

@@ -4,9 +4,9 @@
 //! panics.
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use hwcloud_ecs::unversioned::{self as sign, canonical_uri, encode};
 use hwcloud_ecs::{ApiRequest, Client, Credentials, Error, RetryPolicy};
 use hwcloud_ecs_fake::{FakeGateway, Fault, RecordedRequest, Verdict};
+use hwcloud_sign::rules::{self as sign, canonical_uri, encode};
 use proptest::prelude::*;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -162,7 +162,8 @@ proptest! {
         let encoded = encode(&text);
         prop_assert_eq!(sign::decode(&encoded), text.as_str());
         let _ = hwcloud_ecs::sign::parse_authorization(&text);
-        let _ = hwcloud_ecs::unversioned::parse_error_body(text.as_bytes());
+        let parsed = hwcloud_ecs::ApiError::from_body(500, text.as_bytes());
+        prop_assert!(parsed.snippet.map_or(0, |s| s.chars().count()) <= hwcloud_ecs::ApiError::MAX_SNIPPET_CHARS);
     }
 }
 

@@ -490,8 +490,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, UsageError> {
     Ok(duration)
 }
 
-/// The longest `--wait`: the library's own bound on user durations.
-const MAX_DURATION: Duration = hwcloud_ecs::unversioned::MAX_USER_DURATION;
+/// The longest `--wait`: a year, the library's own bound on the durations
+/// it is given (a longer one is refused by the builder).
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -707,7 +708,7 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         // A year exactly is the longest accepted.
-        let year = hwcloud_ecs::unversioned::MAX_USER_DURATION;
+        let year = MAX_DURATION;
         assert_eq!(
             parse_duration(&format!("{}s", year.as_secs())).unwrap(),
             year

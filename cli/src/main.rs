@@ -11,6 +11,7 @@ mod password;
 mod report;
 mod spec;
 mod sweep;
+mod text;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -384,7 +384,7 @@ pub fn command(name: &str) -> Option<&'static Cmd> {
 /// The closest of `candidates` to `typed`, when one is close enough to be a typo.
 pub fn closest<'a>(typed: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
-        .map(|c| (hwcloud_ecs::unversioned::edit_distance(typed, c), c))
+        .map(|c| (crate::text::edit_distance(typed, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4))
         .min()
         .map(|(_, c)| c)

@@ -75,7 +75,7 @@ pub fn ids_from_file(path: &str) -> Result<Vec<ServerId>, String> {
             "{shown} holds more than {MAX_ID_LIST} bytes of server ids"
         ));
     }
-    let text = hwcloud_ecs::unversioned::text_of(bytes).map_err(|why| format!("{shown} {why}"))?;
+    let text = crate::text::text_of(bytes).map_err(|why| format!("{shown} {why}"))?;
     let lines: Vec<&str> = text.lines().collect();
     let mut ids = Vec::new();
     for (number, line) in lines.iter().enumerate() {

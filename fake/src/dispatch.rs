@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use hwcloud_ecs::sign::{self, Payload, SignableRequest};
-use hwcloud_ecs::Credentials;
+use hwcloud_sign::rules;
+use hwcloud_sign::{self as sign, Credentials, Payload, SignableRequest};
 
 use crate::fleet::Fleet;
 use crate::metadata::KeyRing;
@@ -145,7 +145,7 @@ impl State {
                 // As the real gateway does, quote the canonical request it
                 // computed, lines joined by `|`.
                 sign::VerifyError::SignatureMismatch => {
-                    match hwcloud_ecs::unversioned::received_canonical_request(&signable) {
+                    match rules::received_canonical_request(&signable) {
                         Some(canonical) => {
                             format!("canonicalRequest:{}", canonical.replace('\n', "|"))
                         }
@@ -173,7 +173,7 @@ impl State {
         let verdict = match verdict {
             Ok(()) => Verdict::Accepted,
             // The record keeps no security token, as for the headers.
-            Err(why) => Verdict::Rejected(hwcloud_ecs::unversioned::redact_quoted_lines(&why)),
+            Err(why) => Verdict::Rejected(rules::redact_quoted(&why)),
         };
         self.record(method, target, headers, verdict, answer.status, peer);
         Reply::Respond(to_response(answer, &request_id, now))
@@ -194,7 +194,7 @@ impl State {
             headers: headers
                 .into_iter()
                 .map(|(n, v)| {
-                    if hwcloud_ecs::unversioned::is_sensitive_header(&n) {
+                    if rules::is_sensitive(&n) {
                         (n, "<redacted>".to_owned())
                     } else {
                         (n, v)

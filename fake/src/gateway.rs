@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hwcloud_ecs::Credentials;
+use hwcloud_sign::Credentials;
 
 use crate::dispatch::State;
 use crate::fleet::Fleet;

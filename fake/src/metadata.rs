@@ -30,8 +30,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 
 use crate::lock;
-use hwcloud_ecs::sign::SdkDate;
-use hwcloud_ecs::Credentials;
+use hwcloud_sign::{Credentials, SdkDate};
 
 use super::server::{HttpServer, Incoming, Outgoing, Reply};
 

@@ -188,7 +188,7 @@ pub(crate) fn route(
 /// number of servers the filters keep. `project` is `None` for the
 /// gateway's own project.
 fn list(fleet: &Fleet, project: Option<&str>, query: &str) -> Answer {
-    let pairs = hwcloud_ecs::unversioned::parse_query(query);
+    let pairs = hwcloud_sign::rules::parse_query(query);
     let text = |name: &str| {
         pairs
             .iter()

@@ -2,12 +2,12 @@
 //! keep its snippet bounded.
 #![no_main]
 
-use hwcloud_ecs::unversioned::{parse_error_body, SNIPPET_CHARS};
+use hwcloud_ecs::ApiError;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = parse_error_body(data);
+    let parsed = ApiError::from_body(400, data);
     if let Some(snippet) = parsed.snippet {
-        assert!(snippet.chars().count() <= SNIPPET_CHARS);
+        assert!(snippet.chars().count() <= ApiError::MAX_SNIPPET_CHARS);
     }
 });

@@ -55,12 +55,20 @@ pub use http_request::{sign_http_request, UnsignableRequest};
 pub use output::SigningOutput;
 pub use verify::{parse_authorization, verify, Authorization, VerifyError, MAX_CLOCK_SKEW};
 
-/// Outside semver: the signer's byte-level rules and diagnostics, for the
-/// `hwcloud-ecs` client and its fake gateway, which must canonicalize,
-/// compare and redact exactly as the signer does. Anything here may change
-/// in any release; `hwcloud-ecs` pins this package's exact version.
-#[doc(hidden)]
-pub mod unversioned {
+/// The signer's byte-level rules, each on its own: for a program that
+/// signs or verifies with its own HTTP stack, or plays the gateway's side
+/// (a verifying proxy, a fake gateway in tests), and must canonicalize,
+/// compare and redact exactly as [`sign`] and [`verify()`] do.
+///
+/// ```
+/// use hwcloud_sign::rules::{canonical_query, canonical_uri, encode, parse_query};
+///
+/// assert_eq!(canonical_uri("/v1/p/servers"), "/v1/p/servers/");
+/// assert_eq!(encode("a b/c"), "a%20b%2Fc");
+/// let pairs = parse_query("name=web%201&limit=10");
+/// assert_eq!(canonical_query(&pairs), "limit=10&name=web%201");
+/// ```
+pub mod rules {
     pub use crate::canonical::{canonical_query, canonical_uri, parse_query};
     pub use crate::date::millis_between;
     pub use crate::diagnose::{compare_quoted, redact as redact_line, redact_quoted};

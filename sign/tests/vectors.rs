@@ -55,16 +55,13 @@ fn split_url(url: &str) -> (&str, &str) {
 fn typed_query(params: &[Value]) -> String {
     let mut pieces = Vec::new();
     for pair in params {
-        let key = hwcloud_sign::unversioned::encode(s(&pair[0]));
+        let key = hwcloud_sign::rules::encode(s(&pair[0]));
         let mut push = |v: &Value| {
             let text = match v {
                 Value::String(t) => t.clone(),
                 other => other.to_string(),
             };
-            pieces.push(format!(
-                "{key}={}",
-                hwcloud_sign::unversioned::encode(&text)
-            ));
+            pieces.push(format!("{key}={}", hwcloud_sign::rules::encode(&text)));
         };
         match &pair[1] {
             Value::Array(items) => {

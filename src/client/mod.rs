@@ -28,8 +28,8 @@ pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 pub(crate) use call::OnThrottle;
 use refresh::CredentialProvider;
+pub(crate) use retry::is_throttled;
 pub use retry::RetryPolicy;
-pub(crate) use retry::{is_throttled, retry_after_wait};
 
 pub use settings::Setting;
 

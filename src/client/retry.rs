@@ -168,6 +168,22 @@ pub(crate) fn jitter(ceiling: Duration) -> Duration {
 mod tests {
     use super::*;
     use crate::error::ApiError;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// What a hostile server controls: `Retry-After` and `Date`. No
+        /// value panics, and no wait comes from a `Date` that does not parse
+        /// when the value is itself a date.
+        #[test]
+        fn any_retry_after_and_date_is_read_without_panicking(value in any::<String>(), date in any::<String>()) {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+            let server_date = httpdate::parse_http_date(&date).ok();
+            let wait = retry_after_wait(&value, server_date, now);
+            if value.trim().bytes().all(|b| b.is_ascii_digit()) && !value.trim().is_empty() && value.trim().len() <= 64 {
+                prop_assert!(wait.is_some());
+            }
+        }
+    }
 
     #[test]
     fn a_retry_after_too_large_for_a_u64_asks_for_the_longest_wait() {

@@ -28,6 +28,4 @@ pub(crate) mod regions;
 mod regions_file;
 
 pub use origin::Origin;
-pub(crate) use profile::text_of;
-pub(crate) use regions::edit_distance;
 pub use regions::REGIONS;
