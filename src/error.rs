@@ -144,6 +144,7 @@ impl Error {
     /// True for the refusals of [`Self::stops_bulk_run`] that concern every
     /// project of the account: the credentials themselves (401). A 403 or
     /// an unknown API concerns one project's permissions or address.
+    #[cfg(feature = "bulk")]
     pub(crate) fn stops_every_project(&self) -> bool {
         self.api().is_some_and(|a| a.status == 401)
     }

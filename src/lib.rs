@@ -33,6 +33,7 @@
 //! ```
 
 mod bounds;
+#[cfg(feature = "bulk")]
 mod bulk;
 mod client;
 mod clock;
@@ -43,7 +44,9 @@ mod endpoint;
 mod error;
 mod error_body;
 mod ids;
+#[cfg(feature = "wait")]
 mod lifecycle;
+#[cfg(feature = "list")]
 mod listing;
 mod password;
 mod request;
@@ -79,15 +82,20 @@ pub mod sign {
 }
 mod transport;
 
+#[cfg(feature = "bulk")]
 pub use bulk::{Bulk, Outcome, Progress};
-pub use client::{Account, ApiVersion, Client, ClientBuilder, Project, RetryPolicy, Setting};
+#[cfg(feature = "account")]
+pub use client::{Account, Project};
+pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy, Setting};
 pub use config::{env, CredentialChain, Origin, REGIONS};
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Error};
 pub use ids::{ProjectId, ServerId};
+#[cfg(feature = "wait")]
 pub use lifecycle::WaitOptions;
+#[cfg(feature = "list")]
 pub use listing::{Server, ServerFilter};
 pub use password::{EncryptedPassword, PasswordCleared};
 pub use request::ApiRequest;
@@ -106,7 +114,7 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 }
 
 /// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "account", feature = "wait"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
@@ -125,14 +133,21 @@ mod stack_sizes {
                 size_of::<crate::sign::SigningOutput>(),
                 SIGNING_OUTPUT,
             ),
-            ("Outcome", size_of::<crate::Outcome>(), 32),
-            (
-                "Result<Outcome, Error>",
-                size_of::<Result<crate::Outcome, crate::Error>>(),
-                72,
-            ),
             ("ApiResponse", size_of::<crate::ApiResponse>(), 152),
         ];
+        #[cfg(feature = "bulk")]
+        let sizes = [
+            sizes.as_slice(),
+            &[
+                ("Outcome", size_of::<crate::Outcome>(), 32),
+                (
+                    "Result<Outcome, Error>",
+                    size_of::<Result<crate::Outcome, crate::Error>>(),
+                    72,
+                ),
+            ],
+        ]
+        .concat();
         for (name, size, most) in sizes {
             assert!(size <= most, "{name} is {size} bytes, more than {most}");
         }

@@ -55,6 +55,7 @@ pub struct ClientBuilder {
     /// Which of the other settings were set on the builder.
     pub(super) chosen: Chosen,
     /// The explicit cap on the sending rate, in requests a second.
+    #[cfg(feature = "bulk")]
     pub(super) max_rate: Option<f64>,
     /// A fixed signing time (wire-vector tests only).
     pub(super) fixed_clock: Option<SystemTime>,
@@ -82,6 +83,7 @@ impl Default for ClientBuilder {
             credentials_tried: Vec::new(),
             origins: Origins::default(),
             chosen: Chosen::default(),
+            #[cfg(feature = "bulk")]
             max_rate: None,
             fixed_clock: None,
             discovery: None,
@@ -223,6 +225,7 @@ impl ClientBuilder {
     /// to no cap: the client sends as fast as it is asked until the gateway
     /// throttles it, and then paces itself (see the README's reliability
     /// section).
+    #[cfg(feature = "bulk")]
     pub fn max_rate(mut self, requests_per_second: f64) -> Self {
         self.max_rate = Some(requests_per_second);
         self
@@ -254,6 +257,7 @@ impl ClientBuilder {
 
     /// Trusts the CA certificates in `pem` besides the bundled Mozilla roots
     /// (private clouds with their own CA). Defaults to the bundled roots only.
+    #[cfg(feature = "custom-ca")]
     pub fn add_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.transport.roots = Some((pem.into(), false));
         self.chosen.roots = true;
@@ -261,6 +265,7 @@ impl ClientBuilder {
     }
 
     /// Trusts only the CA certificates in `pem`, not the bundled roots.
+    #[cfg(feature = "custom-ca")]
     pub fn only_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.transport.roots = Some((pem.into(), true));
         self.chosen.roots = true;
@@ -282,18 +287,6 @@ impl ClientBuilder {
     #[doc(hidden)]
     pub fn fixed_signing_time_for_tests(mut self, at: std::time::SystemTime) -> Self {
         self.fixed_clock = Some(at);
-        self
-    }
-
-    /// Resolves host names with `lookup` (`"host:port"` to addresses)
-    /// instead of the system's resolver, for tests of failed and hanging
-    /// lookups. Not for production use.
-    #[doc(hidden)]
-    pub fn resolver_for_tests(
-        mut self,
-        lookup: impl Fn(&str) -> std::io::Result<Vec<std::net::SocketAddr>> + Send + Sync + 'static,
-    ) -> Self {
-        self.transport.lookup = Some(Arc::new(lookup));
         self
     }
 
@@ -340,6 +333,7 @@ impl ClientBuilder {
 
         self.transport.plain_http = endpoint.url().starts_with("http://");
         let caller = Caller::new(&self, credentials)?;
+        #[cfg(feature = "account")]
         crate::lock(&caller.governors)
             .insert(endpoint.url().to_owned(), Arc::clone(&caller.governor));
         if let (None, Some(session)) = (&self.project_id, &mut session) {
@@ -390,8 +384,16 @@ impl ClientBuilder {
             timeout_connect: self.timeout_connect,
             timeout: self.timeout,
             retry: self.retry,
-            max_rate: self.max_rate,
+            max_rate: self.rate_cap(),
         }
+    }
+
+    /// The explicit cap on the sending rate: none without `bulk`.
+    fn rate_cap(&self) -> Option<f64> {
+        #[cfg(feature = "bulk")]
+        return self.max_rate;
+        #[cfg(not(feature = "bulk"))]
+        None
     }
 
     /// Checks every value given so far the way [`Self::build`] does first
@@ -413,6 +415,7 @@ impl ClientBuilder {
         check_duration("timeout", self.timeout)?;
         check_duration("retry deadline", self.retry.deadline())?;
         check_duration("retry backoff", self.retry.backoff().1)?;
+        #[cfg(feature = "bulk")]
         if let Some(rate) = self.max_rate {
             if !(rate.is_finite() && (0.5..=1_000_000.0).contains(&rate)) {
                 return Err(Error::invalid(

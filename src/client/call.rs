@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::sign::Credentials;
 use crate::transport::{exchange, ApiResponse, Failure, Limits, Prepared};
 
-use super::governor::{self, Verdict};
+use super::pace::{named_limit, Verdict};
 use super::refresh::CredentialProvider;
 use super::retry::{is_retryable, is_throttled, jitter, retry_after_wait};
 use super::Caller;
@@ -197,7 +197,7 @@ impl Caller {
             let named = error
                 .api()
                 .and_then(|a| a.message.as_deref())
-                .and_then(governor::named_limit);
+                .and_then(named_limit);
             self.governor
                 .on_answer(state.sent, Verdict::Throttled { named });
             // The wait is this call's: the others keep the governor's pace.

@@ -3,16 +3,34 @@
 //! temporary credentials). Configuration sources live in `crate::config`,
 //! the wire in `crate::transport`.
 
+#[cfg(feature = "account")]
 mod account;
 mod builder;
 mod call;
+#[cfg(feature = "bulk")]
 mod governor;
 mod refresh;
 mod retry;
 mod settings;
+#[cfg(not(feature = "bulk"))]
+mod unpaced;
 
+/// What paces a client's calls: the adaptive governor with `bulk`, else
+/// nothing but a count of throttles.
+#[cfg(feature = "bulk")]
+mod pace {
+    pub(crate) use super::governor::{named_limit, Governor as Pace, Verdict};
+}
+#[cfg(not(feature = "bulk"))]
+mod pace {
+    pub(crate) use super::unpaced::{named_limit, Unpaced as Pace, Verdict};
+}
+
+#[cfg(feature = "account")]
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(feature = "account")]
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::endpoint::Endpoint;
@@ -24,11 +42,13 @@ use crate::transport::ApiResponse;
 use crate::clock::SkewClock;
 use crate::config::iam::SignedSender;
 use crate::transport::{Agent, ApiTimeouts, Prepared};
+#[cfg(feature = "account")]
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 pub(crate) use call::OnThrottle;
 use refresh::CredentialProvider;
-pub(crate) use retry::is_throttled;
+#[cfg(feature = "bulk")]
+use retry::is_throttled;
 pub use retry::RetryPolicy;
 
 pub use settings::Setting;
@@ -87,10 +107,12 @@ struct Caller {
     agent: Agent,
     /// The sending rate shared by every clone and thread that calls this
     /// endpoint.
-    governor: Arc<governor::Governor>,
+    governor: Arc<pace::Pace>,
     /// Every endpoint's governor, by URL, shared by the clients derived
     /// from one build.
-    governors: Arc<Mutex<HashMap<String, Arc<governor::Governor>>>>,
+    #[cfg(feature = "account")]
+    governors: Arc<Mutex<HashMap<String, Arc<pace::Pace>>>>,
+    #[cfg(feature = "account")]
     max_rate: Option<f64>,
     credentials: CredentialProvider,
     timeout: Duration,
@@ -168,6 +190,7 @@ impl Client {
     /// why `error` ended it: a throttled answer whose `Retry-After` reached
     /// past the call's deadline, or a call the governor could not send
     /// before its deadline (no attempt made). `None` for any other error.
+    #[cfg(feature = "bulk")]
     pub(crate) fn quota_wait(&self, error: &Error) -> Option<Duration> {
         match error {
             Error::Api(api) if is_throttled(error) => {
@@ -180,6 +203,7 @@ impl Client {
 
     /// Which client this is, for a bulk run that tells projects apart:
     /// clones share it.
+    #[cfg(feature = "bulk")]
     pub(crate) fn identity(&self) -> usize {
         Arc::as_ptr(&self.inner) as usize
     }
@@ -259,6 +283,7 @@ impl Client {
     /// The rate the client paces its requests at, in requests a second:
     /// `None` until the gateway first throttles it (or without a
     /// [`ClientBuilder::max_rate`]), when it sends as fast as it is asked.
+    #[cfg(feature = "bulk")]
     pub fn sending_rate(&self) -> Option<f64> {
         self.inner.caller.governor.rate()
     }
@@ -285,8 +310,13 @@ impl Caller {
         )?;
         Ok(Caller {
             agent,
-            governor: Arc::new(governor::Governor::new(builder.max_rate)),
+            #[cfg(feature = "bulk")]
+            governor: Arc::new(pace::Pace::new(builder.max_rate)),
+            #[cfg(not(feature = "bulk"))]
+            governor: Arc::new(pace::Pace::new()),
+            #[cfg(feature = "account")]
             governors: Arc::default(),
+            #[cfg(feature = "account")]
             max_rate: builder.max_rate,
             credentials,
             timeout: builder.timeout,
@@ -297,11 +327,12 @@ impl Caller {
 
     /// This caller for another endpoint: the same pool, credentials, limits
     /// and clock, with that endpoint's governor (made on first use).
+    #[cfg(feature = "account")]
     fn for_endpoint(&self, endpoint: &Endpoint) -> Caller {
         let governor = Arc::clone(
             crate::lock(&self.governors)
                 .entry(endpoint.url().to_owned())
-                .or_insert_with(|| Arc::new(governor::Governor::new(self.max_rate))),
+                .or_insert_with(|| Arc::new(pace::Pace::new(self.max_rate))),
         );
         Caller {
             governor,

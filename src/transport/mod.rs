@@ -8,7 +8,6 @@
 mod env_proxy;
 mod exchange;
 mod options;
-mod resolve;
 mod response;
 
 use std::time::{Duration, Instant};
@@ -17,7 +16,6 @@ pub(crate) use exchange::{
     exchange, plain_call, Failure, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
 };
 pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
-pub(crate) use resolve::LookupFn;
 pub use response::ApiResponse;
 
 use crate::error::Error;
@@ -76,19 +74,13 @@ impl Agent {
             .timeout_recv_response(Some(timeouts.attempt))
             // The body as a whole, not only each read of it.
             .timeout_recv_body(Some(timeouts.attempt))
-            // A lookup is bounded by the connect timeout (and by the
-            // attempt, see `resolve`).
+            // ureq's own resolver, bounded by the connect timeout.
             .timeout_resolve(Some(timeouts.connect))
             .proxy(proxy.clone())
             .tls_config(options.tls()?)
             .build();
-        let resolver = resolve::CachingResolver::new(options.lookup.clone());
         Ok(Agent {
-            agent: ureq::Agent::with_parts(
-                config,
-                ureq::unversioned::transport::DefaultConnector::new(),
-                resolver,
-            ),
+            agent: ureq::Agent::new_with_config(config),
             proxy,
         })
     }

@@ -1,9 +1,12 @@
 //! Proxy and TLS settings of the client's transport.
 
 use std::fmt;
+#[cfg(feature = "custom-ca")]
 use std::sync::{Arc, OnceLock};
 
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+#[cfg(feature = "custom-ca")]
+use ureq::tls::{Certificate, PemItem};
+use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -27,13 +30,12 @@ pub(crate) enum ProxySetting {
 pub(crate) struct TransportOptions {
     pub proxy: ProxySetting,
     /// Extra root certificates (PEM), and whether they replace the bundled ones.
+    #[cfg(feature = "custom-ca")]
     pub roots: Option<(Vec<u8>, bool)>,
     pub danger_accept_invalid_certificates: bool,
     /// The agent calls a plain-http (loopback) endpoint: the environment's
     /// proxy is then the one curl uses for `http://` URLs.
     pub plain_http: bool,
-    /// A resolver in place of the system's (tests only).
-    pub lookup: Option<std::sync::Arc<super::LookupFn>>,
 }
 
 impl fmt::Debug for TransportOptions {
@@ -45,13 +47,7 @@ impl fmt::Debug for TransportOptions {
         };
         f.debug_struct("TransportOptions")
             .field("proxy", &proxy)
-            .field(
-                "custom_roots",
-                &self
-                    .roots
-                    .as_ref()
-                    .map(|(_, replace)| if *replace { "replace" } else { "add" }),
-            )
+            .field("custom_roots", &self.custom_roots())
             .field(
                 "danger_accept_invalid_certificates",
                 &self.danger_accept_invalid_certificates,
@@ -170,7 +166,17 @@ impl TransportOptions {
         }
     }
 
+    /// Whether custom roots are added to the bundled ones or replace them.
+    fn custom_roots(&self) -> Option<&'static str> {
+        #[cfg(feature = "custom-ca")]
+        if let Some((_, replace)) = &self.roots {
+            return Some(if *replace { "replace" } else { "add" });
+        }
+        None
+    }
+
     /// The root certificates trusted, in words.
+    #[cfg(feature = "custom-ca")]
     pub(crate) fn roots_shown(&self) -> String {
         match &self.roots {
             None => "the bundled Mozilla roots".to_owned(),
@@ -247,32 +253,40 @@ impl TransportOptions {
         }
     }
 
-    /// The TLS configuration for ureq.
-    ///
-    /// The roots are always given explicitly: Mozilla's bundle from
-    /// `webpki-root-certs` (the one copy in the binary; ureq's own
-    /// `webpki-roots` is not built), with or instead of a private CA. The
-    /// crypto is ring, as for the signer.
+    /// The root certificates trusted, in words.
+    #[cfg(not(feature = "custom-ca"))]
+    pub(crate) fn roots_shown(&self) -> String {
+        "the bundled Mozilla roots".to_owned()
+    }
+
+    /// The TLS configuration for ureq: rustls with ring (ureq's `rustls`
+    /// feature), verifying against Mozilla's roots as ureq bundles them
+    /// (`webpki-roots`). With the `custom-ca` feature, a private CA's
+    /// certificates are trusted with those roots (Mozilla's bundle as
+    /// certificates, from `webpki-root-certs`) or alone.
     pub(crate) fn tls(&self) -> Result<TlsConfig, Error> {
-        let roots = match &self.roots {
-            None => bundled_roots(),
-            Some((pem, replace)) => {
-                let mut roots = parse_certificates(pem)?;
-                if !replace {
-                    roots.extend(bundled_roots().iter().cloned());
-                }
-                Arc::new(roots)
-            }
-        };
         Ok(TlsConfig::builder()
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .root_certs(RootCerts::Specific(roots))
+            .root_certs(self.root_certs()?)
             .disable_verification(self.danger_accept_invalid_certificates)
             .build())
+    }
+
+    /// The roots ureq verifies against.
+    fn root_certs(&self) -> Result<RootCerts, Error> {
+        #[cfg(feature = "custom-ca")]
+        if let Some((pem, replace)) = &self.roots {
+            let mut roots = parse_certificates(pem)?;
+            if !replace {
+                roots.extend(bundled_roots().iter().cloned());
+            }
+            return Ok(RootCerts::Specific(Arc::new(roots)));
+        }
+        Ok(RootCerts::WebPki)
     }
 }
 
 /// Mozilla's root certificates, copied out of `webpki-root-certs` once.
+#[cfg(feature = "custom-ca")]
 fn bundled_roots() -> Arc<Vec<Certificate<'static>>> {
     static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
     Arc::clone(ROOTS.get_or_init(|| {
@@ -285,6 +299,7 @@ fn bundled_roots() -> Arc<Vec<Certificate<'static>>> {
     }))
 }
 
+#[cfg(feature = "custom-ca")]
 fn parse_certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, Error> {
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(pem) {
@@ -362,6 +377,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "custom-ca")]
     fn a_pem_without_certificates_is_refused() {
         assert!(parse_certificates(b"not pem").is_err());
         assert!(parse_certificates(
@@ -371,6 +387,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "custom-ca")]
     fn the_roots_and_the_verification_in_words() {
         let pem = include_bytes!("../../tests/data/test-ca.pem").to_vec();
         let mut options = TransportOptions::default();
@@ -393,6 +410,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "custom-ca")]
     fn the_bundled_roots_are_mozillas_whole_store() {
         let roots = bundled_roots();
         assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());

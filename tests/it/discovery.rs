@@ -5,7 +5,7 @@
 use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata};
 
-mod common;
+use crate::common;
 use common::env;
 
 const AK: &str = "AKDISCOVERY000000000";

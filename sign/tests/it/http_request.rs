@@ -10,7 +10,7 @@ use hwcloud_sign::{sign_http_request, Credentials, SdkDate, UnsignableRequest};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
-    let text = include_str!("data/client-wire.json");
+    let text = include_str!("../data/client-wire.json");
     let doc: Value = serde_json::from_str(text).unwrap();
     doc["vectors"].as_array().unwrap().clone()
 }

@@ -8,7 +8,7 @@ use hwcloud_ecs::{ClientBuilder, CredentialChain, Credentials, Error, Origin};
 /// The home directory's variable the official SDKs read on this platform.
 const HOME: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
 
-mod common;
+use crate::common;
 use common::never_the_real_services;
 
 const PROJECT_ENV: &str = "0123456789abcdef0123456789abcdef";

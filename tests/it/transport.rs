@@ -10,9 +10,9 @@ use hwcloud_ecs::{Client, ClientBuilder, Credentials, Error, RetryPolicy};
 use hwcloud_ecs_fake::{FakeGateway, FakeProxy};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-const CA: &[u8] = include_bytes!("data/test-ca.pem");
-const SERVER_CERT: &[u8] = include_bytes!("data/test-server.pem");
-const SERVER_KEY: &[u8] = include_bytes!("data/test-server.key");
+const CA: &[u8] = include_bytes!("../data/test-ca.pem");
+const SERVER_CERT: &[u8] = include_bytes!("../data/test-server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("../data/test-server.key");
 
 fn creds() -> Credentials {
     Credentials::new("AKTRANSPORT", "SKtransport").unwrap()
@@ -35,6 +35,7 @@ fn https_gateway() -> FakeGateway {
         .unwrap()
 }
 
+#[cfg(feature = "custom-ca")]
 #[test]
 fn a_private_ca_can_be_trusted_added_or_alone() {
     let gateway = https_gateway();

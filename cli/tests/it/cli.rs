@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 use hwcloud_ecs::{Client, Credentials};
 use hwcloud_ecs_fake::{FakeGateway, FakeMetadata, FakeServer};
 
-mod common;
+use crate::common;
 use common::{bin, json_lines, NOTHING_LISTENS};
 
 const AK: &str = "AKCLITEST00000000000";
@@ -504,7 +504,7 @@ fn private_key_decrypts_or_says_how_to_enable_it() {
         .unwrap()
         .with_security_token(TOKEN)
         .unwrap();
-    let ciphertext = include_str!("../../tests/data/test-password.b64").trim();
+    let ciphertext = include_str!("../../../tests/data/test-password.b64").trim();
     let gateway = FakeGateway::builder(creds, PROJECT)
         .server("win", ciphertext)
         .start()
@@ -561,8 +561,8 @@ fn ca_file_and_the_dangerous_switch_reach_an_https_gateway() {
     let gateway = FakeGateway::builder(creds, PROJECT)
         .server("s1", "Q0lQSEVS")
         .tls(
-            include_bytes!("../../tests/data/test-server.pem"),
-            include_bytes!("../../tests/data/test-server.key"),
+            include_bytes!("../../../tests/data/test-server.pem"),
+            include_bytes!("../../../tests/data/test-server.key"),
         )
         .unwrap()
         .start()

@@ -11,7 +11,7 @@ use hwcloud_sign::Credentials;
 use hwcloud_sign::{Payload, SdkDate, SignableRequest};
 use serde_json::Value;
 
-const VECTORS: &str = include_str!("data/sdk-hmac-sha256.json");
+const VECTORS: &str = include_str!("../data/sdk-hmac-sha256.json");
 
 struct Vector {
     name: String,

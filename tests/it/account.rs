@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use hwcloud_ecs::{Bulk, Client, ClientBuilder, Credentials, Error, Outcome, ServerFilter};
 use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 
-mod common;
+use crate::common;
 
 const P_A: &str = "a0000000000000000000000000000000";
 const P_B: &str = "b0000000000000000000000000000000";

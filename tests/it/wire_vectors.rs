@@ -11,7 +11,9 @@
 use std::time::SystemTime;
 
 use hwcloud_ecs::sign::SdkDate;
-use hwcloud_ecs::{ApiRequest, ApiVersion, Client, Credentials, ServerFilter};
+#[cfg(feature = "list")]
+use hwcloud_ecs::ServerFilter;
+use hwcloud_ecs::{ApiRequest, ApiVersion, Client, Credentials};
 use hwcloud_ecs_fake::{FakeGateway, RecordedRequest, Verdict};
 use serde_json::Value;
 
@@ -19,7 +21,7 @@ use serde_json::Value;
 const ADDR: &str = "127.83.29.17:18443";
 
 fn vectors() -> Vec<Value> {
-    let text = include_str!("../sign/tests/data/client-wire.json");
+    let text = include_str!("../../sign/tests/data/client-wire.json");
     let doc: Value = serde_json::from_str(text).unwrap();
     doc["vectors"].as_array().unwrap().clone()
 }
@@ -67,6 +69,8 @@ fn the_client_sends_what_the_official_signer_signs() {
     };
 
     let mut checked = 0;
+    #[allow(unused_mut)] // Only the listing's vectors are skipped, without `list`.
+    let mut skipped = 0;
     for vector in &vectors {
         let name = text(vector, &["name"]);
         let input = &vector["input"];
@@ -81,9 +85,17 @@ fn the_client_sends_what_the_official_signer_signs() {
         match name.trim_end_matches("-token") {
             "v2.1-delete" | "v1-delete" => drop(client.clear_password(server).unwrap()),
             "v2.1-get" | "v1-get" => drop(client.get_password(server).unwrap()),
+            #[cfg(not(feature = "list"))]
+            "listing-page-2" | "listing-filtered" => {
+                // The listing is the `list` feature's.
+                skipped += 1;
+                continue;
+            }
+            #[cfg(feature = "list")]
             "listing-page-2" => assert_eq!(client.list_servers().unwrap().len(), 1501),
             // Filter values with reserved and non-ASCII characters, signed
             // and sent byte-identical to the official signer's.
+            #[cfg(feature = "list")]
             "listing-filtered" => {
                 let filter = ServerFilter::windows()
                     .name("web 1+ü&x=y")
@@ -123,7 +135,8 @@ fn the_client_sends_what_the_official_signer_signs() {
         assert_eq!(seen.header("x-sdk-date"), Some(date), "{name}");
         checked += 1;
     }
-    assert_eq!(checked, 11);
+    assert_eq!(checked + skipped, 11);
+    assert!(cfg!(not(feature = "list")) || skipped == 0);
 }
 
 /// Seconds from now to `at`: the fake gateway's clock offset.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hwcloud_ecs::Credentials;
 use hwcloud_ecs_fake::{FakeGateway, FakeProxy, Fault};
 
-mod common;
+use crate::common;
 use common::json_lines;
 use common::{interrupt, isolated};
 

@@ -9,7 +9,7 @@ use hwcloud_ecs::{Endpoint, REGIONS};
 #[test]
 fn every_official_region_and_only_those_map_to_the_official_endpoint() {
     let doc: serde_json::Value =
-        serde_json::from_str(include_str!("data/ecs-regions.json")).unwrap();
+        serde_json::from_str(include_str!("../data/ecs-regions.json")).unwrap();
     let official = doc["regions"].as_array().unwrap();
     assert_eq!(official.len(), 33);
     for region in official {

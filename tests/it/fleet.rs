@@ -281,10 +281,10 @@ mod decrypt {
     use super::*;
     use hwcloud_ecs::decrypt_password;
 
-    const PKCS1: &str = include_str!("data/test-key-pkcs1.pem");
-    const PKCS8: &str = include_str!("data/test-key-pkcs8.pem");
-    const OTHER: &str = include_str!("data/other-key-pkcs1.pem");
-    const CIPHERTEXT: &str = include_str!("data/test-password.b64");
+    const PKCS1: &str = include_str!("../data/test-key-pkcs1.pem");
+    const PKCS8: &str = include_str!("../data/test-key-pkcs8.pem");
+    const OTHER: &str = include_str!("../data/other-key-pkcs1.pem");
+    const CIPHERTEXT: &str = include_str!("../data/test-password.b64");
 
     #[test]
     fn a_delayed_password_is_waited_for_and_decrypted_with_either_pem_form() {

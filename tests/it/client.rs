@@ -3,7 +3,7 @@
 use hwcloud_ecs::{ApiRequest, ApiVersion, Client, ClientBuilder, Credentials, Error};
 use hwcloud_ecs_fake::{FakeGateway, Verdict};
 
-mod common;
+use crate::common;
 
 const AK: &str = "AKTESTEXAMPLE0000000";
 const SK: &str = "SKtestSecretKeyNOTREAL0000000000000000000";

@@ -9,7 +9,7 @@ use hwcloud_ecs::Credentials;
 use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::json_lines;
 
 const AK: &str = "AKACCOUNTTEST0000000";
