@@ -84,9 +84,11 @@ mod transport;
 
 #[cfg(feature = "bulk")]
 pub use bulk::{Bulk, Outcome, Progress};
+#[cfg(feature = "explain")]
+pub use client::Setting;
 #[cfg(feature = "account")]
 pub use client::{Account, Project};
-pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy, Setting};
+pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy};
 pub use config::{env, CredentialChain, Origin, REGIONS};
 #[cfg(feature = "decrypt")]
 pub use decrypt::decrypt_password;

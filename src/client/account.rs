@@ -13,7 +13,7 @@ use crate::ids::ProjectId;
 use crate::transport::{Prepared, MAX_SUCCESS_BODY};
 
 use super::builder::ClientBuilder;
-use super::{settings, Caller, Client, Inner, OnThrottle};
+use super::{Caller, Client, Inner, OnThrottle};
 
 /// IAM's global endpoint, asked when no region is set.
 const GLOBAL_IAM: &str = "https://iam.myhuaweicloud.com";
@@ -184,8 +184,6 @@ impl Account {
         builder.region = Some(project.region.clone());
         builder.origins.region = Some(listed_at);
         let caller = self.caller.for_endpoint(&endpoint);
-        let settings =
-            settings::render(&builder.settings_inputs(), Some(caller.credentials.peek()));
         log::debug!(
             "project {} ({}) at {} ({origin})",
             project.id,
@@ -199,7 +197,8 @@ impl Account {
                 endpoint,
                 region: Some(project.region.clone()),
                 api: builder.api,
-                settings,
+                #[cfg(feature = "explain")]
+                explained: Box::new(builder),
             }),
         })
     }

@@ -17,7 +17,8 @@ use crate::sign::Credentials;
 use crate::transport::{ProxySetting, TransportOptions};
 
 use super::refresh::{CredentialProvider, Refreshing};
-use super::settings::{self, Chosen, Origins, Setting};
+#[cfg(feature = "explain")]
+use super::settings::{self, Setting};
 use super::{ApiVersion, Caller, Client, Inner, RetryPolicy};
 
 /// Builds a [`Client`]; every setter says its default.
@@ -294,6 +295,7 @@ impl ClientBuilder {
     /// came from, secrets redacted. Values that [`Self::build`] would still
     /// discover (ECS metadata, IAM) show as not set; a built client's
     /// [`Client::settings`] shows them.
+    #[cfg(feature = "explain")]
     pub fn settings(&self) -> Vec<Setting> {
         settings::render(
             &self.settings_inputs(),
@@ -347,7 +349,6 @@ impl ClientBuilder {
                 env::PROJECT_ID
             ))
         })?)?;
-        let settings = settings::render(&self.settings_inputs(), Some(caller.credentials.peek()));
         Ok(Client {
             inner: Arc::new(Inner {
                 caller,
@@ -355,7 +356,8 @@ impl ClientBuilder {
                 endpoint,
                 region: self.region.clone(),
                 api: self.api,
-                settings,
+                #[cfg(feature = "explain")]
+                explained: Box::new(self),
             }),
         })
     }
@@ -372,6 +374,7 @@ impl ClientBuilder {
     }
 
     /// The values [`settings::render`] shows.
+    #[cfg(feature = "explain")]
     pub(super) fn settings_inputs(&self) -> settings::Inputs<'_> {
         settings::Inputs {
             endpoint: self.chosen_endpoint().ok().flatten(),
@@ -389,6 +392,7 @@ impl ClientBuilder {
     }
 
     /// The explicit cap on the sending rate: none without `bulk`.
+    #[cfg(feature = "explain")]
     fn rate_cap(&self) -> Option<f64> {
         #[cfg(feature = "bulk")]
         return self.max_rate;
@@ -473,6 +477,27 @@ impl ClientBuilder {
             chain::nothing_found(&self.credentials_tried)
         }
     }
+}
+
+/// Where the credentials, the project id and the region came from.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Origins {
+    pub credentials: Option<Origin>,
+    pub project_id: Option<Origin>,
+    pub region: Option<Origin>,
+}
+
+/// Which of the settings with a default were set on the builder (recorded
+/// for the explanation, read only with `explain`).
+#[cfg_attr(not(feature = "explain"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Chosen {
+    pub api: bool,
+    pub timeout_connect: bool,
+    pub timeout: bool,
+    pub retry: bool,
+    pub roots: bool,
+    pub verification: bool,
 }
 
 /// A value and its origin, as two options.

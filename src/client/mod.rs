@@ -11,6 +11,7 @@ mod call;
 mod governor;
 mod refresh;
 mod retry;
+#[cfg(feature = "explain")]
 mod settings;
 #[cfg(not(feature = "bulk"))]
 mod unpaced;
@@ -51,6 +52,7 @@ use refresh::CredentialProvider;
 use retry::is_throttled;
 pub use retry::RetryPolicy;
 
+#[cfg(feature = "explain")]
 pub use settings::Setting;
 
 /// Which ECS API the password calls use.
@@ -94,7 +96,8 @@ struct Inner {
     region: Option<String>,
     api: ApiVersion,
     /// The configuration as resolved when the client was built.
-    settings: Vec<Setting>,
+    #[cfg(feature = "explain")]
+    explained: Box<ClientBuilder>,
 }
 
 /// What sends one signed call, retries included: the connection pool, the
@@ -164,15 +167,15 @@ impl Client {
     /// The configuration as resolved when the client was built, value by
     /// value with where each came from (explicit, environment, credentials
     /// file, ECS metadata, IAM), secrets redacted: what `hwcloud-ecs config`
-    /// prints.
+    /// prints. Rendered when asked, from the configuration the client was
+    /// built with and the credentials in use now (temporary ones change as
+    /// they are refreshed).
+    #[cfg(feature = "explain")]
     pub fn settings(&self) -> Vec<Setting> {
-        let mut settings = self.inner.settings.clone();
-        // Temporary credentials change as they are refreshed.
-        let current = self.inner.caller.credentials.peek();
-        if let Some(ak) = settings.iter_mut().find(|s| s.key == "access_key") {
-            ak.value = current.access_key().to_owned();
-        }
-        settings
+        settings::render(
+            &self.inner.explained.settings_inputs(),
+            Some(self.inner.caller.credentials.peek()),
+        )
     }
 
     /// The project id.

@@ -10,6 +10,7 @@ use crate::config::Origin;
 use crate::sign::Credentials;
 use crate::transport::ProxyShown;
 
+use super::builder::{Chosen, Origins};
 use super::{ApiVersion, RetryPolicy};
 use crate::endpoint::Endpoint;
 use crate::transport::TransportOptions;
@@ -47,25 +48,6 @@ impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {} ({})", self.name, self.value, self.origin)
     }
-}
-
-/// Where the credentials, the project id and the region came from.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Origins {
-    pub credentials: Option<Origin>,
-    pub project_id: Option<Origin>,
-    pub region: Option<Origin>,
-}
-
-/// Which of the settings with a default were set on the builder.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Chosen {
-    pub api: bool,
-    pub timeout_connect: bool,
-    pub timeout: bool,
-    pub retry: bool,
-    pub roots: bool,
-    pub verification: bool,
 }
 
 /// What the settings are rendered from: the values a builder holds, handed

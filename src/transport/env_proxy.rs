@@ -57,30 +57,18 @@ impl EnvProxy {
         })
     }
 
-    /// Whether `host` (a name or an address, without a port) is reached
-    /// without the proxy.
-    pub(crate) fn exempts(&self, host: &str) -> bool {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        self.exempt.iter().any(|entry| {
-            entry == "*"
-                || host == *entry
-                || host
-                    .strip_suffix(entry.as_str())
-                    .is_some_and(|head| head.ends_with('.'))
-        })
-    }
-
     /// The exemptions as ureq's `no_proxy` expressions, which match an
-    /// exact host or a `.suffix`: each entry becomes both.
+    /// exact host or a `.suffix`: each name becomes both, and an IPv6
+    /// address its bracketed form (a URL's host is `[::1]`). ureq's matcher
+    /// is then the only one: it decides the route, and [`bypasses`] asks it
+    /// what `config` shows.
     pub(crate) fn ureq_expressions(&self) -> Vec<String> {
         let mut expressions = Vec::new();
         for entry in &self.exempt {
             if entry == "*" {
                 expressions.push("*".to_owned());
+            } else if entry.contains(':') {
+                expressions.push(format!("[{entry}]"));
             } else {
                 expressions.push(entry.clone());
                 expressions.push(format!(".{entry}"));
@@ -88,6 +76,14 @@ impl EnvProxy {
         }
         expressions
     }
+}
+
+/// Whether a request to `url` goes around `proxy`: ureq's own `NO_PROXY`
+/// matcher, the one that routes the request.
+#[cfg(any(feature = "explain", test))]
+pub(crate) fn bypasses(proxy: &ureq::Proxy, url: &str) -> bool {
+    url.parse::<ureq::http::Uri>()
+        .is_ok_and(|uri| proxy.is_no_proxy(&uri))
 }
 
 /// One `NO_PROXY` entry, normalized: lower case, no leading `*.` or `.`,
@@ -176,12 +172,22 @@ mod tests {
     }
 
     #[test]
-    fn no_proxy_covers_a_domain_and_every_name_under_it() {
-        let proxy = |list: &str| {
-            EnvProxy::read(&env(&[("HTTPS_PROXY", "p:1"), ("NO_PROXY", list)]), true).unwrap()
+    fn no_proxy_covers_a_domain_and_every_name_under_it_as_ureq_routes() {
+        let routed = |list: &str| {
+            let read =
+                EnvProxy::read(&env(&[("HTTPS_PROXY", "p:1"), ("NO_PROXY", list)]), true).unwrap();
+            let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+                .host("p")
+                .port(1);
+            for expression in read.ureq_expressions() {
+                builder = builder.no_proxy(&expression);
+            }
+            builder.build().unwrap()
         };
+        let around =
+            |proxy: &ureq::Proxy, host: &str| bypasses(proxy, &format!("https://{host}:443/"));
         let corporate =
-            proxy("myhuaweicloud.com, .internal.example,10.0.0.1,[::1]:8443,Other.Example:443");
+            routed("myhuaweicloud.com, .internal.example,10.0.0.1,[::1]:8443,Other.Example:443");
         for host in [
             "myhuaweicloud.com",
             "ecs.cn-north-4.myhuaweicloud.com",
@@ -190,11 +196,10 @@ mod tests {
             "a.internal.example",
             "10.0.0.1",
             "[::1]",
-            "::1",
             "other.example",
             "x.other.example",
         ] {
-            assert!(corporate.exempts(host), "{host}");
+            assert!(around(&corporate, host), "{host}");
         }
         for host in [
             "notmyhuaweicloud.com",
@@ -202,16 +207,18 @@ mod tests {
             "10.0.0.10",
             "example",
             "iam.example.com",
+            "[::2]",
         ] {
-            assert!(!corporate.exempts(host), "{host}");
+            assert!(!around(&corporate, host), "{host}");
         }
-        // An IPv6 address without brackets keeps its colons.
-        let v6 = proxy("fe80::1,2001:db8::2");
-        assert!(v6.exempts("[fe80::1]") && v6.exempts("fe80::1") && v6.exempts("2001:db8::2"));
-        assert!(!v6.exempts("fe80::2"));
-        assert!(proxy("*").exempts("anything.example"));
-        assert!(proxy("*.example.com").exempts("a.example.com"));
-        assert!(!proxy("").exempts("a.example.com"));
+        // An IPv6 address, with brackets or without, matches the URL's
+        // bracketed host.
+        let v6 = routed("fe80::1,[2001:db8::2]");
+        assert!(around(&v6, "[fe80::1]") && around(&v6, "[2001:db8::2]"));
+        assert!(!around(&v6, "[fe80::2]"));
+        assert!(around(&routed("*"), "anything.example"));
+        assert!(around(&routed("*.example.com"), "a.example.com"));
+        assert!(!around(&routed(""), "a.example.com"));
         // no_proxy wins over NO_PROXY, as in curl.
         let both = EnvProxy::read(
             &env(&[
@@ -222,11 +229,16 @@ mod tests {
             true,
         )
         .unwrap();
-        assert!(both.exempts("a.example") && !both.exempts("b.example"));
+        assert_eq!(both.exempt, ["a.example"]);
         assert_eq!(both.exempt_variable, Some("no_proxy"));
         assert_eq!(
-            proxy("example.com,*").ureq_expressions(),
-            ["example.com", ".example.com", "*"]
+            EnvProxy::read(
+                &env(&[("HTTPS_PROXY", "p:1"), ("NO_PROXY", "example.com,*,::1")]),
+                true
+            )
+            .unwrap()
+            .ureq_expressions(),
+            ["example.com", ".example.com", "*", "[::1]"]
         );
     }
 }

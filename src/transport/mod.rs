@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 pub(crate) use exchange::{
     exchange, plain_call, Failure, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
 };
-pub(crate) use options::{ProxySetting, ProxyShown, TransportOptions};
+#[cfg(feature = "explain")]
+pub(crate) use options::ProxyShown;
+pub(crate) use options::{ProxySetting, TransportOptions};
 pub use response::ApiResponse;
 
 use crate::error::Error;

@@ -8,9 +8,12 @@ use std::sync::{Arc, OnceLock};
 use ureq::tls::{Certificate, PemItem};
 use ureq::tls::{RootCerts, TlsConfig};
 
+#[cfg(feature = "explain")]
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
+#[cfg(feature = "explain")]
+use super::env_proxy::bypasses;
 use super::env_proxy::EnvProxy;
 
 /// Which proxy the client goes through.
@@ -96,23 +99,13 @@ fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
     Ok(normalized)
 }
 
-/// The host of `host[:port]` or `[v6]:port`.
-fn host_of(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        return authority.split_inclusive(']').next().unwrap_or(authority);
-    }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => authority,
-    }
-}
-
 /// The process environment, for the proxy variables.
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
 /// The proxy a request to an endpoint goes through, for display.
+#[cfg(feature = "explain")]
 pub(crate) enum ProxyShown {
     /// Given on the builder (its password redacted).
     Given(String),
@@ -130,7 +123,9 @@ pub(crate) enum ProxyShown {
 }
 
 impl TransportOptions {
-    /// The proxy a request to `endpoint` goes through, after `NO_PROXY`.
+    /// The proxy a request to `endpoint` goes through, after `NO_PROXY`
+    /// (asked of the same ureq proxy that routes the request).
+    #[cfg(feature = "explain")]
     pub(crate) fn proxy_shown(&self, endpoint: Option<&Endpoint>) -> ProxyShown {
         match &self.proxy {
             ProxySetting::Url(url) => ProxyShown::Given(redact_userinfo(
@@ -139,27 +134,22 @@ impl TransportOptions {
             ProxySetting::Off => ProxyShown::Off,
             ProxySetting::FromEnvironment => {
                 let https = endpoint.is_none_or(|e| e.url().starts_with("https://"));
-                let Some(proxy) = EnvProxy::read(&process_env, https) else {
+                let Some(read) = EnvProxy::read(&process_env, https) else {
                     return ProxyShown::NoneInEnvironment;
                 };
-                let host = endpoint.map(|e| host_of(e.authority()));
-                let mut names = proxy.variable.to_owned();
-                if let Some(exempt) = proxy.exempt_variable {
+                let mut names = read.variable.to_owned();
+                if let Some(exempt) = read.exempt_variable {
                     names = format!("{names}, {exempt}");
                 }
-                if host.is_some_and(|h| proxy.exempts(h)) {
-                    return ProxyShown::Bypassed(names);
-                }
-                let parsed = http_proxy_url(proxy.variable, &proxy.url).and_then(|url| {
-                    ureq::Proxy::new(&url).map_err(|e| {
-                        Error::invalid("proxy", format!("{}: {e}", redact_userinfo(&url)))
-                    })
-                });
-                match parsed {
-                    // Shown without its user information.
-                    Ok(p) => {
-                        ProxyShown::FromVariable(format!("http://{}:{}", p.host(), p.port()), names)
+                match from_environment(read) {
+                    Ok(proxy) if endpoint.is_some_and(|e| bypasses(&proxy, e.url())) => {
+                        ProxyShown::Bypassed(names)
                     }
+                    // Shown without its user information.
+                    Ok(proxy) => ProxyShown::FromVariable(
+                        format!("http://{}:{}", proxy.host(), proxy.port()),
+                        names,
+                    ),
                     Err(e) => ProxyShown::Refused(e.to_string(), names),
                 }
             }
@@ -176,7 +166,7 @@ impl TransportOptions {
     }
 
     /// The root certificates trusted, in words.
-    #[cfg(feature = "custom-ca")]
+    #[cfg(all(feature = "explain", feature = "custom-ca"))]
     pub(crate) fn roots_shown(&self) -> String {
         match &self.roots {
             None => "the bundled Mozilla roots".to_owned(),
@@ -194,6 +184,7 @@ impl TransportOptions {
     }
 
     /// Whether server certificates are checked, in words.
+    #[cfg(feature = "explain")]
     pub(crate) fn verification_shown(&self) -> &'static str {
         if self.danger_accept_invalid_certificates {
             "OFF: any certificate is accepted (danger_accept_invalid_certificates)"
@@ -210,39 +201,9 @@ impl TransportOptions {
     /// part of the message.
     pub(crate) fn proxy(&self) -> Result<Option<ureq::Proxy>, Error> {
         match &self.proxy {
-            ProxySetting::FromEnvironment => {
-                let Some(proxy) = EnvProxy::read(&process_env, !self.plain_http) else {
-                    return Ok(None);
-                };
-                let name = proxy.variable;
-                let normalized = http_proxy_url("proxy", &proxy.url).map_err(|e| match e {
-                    Error::InvalidInput { reason, .. } => Error::invalid(
-                        "proxy",
-                        format!("{name}={reason}; or set no proxy (--no-proxy, ClientBuilder::no_proxy) to ignore it"),
-                    ),
-                    other => other,
-                })?;
-                let bad = |e: ureq::Error| {
-                    Error::invalid(
-                        "proxy",
-                        format!("{name}={}: {e}", redact_userinfo(&proxy.url)),
-                    )
-                };
-                let parsed = ureq::Proxy::new(&normalized).map_err(bad)?;
-                let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
-                    .host(parsed.host())
-                    .port(parsed.port());
-                if let Some(user) = parsed.username() {
-                    builder = builder.username(user);
-                }
-                if let Some(password) = parsed.password() {
-                    builder = builder.password(password);
-                }
-                for expression in proxy.ureq_expressions() {
-                    builder = builder.no_proxy(&expression);
-                }
-                builder.build().map(Some).map_err(bad)
-            }
+            ProxySetting::FromEnvironment => EnvProxy::read(&process_env, !self.plain_http)
+                .map(from_environment)
+                .transpose(),
             ProxySetting::Off => Ok(None),
             ProxySetting::Url(url) => {
                 let normalized = http_proxy_url("proxy", url)?;
@@ -254,7 +215,7 @@ impl TransportOptions {
     }
 
     /// The root certificates trusted, in words.
-    #[cfg(not(feature = "custom-ca"))]
+    #[cfg(all(feature = "explain", not(feature = "custom-ca")))]
     pub(crate) fn roots_shown(&self) -> String {
         "the bundled Mozilla roots".to_owned()
     }
@@ -286,6 +247,43 @@ impl TransportOptions {
 }
 
 /// Mozilla's root certificates, copied out of `webpki-root-certs` once.
+/// The environment's proxy as ureq's, its `NO_PROXY` list as ureq's
+/// expressions: the one matcher for the route and for what is shown.
+///
+/// # Errors
+/// [`Error::InvalidInput`] for a proxy that is not an `http://` one; the
+/// password is never part of the message.
+fn from_environment(proxy: EnvProxy) -> Result<ureq::Proxy, Error> {
+    let name = proxy.variable;
+    let normalized = http_proxy_url("proxy", &proxy.url).map_err(|e| match e {
+        Error::InvalidInput { reason, .. } => Error::invalid(
+            "proxy",
+            format!("{name}={reason}; or set no proxy (ClientBuilder::no_proxy) to ignore it"),
+        ),
+        other => other,
+    })?;
+    let bad = |e: ureq::Error| {
+        Error::invalid(
+            "proxy",
+            format!("{name}={}: {e}", redact_userinfo(&proxy.url)),
+        )
+    };
+    let parsed = ureq::Proxy::new(&normalized).map_err(bad)?;
+    let mut builder = ureq::Proxy::builder(ureq::ProxyProtocol::Http)
+        .host(parsed.host())
+        .port(parsed.port());
+    if let Some(user) = parsed.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = parsed.password() {
+        builder = builder.password(password);
+    }
+    for expression in proxy.ureq_expressions() {
+        builder = builder.no_proxy(&expression);
+    }
+    builder.build().map_err(bad)
+}
+
 #[cfg(feature = "custom-ca")]
 fn bundled_roots() -> Arc<Vec<Certificate<'static>>> {
     static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
@@ -387,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "custom-ca")]
+    #[cfg(all(feature = "explain", feature = "custom-ca"))]
     fn the_roots_and_the_verification_in_words() {
         let pem = include_bytes!("../../tests/data/test-ca.pem").to_vec();
         let mut options = TransportOptions::default();
@@ -418,11 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn a_host_without_its_port_and_an_http_scheme_in_any_case() {
-        assert_eq!(host_of("proxy.example:3128"), "proxy.example");
-        assert_eq!(host_of("proxy.example"), "proxy.example");
-        assert_eq!(host_of("[::1]:3128"), "[::1]");
-        assert_eq!(host_of("odd:name"), "odd:name");
+    fn an_http_scheme_in_any_case_and_none_at_all() {
         assert_eq!(
             http_proxy_url("proxy", " HTTP://p.example:3128 ").unwrap(),
             "HTTP://p.example:3128"

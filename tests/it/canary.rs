@@ -192,6 +192,7 @@ fn no_secret_appears_in_any_formatting_or_log() {
         "metadata Client",
         format!("{metadata_client:?}"),
     );
+    #[cfg(feature = "explain")]
     show(
         &mut shown,
         "metadata Client settings",

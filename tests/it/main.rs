@@ -4,7 +4,12 @@
 
 // Helpers shared by tests that a feature leaves out are unused without it.
 #![cfg_attr(
-    not(all(feature = "account", feature = "wait", feature = "custom-ca")),
+    not(all(
+        feature = "account",
+        feature = "wait",
+        feature = "custom-ca",
+        feature = "explain"
+    )),
     allow(dead_code, unused_imports)
 )]
 
@@ -17,10 +22,12 @@ mod canary;
 mod chain;
 mod client;
 mod concurrency;
+#[cfg(feature = "explain")]
 mod discovery;
 mod faults;
 #[cfg(all(feature = "bulk", feature = "wait"))]
 mod fleet;
+#[cfg(feature = "explain")]
 mod metadata;
 mod properties;
 mod regions;
