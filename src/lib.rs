@@ -109,6 +109,7 @@ pub use sign::Credentials;
 pub use transport::ApiResponse;
 
 /// Locks, recovering the data if a thread panicked while holding it.
+#[cfg(any(feature = "bulk", feature = "discovery"))]
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

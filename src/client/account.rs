@@ -112,7 +112,7 @@ impl ClientBuilder {
     /// # Errors
     /// As [`Self::build`], without the project id and endpoint ones.
     pub fn build_account(mut self) -> Result<Account, Error> {
-        self.check_given()?;
+        let tls = self.check_given()?.tls;
         let session = self
             .discovery
             .take()
@@ -128,7 +128,7 @@ impl ClientBuilder {
             (None, None) => Endpoint::parse(GLOBAL_IAM)?,
         };
         self.transport.plain_http = iam.url().starts_with("http://");
-        let caller = Caller::new(&self, credentials)?;
+        let caller = Caller::new(&self, credentials, tls)?;
         Ok(Account {
             builder: self,
             caller,

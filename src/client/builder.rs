@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::bounds::check_duration;
 use crate::config::chain::{self, FromEnvironment};
+#[cfg(feature = "discovery")]
 use crate::config::discovery::{Discovery, Session};
 use crate::config::regions::{self, Lookup};
 use crate::config::{env, Origin};
@@ -14,9 +15,11 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::ids::ProjectId;
 use crate::sign::Credentials;
-use crate::transport::{ProxySetting, TransportOptions};
+use crate::transport::{ProxySetting, Tls, TransportOptions};
 
-use super::refresh::{CredentialProvider, Refreshing};
+use super::credentials::CredentialProvider;
+#[cfg(feature = "discovery")]
+use super::refresh::Refreshing;
 #[cfg(feature = "explain")]
 use super::settings::{self, Setting};
 use super::{ApiVersion, Caller, Client, Inner, RetryPolicy};
@@ -62,6 +65,7 @@ pub struct ClientBuilder {
     pub(super) fixed_clock: Option<SystemTime>,
     /// Set by [`ClientBuilder::from_env`]: where the ECS metadata service
     /// and IAM are, for the values the environment did not give.
+    #[cfg(feature = "discovery")]
     pub(super) discovery: Option<Discovery>,
     /// Set by [`ClientBuilder::from_env`]: the variables a region's endpoint
     /// and IAM's are looked up in (none for a builder that reads nothing).
@@ -87,6 +91,7 @@ impl Default for ClientBuilder {
             #[cfg(feature = "bulk")]
             max_rate: None,
             fixed_clock: None,
+            #[cfg(feature = "discovery")]
             discovery: None,
             lookup: None,
         }
@@ -131,6 +136,7 @@ impl ClientBuilder {
             tried,
             project_id,
             region,
+            #[cfg(feature = "discovery")]
             discovery,
         } = chain::from_environment(&*lookup.0)?;
         let (credentials, credentials_origin) = split(credentials);
@@ -146,6 +152,7 @@ impl ClientBuilder {
                 project_id: project_origin,
                 region: region_origin,
             },
+            #[cfg(feature = "discovery")]
             discovery: Some(discovery),
             lookup: Some(lookup),
             ..ClientBuilder::default()
@@ -314,41 +321,52 @@ impl ClientBuilder {
     /// was tried); [`Error::InvalidInput`] when a value is malformed;
     /// [`Error::ProjectLookup`] when IAM does not name exactly one project.
     pub fn build(mut self) -> Result<Client, Error> {
-        self.check_given()?;
+        let Given { endpoint, tls } = self.check_given()?;
+        #[cfg(feature = "discovery")]
         let mut session = self.discovery.take().map(Discovery::start);
+        #[cfg(feature = "discovery")]
         let credentials = self.resolve_credentials(session.as_ref())?;
+        #[cfg(not(feature = "discovery"))]
+        let credentials = self.resolve_credentials()?;
 
-        let region_needed = self.endpoint.is_none() || self.project_id.is_none();
+        // The region is discovered for the endpoint, or for IAM's lookup
+        // of the project id; the endpoint is then worked out once.
+        #[cfg(feature = "discovery")]
+        let region_needed = endpoint.is_none() || self.project_id.is_none();
+        #[cfg(feature = "discovery")]
         if let (None, true, Some(session)) = (&self.region, region_needed, &mut session) {
             if let Some((region, origin)) = session.region() {
                 self.region = Some(region);
                 self.origins.region = Some(origin);
             }
         }
-        let Some((endpoint, _)) = self.chosen_endpoint()? else {
+        let endpoint = match endpoint {
+            Some(given) => Some(given),
+            None => self.chosen_endpoint()?,
+        };
+        #[cfg(feature = "discovery")]
+        let tried = session.as_ref().map(Session::tried).unwrap_or_default();
+        #[cfg(not(feature = "discovery"))]
+        let tried = String::new();
+        let Some((endpoint, _)) = endpoint else {
             return Err(Error::Config(format!(
-                "no region or endpoint: set {} or pass an endpoint{}",
+                "no region or endpoint: set {} or pass a region or an endpoint to the builder{tried}",
                 env::REGION,
-                session.as_ref().map(Session::tried).unwrap_or_default()
             )));
         };
 
         self.transport.plain_http = endpoint.url().starts_with("http://");
-        let caller = Caller::new(&self, credentials)?;
+        let caller = Caller::new(&self, credentials, tls)?;
         #[cfg(feature = "account")]
         crate::lock(&caller.governors)
             .insert(endpoint.url().to_owned(), Arc::clone(&caller.governor));
+        #[cfg(feature = "discovery")]
         if let (None, Some(session)) = (&self.project_id, &mut session) {
             let (id, origin) = session.project_id(self.region.as_deref(), &caller)?;
             self.project_id = Some(id);
             self.origins.project_id = Some(origin);
         }
-        let project_id = ProjectId::new(self.project_id.clone().ok_or_else(|| {
-            Error::Config(format!(
-                "no project id: pass it to the builder, set {}, or use ClientBuilder::from_env, which also reads the credentials file, the ECS metadata and IAM",
-                env::PROJECT_ID
-            ))
-        })?)?;
+        let project_id = ProjectId::new(self.project_id.clone().ok_or_else(no_project_id)?)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 caller,
@@ -409,12 +427,12 @@ impl ClientBuilder {
     /// [`Error::InvalidInput`] or [`Error::Config`] for the first value
     /// [`Self::build`] would refuse before its discovery steps.
     pub fn check(&self) -> Result<(), Error> {
-        self.check_given()
+        self.check_given().map(drop)
     }
 
     /// Checks every value already given, so that bad input is an error
     /// before a discovery step sends anything.
-    pub(super) fn check_given(&self) -> Result<(), Error> {
+    pub(super) fn check_given(&self) -> Result<Given, Error> {
         check_duration("connect timeout", self.timeout_connect)?;
         check_duration("timeout", self.timeout)?;
         check_duration("retry deadline", self.retry.deadline())?;
@@ -431,10 +449,10 @@ impl ClientBuilder {
         if let Some(id) = &self.project_id {
             ProjectId::new(id.clone())?;
         }
-        self.chosen_endpoint()?;
+        let endpoint = self.chosen_endpoint()?;
         self.transport.proxy()?;
-        self.transport.tls()?;
-        Ok(())
+        let tls = self.transport.tls()?;
+        Ok(Given { endpoint, tls })
     }
 
     /// The fourth link of the chain: the agency's temporary credentials,
@@ -442,6 +460,7 @@ impl ClientBuilder {
     /// The credentials to sign with: those given or found in the
     /// environment, else the ECS metadata service's (for a builder from
     /// [`Self::from_env`]), else the error that lists what was tried.
+    #[cfg(feature = "discovery")]
     pub(super) fn resolve_credentials(
         &mut self,
         session: Option<&Session>,
@@ -454,6 +473,17 @@ impl ClientBuilder {
             .ok_or_else(|| self.no_credentials())
     }
 
+    /// The credentials to sign with: those given or found in the
+    /// environment or the credentials file, else the error that lists what
+    /// was tried.
+    #[cfg(not(feature = "discovery"))]
+    pub(super) fn resolve_credentials(&mut self) -> Result<CredentialProvider, Error> {
+        self.credentials
+            .clone()
+            .ok_or_else(|| self.no_credentials())
+    }
+
+    #[cfg(feature = "discovery")]
     fn credentials_from_metadata(&mut self, session: &Session) {
         match session.temporary_credentials() {
             Ok((service, first, origin)) => {
@@ -477,6 +507,23 @@ impl ClientBuilder {
             chain::nothing_found(&self.credentials_tried)
         }
     }
+}
+
+/// What [`ClientBuilder::check_given`] works out on the way, so that a
+/// build reads the regions file and parses a custom CA once.
+pub(super) struct Given {
+    /// The endpoint, when one is given or the region's is known.
+    pub endpoint: Option<(Endpoint, Origin)>,
+    pub tls: Tls,
+}
+
+/// The error of a build with no project id.
+fn no_project_id() -> Error {
+    Error::Config(format!(
+        "no project id: pass it to the builder (ClientBuilder::project_id), set {}, or use ClientBuilder::from_env, which also reads the credentials file{}",
+        env::PROJECT_ID,
+        if cfg!(feature = "discovery") { ", the ECS metadata and IAM" } else { "" }
+    ))
 }
 
 /// Where the credentials, the project id and the region came from.

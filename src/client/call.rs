@@ -15,8 +15,9 @@ use crate::error::Error;
 use crate::sign::Credentials;
 use crate::transport::{exchange, ApiResponse, Failure, Limits, Prepared};
 
+#[cfg(feature = "discovery")]
+use super::credentials::CredentialProvider;
 use super::pace::{named_limit, Verdict};
-use super::refresh::CredentialProvider;
 use super::retry::{is_retryable, is_throttled, jitter, retry_after_wait};
 use super::Caller;
 
@@ -253,6 +254,7 @@ impl Caller {
     /// When the gateway refuses temporary credentials (revoked, or expired
     /// earlier than this machine's clock says), fetches a new set once;
     /// true when the call should be signed again with it.
+    #[cfg(feature = "discovery")]
     fn renew_refused(&self, error: &Error, used: &Arc<Credentials>) -> bool {
         let refused = error
             .api()
@@ -265,6 +267,13 @@ impl Caller {
         }
         log::warn!("the gateway refused the temporary credentials; fetching a new set from the ECS metadata service");
         refreshing.renew(used)
+    }
+
+    /// Fixed credentials are never renewed (without `discovery` they are
+    /// the only kind).
+    #[cfg(not(feature = "discovery"))]
+    fn renew_refused(&self, _error: &Error, _used: &Arc<Credentials>) -> bool {
+        false
     }
 
     /// When the gateway refuses a signature as expired (a 401 signature

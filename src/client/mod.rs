@@ -7,8 +7,10 @@
 mod account;
 mod builder;
 mod call;
+mod credentials;
 #[cfg(feature = "bulk")]
 mod governor;
+#[cfg(feature = "discovery")]
 mod refresh;
 mod retry;
 #[cfg(feature = "explain")]
@@ -41,13 +43,14 @@ use crate::request::ApiRequest;
 use crate::transport::ApiResponse;
 
 use crate::clock::SkewClock;
+#[cfg(feature = "discovery")]
 use crate::config::iam::SignedSender;
-use crate::transport::{Agent, ApiTimeouts, Prepared};
+use crate::transport::{Agent, ApiTimeouts, Prepared, Tls};
 #[cfg(feature = "account")]
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 pub(crate) use call::OnThrottle;
-use refresh::CredentialProvider;
+use credentials::CredentialProvider;
 #[cfg(feature = "bulk")]
 use retry::is_throttled;
 pub use retry::RetryPolicy;
@@ -133,6 +136,7 @@ impl std::fmt::Debug for Client {
         let credentials = self.inner.caller.credentials.peek();
         let kind = match &self.inner.caller.credentials {
             CredentialProvider::Fixed(_) => "fixed",
+            #[cfg(feature = "discovery")]
             CredentialProvider::Metadata(_) => "temporary, from the ECS metadata service",
         };
         f.debug_struct("Client")
@@ -302,7 +306,11 @@ impl Client {
 
 impl Caller {
     /// The agent for `builder`'s transport settings, around `credentials`.
-    fn new(builder: &ClientBuilder, credentials: CredentialProvider) -> Result<Self, Error> {
+    fn new(
+        builder: &ClientBuilder,
+        credentials: CredentialProvider,
+        tls: Tls,
+    ) -> Result<Self, Error> {
         let agent = Agent::api(
             &builder.transport,
             &ApiTimeouts {
@@ -310,6 +318,7 @@ impl Caller {
                 attempt: builder.timeout,
                 idle_connections: builder.idle_connections,
             },
+            tls,
         )?;
         Ok(Caller {
             agent,
@@ -344,6 +353,7 @@ impl Caller {
     }
 }
 
+#[cfg(feature = "discovery")]
 impl SignedSender for Caller {
     fn access_key(&self) -> Result<String, Error> {
         Ok(self.credentials.current()?.access_key().to_owned())

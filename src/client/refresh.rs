@@ -1,5 +1,5 @@
-//! The credentials a client signs with: fixed ones, or the ECS agency's
-//! temporary ones, refreshed from the metadata service before they expire.
+//! The ECS agency's temporary credentials, refreshed from the metadata
+//! service before they expire (the `discovery` feature).
 //!
 //! Many threads share one client, so a refresh is single-flight: while the
 //! current set is still valid, the one thread that wins the refresh lock
@@ -25,47 +25,18 @@ pub(crate) const REFRESH_BEFORE: Duration = Duration::from_secs(10 * 60);
 /// sets, is not asked on every call.
 const RETRY_GAP: Duration = Duration::from_secs(5);
 
-/// Where a client's signing credentials come from.
-#[derive(Clone, Debug)]
-pub(crate) enum CredentialProvider {
-    /// Given, or read once from the environment or a file.
-    Fixed(Arc<Credentials>),
-    /// The agency's temporary credentials, refreshed as they age.
-    Metadata(Arc<Refreshing>),
-}
-
-impl CredentialProvider {
-    /// The credentials to sign the next request with.
-    pub(crate) fn current(&self) -> Result<Arc<Credentials>, Error> {
-        match self {
-            CredentialProvider::Fixed(credentials) => Ok(Arc::clone(credentials)),
-            CredentialProvider::Metadata(refreshing) => refreshing.current(),
-        }
-    }
-
-    /// The credentials as they are now, without refreshing (for display).
-    pub(crate) fn peek(&self) -> Arc<Credentials> {
-        match self {
-            CredentialProvider::Fixed(credentials) => Arc::clone(credentials),
-            CredentialProvider::Metadata(refreshing) => {
-                Arc::clone(&lock_read(&refreshing.set).credentials)
-            }
-        }
-    }
-}
-
 /// Temporary credentials and the service that renews them.
 #[derive(Debug)]
 pub(crate) struct Refreshing {
     service: MetadataService,
-    set: RwLock<Arc<Set>>,
+    pub(crate) set: RwLock<Arc<Set>>,
     /// Held by the one thread fetching a new set.
     refresh: Mutex<Option<Instant>>,
 }
 
 #[derive(Debug)]
-struct Set {
-    credentials: Arc<Credentials>,
+pub(crate) struct Set {
+    pub(crate) credentials: Arc<Credentials>,
     expires_at: SystemTime,
 }
 
@@ -79,7 +50,7 @@ impl Refreshing {
         }
     }
 
-    fn current(&self) -> Result<Arc<Credentials>, Error> {
+    pub(crate) fn current(&self) -> Result<Arc<Credentials>, Error> {
         let set = Arc::clone(&lock_read(&self.set));
         let now = SkewClock::local_now();
         let left = set.expires_at.duration_since(now).unwrap_or_default();
@@ -167,6 +138,7 @@ fn usable(set: &Set) -> bool {
         .is_ok_and(|left| left > MIN_REMAINING)
 }
 
-fn lock_read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+/// Reads, recovering the data if a thread panicked while writing it.
+pub(super) fn lock_read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|p| p.into_inner())
 }

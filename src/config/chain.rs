@@ -1,13 +1,12 @@
 //! The credential chain: explicit credentials, then the environment, then
-//! the official SDKs' credentials file, then the ECS metadata service. The
-//! first complete set wins.
+//! the official SDKs' credentials file, then (with the `discovery` feature)
+//! the ECS metadata service. The first complete set wins.
 
-use crate::bounds::instant_after;
 use crate::error::Error;
 use crate::sign::Credentials;
 
+#[cfg(feature = "discovery")]
 use super::discovery::Discovery;
-use super::metadata::{MetadataService, METADATA_BUDGET};
 use super::profile::{self, Profile};
 use super::{env, Origin};
 
@@ -36,8 +35,9 @@ pub(crate) struct ChainResult {
 pub trait CredentialChain: Sized {
     /// Credentials from the environment, else from the credentials file
     /// (`$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`),
-    /// else from the ECS metadata service (inside an ECS whose agency grants
-    /// them; off ECS this step fails within about a second).
+    /// else, with the `discovery` feature, from the ECS metadata service
+    /// (inside an ECS whose agency grants them; off ECS this step fails
+    /// within about a second).
     ///
     /// Temporary credentials from the metadata service are returned as a
     /// snapshot: for a client that refreshes them before they expire, use
@@ -61,26 +61,19 @@ impl CredentialChain for Credentials {
     fn from_chain_with(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(Credentials, Origin), Error> {
+        #[allow(unused_mut)] // The metadata step, with `discovery`, adds to what was tried.
         let mut found = run(&lookup)?;
         if let Some(found) = found.credentials {
             return Ok(found);
         }
-        let metadata_url = lookup(env::METADATA_URL_FOR_TESTS).filter(|v| !v.is_empty());
-        match MetadataService::new(metadata_url.as_deref())
-            .and_then(|m| m.security_key(instant_after(METADATA_BUDGET)))
-        {
-            Ok(temp) => Ok((
-                temp.credentials,
-                Origin::EcsMetadata(format!(
-                    "securitykey (temporary, expire at {}; not refreshed)",
-                    httpdate::fmt_http_date(temp.expires_at)
-                )),
-            )),
-            Err(e) => {
-                found.tried.push(e.to_string());
-                Err(nothing_found(&found.tried))
-            }
+        #[cfg(feature = "discovery")]
+        match super::metadata::snapshot(
+            lookup(env::METADATA_URL_FOR_TESTS).filter(|v| !v.is_empty()),
+        ) {
+            Ok(found) => return Ok(found),
+            Err(e) => found.tried.push(e.to_string()),
         }
+        Err(nothing_found(&found.tried))
     }
 }
 
@@ -91,8 +84,13 @@ fn environment_origin() -> Origin {
 
 /// The message for an empty chain.
 pub(crate) fn nothing_found(tried: &[String]) -> Error {
+    let metadata = if cfg!(feature = "discovery") {
+        "run inside an ECS whose agency grants temporary credentials"
+    } else {
+        "build with the discovery feature to use an ECS agency's temporary credentials"
+    };
     Error::Config(format!(
-        "no credentials found; tried: {}. Set {} and {}, write ak and sk under [basic] in the credentials file, or run inside an ECS whose agency grants temporary credentials",
+        "no credentials found; tried: {}. Set {} and {}, write ak and sk under [basic] in the credentials file, or {metadata}",
         tried.join("; "),
         env::AK,
         env::SK
@@ -208,6 +206,7 @@ pub(crate) struct FromEnvironment {
     pub tried: Vec<String>,
     pub project_id: Option<(String, Origin)>,
     pub region: Option<(String, Origin)>,
+    #[cfg(feature = "discovery")]
     pub discovery: Discovery,
 }
 
@@ -238,6 +237,7 @@ pub(crate) fn from_environment(
         tried: found.tried,
         project_id,
         region,
+        #[cfg(feature = "discovery")]
         discovery: Discovery {
             metadata_url: get(env::METADATA_URL_FOR_TESTS),
             iam_endpoint: get(env::IAM_ENDPOINT),

@@ -10,6 +10,7 @@ use crate::lock;
 use crate::transport::ApiResponse;
 use crate::transport::{Prepared, MAX_SUCCESS_BODY};
 
+use super::regions::check_region;
 use super::Origin;
 
 /// What can send a signed call, retries included: the client's caller.
@@ -105,23 +106,6 @@ pub(crate) fn project_by_region(
             found,
             request_id: response.request_id,
         }),
-    }
-}
-
-/// A region goes into a host name and a query: only `a-z 0-9 -`.
-pub(crate) fn check_region(region: &str) -> Result<(), Error> {
-    let fine = !region.is_empty()
-        && region.len() <= 64
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if fine {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "region",
-            format!("{region:?}: only lowercase letters, digits and '-' are allowed"),
-        ))
     }
 }
 

@@ -17,6 +17,8 @@ use crate::sign::Credentials;
 use crate::sign::SdkDate;
 use crate::transport::{plain_call, Agent, PlainFailure};
 
+use super::Origin;
+
 /// A set closer than this to its expiry is not used at all: a request
 /// signed now must still be valid when the gateway checks it.
 pub(crate) const MIN_REMAINING: Duration = Duration::from_secs(60);
@@ -291,6 +293,24 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<SystemTime> {
         }
         _ => None,
     }
+}
+
+/// The metadata service's temporary credentials as a snapshot, for
+/// `CredentialChain::from_chain`: no refresh, so the origin says when they
+/// expire. `url` stands in for the service's address (tests only).
+///
+/// # Errors
+/// What the service did not answer, in words.
+pub(crate) fn snapshot(url: Option<String>) -> Result<(Credentials, Origin), Error> {
+    let temp = MetadataService::new(url.as_deref())?
+        .security_key(crate::bounds::instant_after(METADATA_BUDGET))?;
+    Ok((
+        temp.credentials,
+        Origin::EcsMetadata(format!(
+            "securitykey (temporary, expire at {}; not refreshed)",
+            httpdate::fmt_http_date(temp.expires_at)
+        )),
+    ))
 }
 
 #[cfg(test)]

@@ -18,9 +18,12 @@
 
 pub(crate) mod chain;
 pub use chain::CredentialChain;
+#[cfg(feature = "discovery")]
 pub(crate) mod discovery;
 pub mod env;
+#[cfg(feature = "discovery")]
 pub(crate) mod iam;
+#[cfg(feature = "discovery")]
 pub(crate) mod metadata;
 mod origin;
 pub(crate) mod profile;

@@ -67,7 +67,7 @@ pub(crate) fn ecs_endpoint(
     region: &str,
     lookup: Option<&Lookup>,
 ) -> Result<(Endpoint, Origin), Error> {
-    super::iam::check_region(region)?;
+    check_region(region)?;
     if let Some(lookup) = lookup {
         let variable = endpoint_variable(region);
         if let Some(list) = lookup.get(&variable) {
@@ -205,6 +205,23 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A region goes into a host name and a query: only `a-z 0-9 -`.
+pub(crate) fn check_region(region: &str) -> Result<(), Error> {
+    let fine = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if fine {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "region",
+            format!("{region:?}: only lowercase letters, digits and '-' are allowed"),
+        ))
+    }
 }
 
 #[cfg(test)]

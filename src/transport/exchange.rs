@@ -232,7 +232,11 @@ fn run<B: ureq::AsSendBody>(
 
 /// Reads at most `limit` bytes, failing with a timeout once `deadline`
 /// passes, so that a body trickled byte by byte cannot hold the call forever.
-fn read_bounded(mut reader: impl Read, limit: u64, deadline: Instant) -> Result<Vec<u8>, Error> {
+pub(super) fn read_bounded(
+    mut reader: impl Read,
+    limit: u64,
+    deadline: Instant,
+) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     // Small: it is zeroed on every call, and most answers are a few hundred bytes.
     let mut chunk = [0u8; 2048];
@@ -352,126 +356,5 @@ fn io_error(error: std::io::Error) -> Error {
             attempts: 1,
             source: Some(Box::new(error)),
         }
-    }
-}
-
-/// Why a plain call gave no answer.
-pub(crate) enum PlainFailure {
-    /// The deadline passed before the answer was complete.
-    OutOfTime,
-    /// The body is longer than the call's bound.
-    TooLong,
-    /// Anything else, in words.
-    Failed(String),
-}
-
-/// An unsigned call (the ECS metadata service), sent and read by
-/// `deadline`, trickled answers included: the status and the body, of at
-/// most `max` bytes.
-pub(crate) fn plain_call(
-    agent: &super::Agent,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    deadline: Instant,
-    max: u64,
-) -> Result<(u16, Vec<u8>), PlainFailure> {
-    let remaining = super::remaining(deadline).ok_or(PlainFailure::OutOfTime)?;
-    let mut builder = http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    fn within<B: ureq::AsSendBody>(
-        agent: &ureq::Agent,
-        request: http::Request<B>,
-        remaining: Duration,
-    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-        let request = agent
-            .configure_request(request)
-            .timeout_global(Some(remaining))
-            .build();
-        agent.run(request)
-    }
-    // An empty PUT goes with a length, not as a chunked upload: the service
-    // need not understand chunked uploads.
-    let sent = if method == "GET" {
-        builder.body(()).map(|r| within(&agent.agent, r, remaining))
-    } else {
-        builder
-            .body(&[][..])
-            .map(|r| within(&agent.agent, r, remaining))
-    };
-    let mut response = sent
-        .map_err(|e| PlainFailure::Failed(e.to_string()))?
-        .map_err(|e| match e {
-            ureq::Error::Timeout(_) => PlainFailure::OutOfTime,
-            other => PlainFailure::Failed(other.to_string()),
-        })?;
-    let status = response.status().as_u16();
-    let reader = response.body_mut().with_config().limit(u64::MAX).reader();
-    let body = read_bounded(reader, max.saturating_add(1), deadline).map_err(|e| match e {
-        Error::Timeout { .. } => PlainFailure::OutOfTime,
-        other => PlainFailure::Failed(format!("reading the answer: {other}")),
-    })?;
-    if body.len() as u64 > max {
-        return Err(PlainFailure::TooLong);
-    }
-    Ok((status, body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-    use std::net::TcpListener;
-
-    /// A one-shot HTTP server answering `answer`; the request it read.
-    fn serve_once(answer: &'static str) -> (String, std::thread::JoinHandle<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/meta", listener.local_addr().unwrap());
-        let served = std::thread::spawn(move || {
-            let (mut socket, _) = listener.accept().unwrap();
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).unwrap() == 1 {
-                head.push(byte[0]);
-            }
-            socket.write_all(answer.as_bytes()).unwrap();
-            String::from_utf8_lossy(&head).into_owned()
-        });
-        (url, served)
-    }
-
-    #[test]
-    fn a_plain_call_sends_its_method_and_headers_and_refuses_a_body_past_max() {
-        let agent = super::super::Agent::metadata(Duration::from_secs(2), Duration::from_secs(2));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let (url, served) = serve_once("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello");
-        let answer = plain_call(&agent, "GET", &url, &[("X-Probe", "1")], deadline, 100);
-        assert!(matches!(answer, Ok((201, ref body)) if body == b"hello"));
-        let head = served.join().unwrap().to_ascii_lowercase();
-        assert!(
-            head.starts_with("get /meta http/1.1") && head.contains("x-probe: 1"),
-            "{head}"
-        );
-
-        let (url, served) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
-        let answer = plain_call(&agent, "PUT", &url, &[], deadline, 10);
-        assert!(matches!(answer, Ok((200, ref body)) if body == b"0123456789"));
-        let head = served.join().unwrap().to_ascii_lowercase();
-        assert!(
-            head.starts_with("put /meta") && head.contains("content-length: 0"),
-            "{head}"
-        );
-        let (url, served) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
-        let answer = plain_call(&agent, "GET", &url, &[], deadline, 9);
-        assert!(matches!(answer, Err(PlainFailure::TooLong)));
-        served.join().unwrap();
-
-        let past = Instant::now();
-        assert!(matches!(
-            plain_call(&agent, "GET", &url, &[], past, 3),
-            Err(PlainFailure::OutOfTime)
-        ));
     }
 }

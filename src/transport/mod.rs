@@ -8,16 +8,18 @@
 mod env_proxy;
 mod exchange;
 mod options;
+#[cfg(feature = "discovery")]
+mod plain;
 mod response;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-pub(crate) use exchange::{
-    exchange, plain_call, Failure, Limits, PlainFailure, Prepared, MAX_SUCCESS_BODY,
-};
+pub(crate) use exchange::{exchange, Failure, Limits, Prepared, MAX_SUCCESS_BODY};
 #[cfg(feature = "explain")]
 pub(crate) use options::ProxyShown;
 pub(crate) use options::{ProxySetting, TransportOptions};
+#[cfg(feature = "discovery")]
+pub(crate) use plain::{plain_call, PlainFailure};
 pub use response::ApiResponse;
 
 use crate::error::Error;
@@ -41,6 +43,11 @@ impl std::fmt::Debug for Agent {
     }
 }
 
+/// The TLS settings of an API agent, checked (a custom CA parsed) once per
+/// build and handed to the agent as they are.
+#[derive(Clone, Debug)]
+pub(crate) struct Tls(ureq::tls::TlsConfig);
+
 /// The timeouts and pool size of an API agent.
 pub(crate) struct ApiTimeouts {
     pub connect: Duration,
@@ -56,7 +63,11 @@ impl Agent {
     /// # Errors
     /// [`Error::InvalidInput`] for a proxy or root certificates that cannot
     /// be used.
-    pub(crate) fn api(options: &TransportOptions, timeouts: &ApiTimeouts) -> Result<Agent, Error> {
+    pub(crate) fn api(
+        options: &TransportOptions,
+        timeouts: &ApiTimeouts,
+        tls: Tls,
+    ) -> Result<Agent, Error> {
         let proxy = options.proxy()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -79,7 +90,7 @@ impl Agent {
             // ureq's own resolver, bounded by the connect timeout.
             .timeout_resolve(Some(timeouts.connect))
             .proxy(proxy.clone())
-            .tls_config(options.tls()?)
+            .tls_config(tls.0)
             .build();
         Ok(Agent {
             agent: ureq::Agent::new_with_config(config),
@@ -87,6 +98,7 @@ impl Agent {
         })
     }
 
+    #[cfg(feature = "discovery")]
     /// The agent for the ECS metadata service: never through a proxy (a
     /// proxy would ask its own network's metadata, or nobody's), short
     /// timeouts (off ECS the address does not answer).
@@ -107,26 +119,13 @@ impl Agent {
     }
 }
 
-/// The time left until `deadline`, `None` once it has passed.
-pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
-    Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_time_left_is_none_once_the_deadline_has_passed() {
-        let now = Instant::now();
-        assert_eq!(remaining(now), None);
-        assert_eq!(remaining(now - Duration::from_millis(1)), None);
-        let left = remaining(now + Duration::from_secs(60)).unwrap();
-        assert!(left > Duration::from_secs(50) && left <= Duration::from_secs(60));
-    }
-
-    #[test]
     fn debug_says_whether_the_agent_goes_through_a_proxy_and_nothing_more() {
+        #[cfg(feature = "discovery")]
         assert_eq!(
             format!(
                 "{:?}",
@@ -143,7 +142,7 @@ mod tests {
             attempt: Duration::from_secs(1),
             idle_connections: 1,
         };
-        let agent = Agent::api(&options, &timeouts).unwrap();
+        let agent = Agent::api(&options, &timeouts, options.tls().unwrap()).unwrap();
         assert_eq!(format!("{agent:?}"), "Agent { proxied: true }");
     }
 }

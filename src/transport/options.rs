@@ -225,11 +225,13 @@ impl TransportOptions {
     /// (`webpki-roots`). With the `custom-ca` feature, a private CA's
     /// certificates are trusted with those roots (Mozilla's bundle as
     /// certificates, from `webpki-root-certs`) or alone.
-    pub(crate) fn tls(&self) -> Result<TlsConfig, Error> {
-        Ok(TlsConfig::builder()
-            .root_certs(self.root_certs()?)
-            .disable_verification(self.danger_accept_invalid_certificates)
-            .build())
+    pub(crate) fn tls(&self) -> Result<super::Tls, Error> {
+        Ok(super::Tls(
+            TlsConfig::builder()
+                .root_certs(self.root_certs()?)
+                .disable_verification(self.danger_accept_invalid_certificates)
+                .build(),
+        ))
     }
 
     /// The roots ureq verifies against.

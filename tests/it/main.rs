@@ -8,6 +8,7 @@
         feature = "account",
         feature = "wait",
         feature = "custom-ca",
+        feature = "discovery",
         feature = "explain"
     )),
     allow(dead_code, unused_imports)
@@ -22,12 +23,12 @@ mod canary;
 mod chain;
 mod client;
 mod concurrency;
-#[cfg(feature = "explain")]
+#[cfg(all(feature = "discovery", feature = "explain"))]
 mod discovery;
 mod faults;
 #[cfg(all(feature = "bulk", feature = "wait"))]
 mod fleet;
-#[cfg(feature = "explain")]
+#[cfg(all(feature = "discovery", feature = "explain"))]
 mod metadata;
 mod properties;
 mod regions;
