@@ -28,6 +28,7 @@ pub(crate) mod metadata;
 mod origin;
 pub(crate) mod profile;
 pub(crate) mod regions;
+#[cfg(feature = "regions-file")]
 mod regions_file;
 
 pub use origin::Origin;

@@ -4,13 +4,14 @@
 //! `https://ecs.{region}.myhuaweicloud.com`.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
-use super::{env, profile, regions_file, Origin};
+#[cfg(feature = "regions-file")]
+use super::regions_file;
+use super::Origin;
 
 /// Reads a configuration variable (the process environment, or what an
 /// embedder gave [`crate::ClientBuilder::from_env_with`]).
@@ -42,16 +43,6 @@ pub(crate) fn endpoint_variable(region: &str) -> String {
     )
 }
 
-/// The regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else
-/// `~/.huaweicloud/regions.yaml`; true when it was named explicitly.
-fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
-    if let Some(path) = lookup.get(env::REGIONS_FILE) {
-        return Some((PathBuf::from(path), true));
-    }
-    let home = profile::home_dir(&|name: &str| lookup.get(name), cfg!(windows))?;
-    Some((home.join(".huaweicloud").join("regions.yaml"), false))
-}
-
 /// `region`'s ECS endpoint and where it came from. With a `lookup` (a
 /// builder from the environment): the variable of [`endpoint_variable`]
 /// (a comma-separated list, of which the first is used), then the regions
@@ -80,35 +71,16 @@ pub(crate) fn ecs_endpoint(
                 Endpoint::parse(first).map_err(|e| Error::Config(format!("{variable}: {e}")))?;
             return Ok((endpoint, Origin::Environment(variable)));
         }
-        if let Some((path, named)) = regions_file_path(lookup) {
-            match profile::read_small_file(&path, "regions file")? {
-                Some(text) => {
-                    let listed = regions_file::parse(&text, "ECS").map_err(|(line, why)| {
-                        Error::Config(format!(
-                            "regions file {}, line {line}: {why}",
-                            path.display()
-                        ))
-                    })?;
-                    if let Some(found) = listed.iter().find(|r| r.id == region) {
-                        let first = found.endpoints.first().map(String::as_str).unwrap_or("");
-                        let endpoint = Endpoint::parse(first).map_err(|e| {
-                            Error::Config(format!(
-                                "regions file {}, region {region}: {e}",
-                                path.display()
-                            ))
-                        })?;
-                        return Ok((endpoint, Origin::RegionsFile(path)));
-                    }
-                }
-                None if named => {
-                    return Err(Error::Config(format!(
-                        "regions file {} (named by {}) does not exist",
-                        path.display(),
-                        env::REGIONS_FILE
-                    )))
-                }
-                None => {}
-            }
+        #[cfg(feature = "regions-file")]
+        if let Some(found) = regions_file::ecs_endpoint(region, lookup)? {
+            return Ok(found);
+        }
+        #[cfg(not(feature = "regions-file"))]
+        if lookup.get(super::env::REGIONS_FILE).is_some() {
+            return Err(Error::Config(format!(
+                "{} is set, but this build reads no regions file: enable the regions-file feature, or name the endpoint with {variable}",
+                super::env::REGIONS_FILE
+            )));
         }
     }
     Ok((Endpoint::for_region(region)?, Origin::Derived("region")))
@@ -245,6 +217,34 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "regions-file"))]
+    fn without_the_feature_a_named_regions_file_is_refused_and_the_default_one_not_read() {
+        let dir =
+            std::env::temp_dir().join(format!("hwcloud-ecs-no-regions-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".huaweicloud")).unwrap();
+        std::fs::write(
+            dir.join(".huaweicloud").join("regions.yaml"),
+            "ECS:\n  - id: cn-north-4\n    endpoint: https://ecs.file.example\n",
+        )
+        .unwrap();
+        let home = lookup(&[(HOME, dir.to_str().unwrap())]);
+        let (endpoint, origin) = ecs_endpoint("cn-north-4", Some(&home)).unwrap();
+        assert_eq!(endpoint.url(), "https://ecs.cn-north-4.myhuaweicloud.com");
+        assert_eq!(origin, Origin::Derived("region"));
+        let named = lookup(&[("HUAWEICLOUD_SDK_REGIONS_FILE", "/etc/regions.yaml")]);
+        let err = ecs_endpoint("cn-north-4", Some(&named))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("regions-file feature")
+                && err.contains("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    #[cfg(feature = "regions-file")]
     fn the_environment_then_the_regions_file_then_the_table() {
         let dir = std::env::temp_dir().join(format!("hwcloud-ecs-regions-{}", std::process::id()));
         std::fs::create_dir_all(dir.join(".huaweicloud")).unwrap();

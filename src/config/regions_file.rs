@@ -17,6 +17,67 @@
 //! flow collections, anchors, multi-line scalars, escapes) is refused with the
 //! line that holds it, rather than read wrongly.
 
+use std::path::PathBuf;
+
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+
+use super::regions::Lookup;
+use super::{env, profile, Origin};
+
+/// The regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else
+/// `~/.huaweicloud/regions.yaml`; true when it was named explicitly.
+fn regions_file_path(lookup: &Lookup) -> Option<(PathBuf, bool)> {
+    if let Some(path) = lookup.get(env::REGIONS_FILE) {
+        return Some((PathBuf::from(path), true));
+    }
+    let home = profile::home_dir(&|name: &str| lookup.get(name), cfg!(windows))?;
+    Some((home.join(".huaweicloud").join("regions.yaml"), false))
+}
+
+/// `region`'s ECS endpoint from the regions file, when the file lists it.
+///
+/// # Errors
+/// [`Error::Config`] for a file that cannot be read or parsed (its line is
+/// named), an endpoint in it that does not parse, or a file named by
+/// `HUAWEICLOUD_SDK_REGIONS_FILE` that does not exist.
+pub(crate) fn ecs_endpoint(
+    region: &str,
+    lookup: &Lookup,
+) -> Result<Option<(Endpoint, Origin)>, Error> {
+    if let Some((path, named)) = regions_file_path(lookup) {
+        match profile::read_small_file(&path, "regions file")? {
+            Some(text) => {
+                let listed = parse(&text, "ECS").map_err(|(line, why)| {
+                    Error::Config(format!(
+                        "regions file {}, line {line}: {why}",
+                        path.display()
+                    ))
+                })?;
+                if let Some(found) = listed.iter().find(|r| r.id == region) {
+                    let first = found.endpoints.first().map(String::as_str).unwrap_or("");
+                    let endpoint = Endpoint::parse(first).map_err(|e| {
+                        Error::Config(format!(
+                            "regions file {}, region {region}: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    return Ok(Some((endpoint, Origin::RegionsFile(path))));
+                }
+            }
+            None if named => {
+                return Err(Error::Config(format!(
+                    "regions file {} (named by {}) does not exist",
+                    path.display(),
+                    env::REGIONS_FILE
+                )))
+            }
+            None => {}
+        }
+    }
+    Ok(None)
+}
+
 /// One region of a service: its id and its endpoints, first one first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FileRegion {
