@@ -204,6 +204,22 @@ impl Account {
     }
 }
 
+impl Caller {
+    /// This caller for another endpoint: the same pool, credentials, limits
+    /// and clock, with that endpoint's governor (made on first use).
+    fn for_endpoint(&self, endpoint: &Endpoint) -> Caller {
+        let governor = Arc::clone(
+            crate::lock(&self.governors)
+                .entry(endpoint.url().to_owned())
+                .or_insert_with(|| Arc::new(super::pace::Pace::new(self.max_rate))),
+        );
+        Caller {
+            governor,
+            ..self.clone()
+        }
+    }
+}
+
 /// The projects of an IAM `auth/projects` answer.
 fn parse_projects(json: &Value) -> Result<Vec<Project>, String> {
     let items = json

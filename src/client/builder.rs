@@ -18,10 +18,6 @@ use crate::sign::Credentials;
 use crate::transport::{ProxySetting, Tls, TransportOptions};
 
 use super::credentials::CredentialProvider;
-#[cfg(feature = "discovery")]
-use super::refresh::Refreshing;
-#[cfg(feature = "explain")]
-use super::settings::{self, Setting};
 use super::{ApiVersion, Caller, Client, Inner, RetryPolicy};
 
 /// Builds a [`Client`]; every setter says its default.
@@ -53,7 +49,7 @@ pub struct ClientBuilder {
     pub(super) retry: RetryPolicy,
     pub(super) transport: TransportOptions,
     /// What the credential chain tried, when it found nothing.
-    credentials_tried: Vec<String>,
+    pub(super) credentials_tried: Vec<String>,
     /// Where the credentials, project id and region came from.
     pub(super) origins: Origins,
     /// Which of the other settings were set on the builder.
@@ -298,18 +294,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The configuration this builder holds, value by value with where each
-    /// came from, secrets redacted. Values that [`Self::build`] would still
-    /// discover (ECS metadata, IAM) show as not set; a built client's
-    /// [`Client::settings`] shows them.
-    #[cfg(feature = "explain")]
-    pub fn settings(&self) -> Vec<Setting> {
-        settings::render(
-            &self.settings_inputs(),
-            self.credentials.as_ref().map(|c| c.peek()),
-        )
-    }
-
     /// Validates everything, discovers what is still missing (for a builder
     /// from [`Self::from_env`]: credentials and region from the ECS
     /// metadata, the project id from the metadata or IAM), and builds the
@@ -391,33 +375,6 @@ impl ClientBuilder {
         }
     }
 
-    /// The values [`settings::render`] shows.
-    #[cfg(feature = "explain")]
-    pub(super) fn settings_inputs(&self) -> settings::Inputs<'_> {
-        settings::Inputs {
-            endpoint: self.chosen_endpoint().ok().flatten(),
-            transport: &self.transport,
-            origins: &self.origins,
-            chosen: self.chosen,
-            project_id: self.project_id.as_ref(),
-            region: self.region.as_ref(),
-            api: self.api,
-            timeout_connect: self.timeout_connect,
-            timeout: self.timeout,
-            retry: self.retry,
-            max_rate: self.rate_cap(),
-        }
-    }
-
-    /// The explicit cap on the sending rate: none without `bulk`.
-    #[cfg(feature = "explain")]
-    fn rate_cap(&self) -> Option<f64> {
-        #[cfg(feature = "bulk")]
-        return self.max_rate;
-        #[cfg(not(feature = "bulk"))]
-        None
-    }
-
     /// Checks every value given so far the way [`Self::build`] does first
     /// (durations, rate, project id, endpoint or region, proxy, TLS),
     /// without discovering anything or sending anything: what
@@ -455,24 +412,6 @@ impl ClientBuilder {
         Ok(Given { endpoint, tls })
     }
 
-    /// The fourth link of the chain: the agency's temporary credentials,
-    /// kept fresh by a [`Refreshing`] provider. A failure joins what was tried.
-    /// The credentials to sign with: those given or found in the
-    /// environment, else the ECS metadata service's (for a builder from
-    /// [`Self::from_env`]), else the error that lists what was tried.
-    #[cfg(feature = "discovery")]
-    pub(super) fn resolve_credentials(
-        &mut self,
-        session: Option<&Session>,
-    ) -> Result<CredentialProvider, Error> {
-        if let (None, Some(session)) = (&self.credentials, session) {
-            self.credentials_from_metadata(session);
-        }
-        self.credentials
-            .clone()
-            .ok_or_else(|| self.no_credentials())
-    }
-
     /// The credentials to sign with: those given or found in the
     /// environment or the credentials file, else the error that lists what
     /// was tried.
@@ -483,20 +422,7 @@ impl ClientBuilder {
             .ok_or_else(|| self.no_credentials())
     }
 
-    #[cfg(feature = "discovery")]
-    fn credentials_from_metadata(&mut self, session: &Session) {
-        match session.temporary_credentials() {
-            Ok((service, first, origin)) => {
-                self.origins.credentials = Some(origin);
-                self.credentials = Some(CredentialProvider::Metadata(Arc::new(Refreshing::new(
-                    service, first,
-                ))));
-            }
-            Err(why) => self.credentials_tried.push(why),
-        }
-    }
-
-    fn no_credentials(&self) -> Error {
+    pub(super) fn no_credentials(&self) -> Error {
         if self.credentials_tried.is_empty() {
             Error::Config(format!(
                 "no credentials: pass them to the builder or set {} and {}",

@@ -42,7 +42,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use crate::lock;
+
+use super::retry::is_throttled;
 
 /// The share of an estimated limit the governor paces at: just under, so
 /// that the gateway's bucket refills a little and jitter is not refused.
@@ -408,6 +411,35 @@ pub(crate) fn named_limit(message: &str) -> Option<f64> {
         None => 1.0,
     };
     (seconds > 0.0 && count > 0.0).then(|| count / seconds)
+}
+
+impl super::Client {
+    /// How long the gateway's throttling holds this call back, when that is
+    /// why `error` ended it: a throttled answer whose `Retry-After` reached
+    /// past the call's deadline, or a call the governor could not send
+    /// before its deadline (no attempt made). `None` for any other error.
+    pub(crate) fn quota_wait(&self, error: &Error) -> Option<Duration> {
+        match error {
+            Error::Api(api) if is_throttled(error) => {
+                Some(api.retry_after.unwrap_or(Duration::ZERO))
+            }
+            Error::Timeout { attempts: 0, .. } => Some(self.inner.caller.governor.next_leave()),
+            _ => None,
+        }
+    }
+
+    /// Which client this is, for a bulk run that tells projects apart:
+    /// clones share it.
+    pub(crate) fn identity(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// The rate the client paces its requests at, in requests a second:
+    /// `None` until the gateway first throttles it (or without a
+    /// [`ClientBuilder::max_rate`]), when it sends as fast as it is asked.
+    pub fn sending_rate(&self) -> Option<f64> {
+        self.inner.caller.governor.rate()
+    }
 }
 
 #[cfg(test)]

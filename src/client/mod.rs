@@ -8,6 +8,8 @@ mod account;
 mod builder;
 mod call;
 mod credentials;
+#[cfg(feature = "discovery")]
+mod discover;
 #[cfg(feature = "bulk")]
 mod governor;
 #[cfg(feature = "discovery")]
@@ -43,16 +45,12 @@ use crate::request::ApiRequest;
 use crate::transport::ApiResponse;
 
 use crate::clock::SkewClock;
-#[cfg(feature = "discovery")]
-use crate::config::iam::SignedSender;
 use crate::transport::{Agent, ApiTimeouts, Prepared, Tls};
 #[cfg(feature = "account")]
 pub use account::{Account, Project};
 pub use builder::ClientBuilder;
 pub(crate) use call::OnThrottle;
 use credentials::CredentialProvider;
-#[cfg(feature = "bulk")]
-use retry::is_throttled;
 pub use retry::RetryPolicy;
 
 #[cfg(feature = "explain")]
@@ -168,20 +166,6 @@ impl Client {
         &self.inner.endpoint
     }
 
-    /// The configuration as resolved when the client was built, value by
-    /// value with where each came from (explicit, environment, credentials
-    /// file, ECS metadata, IAM), secrets redacted: what `hwcloud-ecs config`
-    /// prints. Rendered when asked, from the configuration the client was
-    /// built with and the credentials in use now (temporary ones change as
-    /// they are refreshed).
-    #[cfg(feature = "explain")]
-    pub fn settings(&self) -> Vec<Setting> {
-        settings::render(
-            &self.inner.explained.settings_inputs(),
-            Some(self.inner.caller.credentials.peek()),
-        )
-    }
-
     /// The project id.
     pub fn project_id(&self) -> &ProjectId {
         &self.inner.project_id
@@ -191,28 +175,6 @@ impl Client {
     /// made for a project of an [`crate::Account`]).
     pub fn region(&self) -> Option<&str> {
         self.inner.region.as_deref()
-    }
-
-    /// How long the gateway's throttling holds this call back, when that is
-    /// why `error` ended it: a throttled answer whose `Retry-After` reached
-    /// past the call's deadline, or a call the governor could not send
-    /// before its deadline (no attempt made). `None` for any other error.
-    #[cfg(feature = "bulk")]
-    pub(crate) fn quota_wait(&self, error: &Error) -> Option<Duration> {
-        match error {
-            Error::Api(api) if is_throttled(error) => {
-                Some(api.retry_after.unwrap_or(Duration::ZERO))
-            }
-            Error::Timeout { attempts: 0, .. } => Some(self.inner.caller.governor.next_leave()),
-            _ => None,
-        }
-    }
-
-    /// Which client this is, for a bulk run that tells projects apart:
-    /// clones share it.
-    #[cfg(feature = "bulk")]
-    pub(crate) fn identity(&self) -> usize {
-        Arc::as_ptr(&self.inner) as usize
     }
 
     /// The password API in use.
@@ -287,14 +249,6 @@ impl Client {
         self.inner.caller.governor.throttled()
     }
 
-    /// The rate the client paces its requests at, in requests a second:
-    /// `None` until the gateway first throttles it (or without a
-    /// [`ClientBuilder::max_rate`]), when it sends as fast as it is asked.
-    #[cfg(feature = "bulk")]
-    pub fn sending_rate(&self) -> Option<f64> {
-        self.inner.caller.governor.rate()
-    }
-
     /// The correction applied to the machine's clock when signing, in
     /// milliseconds: positive when the gateway's clock is ahead of ours.
     /// It is learned from the gateway's `Date` the first time a signature
@@ -335,31 +289,5 @@ impl Caller {
             retry: builder.retry,
             clock: Arc::new(SkewClock::fixed(builder.fixed_clock)),
         })
-    }
-
-    /// This caller for another endpoint: the same pool, credentials, limits
-    /// and clock, with that endpoint's governor (made on first use).
-    #[cfg(feature = "account")]
-    fn for_endpoint(&self, endpoint: &Endpoint) -> Caller {
-        let governor = Arc::clone(
-            crate::lock(&self.governors)
-                .entry(endpoint.url().to_owned())
-                .or_insert_with(|| Arc::new(pace::Pace::new(self.max_rate))),
-        );
-        Caller {
-            governor,
-            ..self.clone()
-        }
-    }
-}
-
-#[cfg(feature = "discovery")]
-impl SignedSender for Caller {
-    fn access_key(&self) -> Result<String, Error> {
-        Ok(self.credentials.current()?.access_key().to_owned())
-    }
-
-    fn send_signed(&self, prepared: &Prepared<'_>) -> Result<ApiResponse, Error> {
-        self.call(prepared, OnThrottle::Wait)
     }
 }

@@ -11,7 +11,7 @@ use crate::sign::Credentials;
 use crate::transport::ProxyShown;
 
 use super::builder::{Chosen, Origins};
-use super::{ApiVersion, RetryPolicy};
+use super::{ApiVersion, Client, ClientBuilder, RetryPolicy};
 use crate::endpoint::Endpoint;
 use crate::transport::TransportOptions;
 
@@ -47,6 +47,59 @@ pub struct Setting {
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {} ({})", self.name, self.value, self.origin)
+    }
+}
+
+impl Client {
+    /// The configuration as resolved when the client was built, value by
+    /// value with where each came from (explicit, environment, credentials
+    /// file, ECS metadata, IAM), secrets redacted: what `hwcloud-ecs config`
+    /// prints. Rendered when asked, from the configuration the client was
+    /// built with and the credentials in use now (temporary ones change as
+    /// they are refreshed).
+    pub fn settings(&self) -> Vec<Setting> {
+        render(
+            &self.inner.explained.settings_inputs(),
+            Some(self.inner.caller.credentials.peek()),
+        )
+    }
+}
+
+impl ClientBuilder {
+    /// The configuration this builder holds, value by value with where each
+    /// came from, secrets redacted. Values that [`Self::build`] would still
+    /// discover (ECS metadata, IAM) show as not set; a built client's
+    /// [`Client::settings`] shows them.
+    pub fn settings(&self) -> Vec<Setting> {
+        render(
+            &self.settings_inputs(),
+            self.credentials.as_ref().map(|c| c.peek()),
+        )
+    }
+
+    /// The values [`settings::render`] shows.
+    pub(super) fn settings_inputs(&self) -> Inputs<'_> {
+        Inputs {
+            endpoint: self.chosen_endpoint().ok().flatten(),
+            transport: &self.transport,
+            origins: &self.origins,
+            chosen: self.chosen,
+            project_id: self.project_id.as_ref(),
+            region: self.region.as_ref(),
+            api: self.api,
+            timeout_connect: self.timeout_connect,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_rate: self.rate_cap(),
+        }
+    }
+
+    /// The explicit cap on the sending rate: none without `bulk`.
+    fn rate_cap(&self) -> Option<f64> {
+        #[cfg(feature = "bulk")]
+        return self.max_rate;
+        #[cfg(not(feature = "bulk"))]
+        None
     }
 }
 

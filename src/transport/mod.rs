@@ -11,16 +11,20 @@ mod options;
 #[cfg(feature = "discovery")]
 mod plain;
 mod response;
+#[cfg(feature = "custom-ca")]
+mod roots;
+#[cfg(feature = "explain")]
+mod shown;
 
 use std::time::Duration;
 
 pub(crate) use exchange::{exchange, Failure, Limits, Prepared, MAX_SUCCESS_BODY};
-#[cfg(feature = "explain")]
-pub(crate) use options::ProxyShown;
 pub(crate) use options::{ProxySetting, TransportOptions};
 #[cfg(feature = "discovery")]
 pub(crate) use plain::{plain_call, PlainFailure};
 pub use response::ApiResponse;
+#[cfg(feature = "explain")]
+pub(crate) use shown::ProxyShown;
 
 use crate::error::Error;
 

@@ -1,19 +1,11 @@
 //! Proxy and TLS settings of the client's transport.
 
 use std::fmt;
-#[cfg(feature = "custom-ca")]
-use std::sync::{Arc, OnceLock};
 
-#[cfg(feature = "custom-ca")]
-use ureq::tls::{Certificate, PemItem};
 use ureq::tls::{RootCerts, TlsConfig};
 
-#[cfg(feature = "explain")]
-use crate::endpoint::Endpoint;
 use crate::error::Error;
 
-#[cfg(feature = "explain")]
-use super::env_proxy::bypasses;
 use super::env_proxy::EnvProxy;
 
 /// Which proxy the client goes through.
@@ -61,7 +53,7 @@ impl fmt::Debug for TransportOptions {
 
 /// `scheme://user:password@host` -> `scheme://<redacted>@host`, and the
 /// same without a scheme (`user:password@host:port`).
-pub(crate) fn redact_userinfo(url: &str) -> String {
+pub(super) fn redact_userinfo(url: &str) -> String {
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) => (Some(scheme), rest),
         None => (None, url),
@@ -81,7 +73,7 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
 /// (as curl reads it). The transport tunnels through HTTP proxies only:
 /// SOCKS and TLS-to-the-proxy are refused here, before anything is sent,
 /// instead of failing inside the transport.
-fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
+pub(super) fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
     let url = url.trim();
     let normalized = match url.split_once("://") {
         None => format!("http://{url}"),
@@ -100,62 +92,11 @@ fn http_proxy_url(field: &'static str, url: &str) -> Result<String, Error> {
 }
 
 /// The process environment, for the proxy variables.
-fn process_env(name: &str) -> Option<String> {
+pub(super) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// The proxy a request to an endpoint goes through, for display.
-#[cfg(feature = "explain")]
-pub(crate) enum ProxyShown {
-    /// Given on the builder (its password redacted).
-    Given(String),
-    /// Turned off on the builder.
-    Off,
-    /// From these environment variables.
-    FromVariable(String, String),
-    /// The environment names a proxy, but `NO_PROXY` exempts the endpoint.
-    Bypassed(String),
-    /// The environment names one this transport cannot use (a `socks5://`
-    /// or `https://` proxy): the error, and the variables.
-    Refused(String, String),
-    /// The environment names none.
-    NoneInEnvironment,
-}
-
 impl TransportOptions {
-    /// The proxy a request to `endpoint` goes through, after `NO_PROXY`
-    /// (asked of the same ureq proxy that routes the request).
-    #[cfg(feature = "explain")]
-    pub(crate) fn proxy_shown(&self, endpoint: Option<&Endpoint>) -> ProxyShown {
-        match &self.proxy {
-            ProxySetting::Url(url) => ProxyShown::Given(redact_userinfo(
-                &http_proxy_url("proxy", url).unwrap_or_else(|_| url.clone()),
-            )),
-            ProxySetting::Off => ProxyShown::Off,
-            ProxySetting::FromEnvironment => {
-                let https = endpoint.is_none_or(|e| e.url().starts_with("https://"));
-                let Some(read) = EnvProxy::read(&process_env, https) else {
-                    return ProxyShown::NoneInEnvironment;
-                };
-                let mut names = read.variable.to_owned();
-                if let Some(exempt) = read.exempt_variable {
-                    names = format!("{names}, {exempt}");
-                }
-                match from_environment(read) {
-                    Ok(proxy) if endpoint.is_some_and(|e| bypasses(&proxy, e.url())) => {
-                        ProxyShown::Bypassed(names)
-                    }
-                    // Shown without its user information.
-                    Ok(proxy) => ProxyShown::FromVariable(
-                        format!("http://{}:{}", proxy.host(), proxy.port()),
-                        names,
-                    ),
-                    Err(e) => ProxyShown::Refused(e.to_string(), names),
-                }
-            }
-        }
-    }
-
     /// Whether custom roots are added to the bundled ones or replace them.
     fn custom_roots(&self) -> Option<&'static str> {
         #[cfg(feature = "custom-ca")]
@@ -163,34 +104,6 @@ impl TransportOptions {
             return Some(if *replace { "replace" } else { "add" });
         }
         None
-    }
-
-    /// The root certificates trusted, in words.
-    #[cfg(all(feature = "explain", feature = "custom-ca"))]
-    pub(crate) fn roots_shown(&self) -> String {
-        match &self.roots {
-            None => "the bundled Mozilla roots".to_owned(),
-            Some((pem, replace)) => {
-                let count = parse_certificates(pem).map_or(0, |c| c.len());
-                if *replace {
-                    format!("only {count} certificate(s) from the given PEM")
-                } else {
-                    format!(
-                        "the bundled Mozilla roots and {count} certificate(s) from the given PEM"
-                    )
-                }
-            }
-        }
-    }
-
-    /// Whether server certificates are checked, in words.
-    #[cfg(feature = "explain")]
-    pub(crate) fn verification_shown(&self) -> &'static str {
-        if self.danger_accept_invalid_certificates {
-            "OFF: any certificate is accepted (danger_accept_invalid_certificates)"
-        } else {
-            "on"
-        }
     }
 
     /// The proxy for ureq: `None` for none at all.
@@ -214,12 +127,6 @@ impl TransportOptions {
         }
     }
 
-    /// The root certificates trusted, in words.
-    #[cfg(all(feature = "explain", not(feature = "custom-ca")))]
-    pub(crate) fn roots_shown(&self) -> String {
-        "the bundled Mozilla roots".to_owned()
-    }
-
     /// The TLS configuration for ureq: rustls with ring (ureq's `rustls`
     /// feature), verifying against Mozilla's roots as ureq bundles them
     /// (`webpki-roots`). With the `custom-ca` feature, a private CA's
@@ -238,24 +145,19 @@ impl TransportOptions {
     fn root_certs(&self) -> Result<RootCerts, Error> {
         #[cfg(feature = "custom-ca")]
         if let Some((pem, replace)) = &self.roots {
-            let mut roots = parse_certificates(pem)?;
-            if !replace {
-                roots.extend(bundled_roots().iter().cloned());
-            }
-            return Ok(RootCerts::Specific(Arc::new(roots)));
+            return super::roots::custom(pem, *replace);
         }
         Ok(RootCerts::WebPki)
     }
 }
 
-/// Mozilla's root certificates, copied out of `webpki-root-certs` once.
 /// The environment's proxy as ureq's, its `NO_PROXY` list as ureq's
 /// expressions: the one matcher for the route and for what is shown.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a proxy that is not an `http://` one; the
 /// password is never part of the message.
-fn from_environment(proxy: EnvProxy) -> Result<ureq::Proxy, Error> {
+pub(super) fn from_environment(proxy: EnvProxy) -> Result<ureq::Proxy, Error> {
     let name = proxy.variable;
     let normalized = http_proxy_url("proxy", &proxy.url).map_err(|e| match e {
         Error::InvalidInput { reason, .. } => Error::invalid(
@@ -284,43 +186,6 @@ fn from_environment(proxy: EnvProxy) -> Result<ureq::Proxy, Error> {
         builder = builder.no_proxy(&expression);
     }
     builder.build().map_err(bad)
-}
-
-#[cfg(feature = "custom-ca")]
-fn bundled_roots() -> Arc<Vec<Certificate<'static>>> {
-    static ROOTS: OnceLock<Arc<Vec<Certificate<'static>>>> = OnceLock::new();
-    Arc::clone(ROOTS.get_or_init(|| {
-        Arc::new(
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-                .collect(),
-        )
-    }))
-}
-
-#[cfg(feature = "custom-ca")]
-fn parse_certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>, Error> {
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(pem) {
-        match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert),
-            Ok(_) => {}
-            Err(e) => {
-                return Err(Error::invalid(
-                    "root certificates",
-                    format!("not valid PEM: {e}"),
-                ))
-            }
-        }
-    }
-    if certs.is_empty() {
-        return Err(Error::invalid(
-            "root certificates",
-            "the PEM holds no CERTIFICATE block",
-        ));
-    }
-    Ok(certs)
 }
 
 #[cfg(test)]
@@ -374,47 +239,6 @@ mod tests {
             "<redacted>@h:1",
             "the last @ ends the user information"
         );
-    }
-
-    #[test]
-    #[cfg(feature = "custom-ca")]
-    fn a_pem_without_certificates_is_refused() {
-        assert!(parse_certificates(b"not pem").is_err());
-        assert!(parse_certificates(
-            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
-        )
-        .is_err());
-    }
-
-    #[test]
-    #[cfg(all(feature = "explain", feature = "custom-ca"))]
-    fn the_roots_and_the_verification_in_words() {
-        let pem = include_bytes!("../../tests/data/test-ca.pem").to_vec();
-        let mut options = TransportOptions::default();
-        assert_eq!(options.roots_shown(), "the bundled Mozilla roots");
-        assert_eq!(options.verification_shown(), "on");
-        options.roots = Some((pem.clone(), false));
-        assert_eq!(
-            options.roots_shown(),
-            "the bundled Mozilla roots and 1 certificate(s) from the given PEM"
-        );
-        options.roots = Some((pem, true));
-        assert_eq!(
-            options.roots_shown(),
-            "only 1 certificate(s) from the given PEM"
-        );
-        options.danger_accept_invalid_certificates = true;
-        assert!(options
-            .verification_shown()
-            .starts_with("OFF: any certificate"));
-    }
-
-    #[test]
-    #[cfg(feature = "custom-ca")]
-    fn the_bundled_roots_are_mozillas_whole_store() {
-        let roots = bundled_roots();
-        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
-        assert!(roots.len() > 100, "{}", roots.len());
     }
 
     #[test]
