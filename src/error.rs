@@ -144,8 +144,7 @@ impl Error {
     /// True for the refusals of [`Self::stops_bulk_run`] that concern every
     /// project of the account: the credentials themselves (401). A 403 or
     /// an unknown API concerns one project's permissions or address.
-    #[cfg(feature = "bulk")]
-    pub(crate) fn stops_every_project(&self) -> bool {
+    pub fn stops_every_project(&self) -> bool {
         self.api().is_some_and(|a| a.status == 401)
     }
 
@@ -194,7 +193,7 @@ impl fmt::Display for Error {
                 if let Some(id) = request_id {
                     write!(f, " (request id {id})")?;
                 }
-                f.write_str("; set the project id explicitly: HUAWEICLOUD_SDK_PROJECT_ID, project_id in the credentials file, --project-id, or ClientBuilder::project_id")
+                f.write_str("; set the project id explicitly: HUAWEICLOUD_SDK_PROJECT_ID, project_id in the credentials file, or ClientBuilder::project_id")
             }
             Error::Api(api) => fmt::Display::fmt(api, f),
             Error::Transport {

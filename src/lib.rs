@@ -83,7 +83,7 @@ pub mod sign {
 mod transport;
 
 #[cfg(feature = "bulk")]
-pub use bulk::{Bulk, Outcome, Progress};
+pub use bulk::{Action, Bulk, Outcome, Progress, ResultKind};
 #[cfg(feature = "explain")]
 pub use client::Setting;
 #[cfg(feature = "account")]

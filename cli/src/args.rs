@@ -31,21 +31,14 @@ pub struct Target {
     pub rate: Option<f64>,
 }
 
-/// What a bulk command does to each server.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Action {
-    #[default]
-    Clear,
-    Audit,
-}
+pub use hwcloud_ecs::Action;
 
-impl Action {
-    /// The command's name, as `--json` and the report print it.
-    pub fn command(self) -> &'static str {
-        match self {
-            Action::Clear => "clear-password",
-            Action::Audit => "audit",
-        }
+/// The command's name for what a bulk command does, as `--json` and the
+/// report print it.
+pub fn command_name(action: Action) -> &'static str {
+    match action {
+        Action::Clear => "clear-password",
+        Action::Audit => "audit",
     }
 }
 

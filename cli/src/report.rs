@@ -2,10 +2,25 @@
 //! object per server, then a summary, and the hint that points to a cause.
 //! The outcome words come from the library ([`hwcloud_ecs::Bulk::word`]).
 
-use hwcloud_ecs::{Client, Error, Progress, ServerId};
+use hwcloud_ecs::{Client, Error, Progress, ResultKind, ServerId};
 use serde_json::{json, Value};
 
 use crate::out;
+
+/// The word `--json` and the report print for how a server ended: part of
+/// the CLI's schema.
+pub fn word(kind: ResultKind) -> &'static str {
+    match kind {
+        ResultKind::Cleared => "cleared",
+        ResultKind::Stored => "stored",
+        ResultKind::NoneStored => "none_stored",
+        ResultKind::NotFound => "not_found",
+        ResultKind::NotAttempted => "not_attempted",
+        ResultKind::Failed => "failed",
+        // A kind a later library adds is, to this schema, a failure.
+        _ => "failed",
+    }
+}
 
 /// The version of the JSON Lines shapes below; raised on any change that
 /// could break a reader.
@@ -224,5 +239,36 @@ impl Summary {
                 out::err(format_args!("because {reason}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_result_kind_has_its_schema_word() {
+        let words: Vec<&str> = [
+            ResultKind::Cleared,
+            ResultKind::Stored,
+            ResultKind::NoneStored,
+            ResultKind::NotFound,
+            ResultKind::Failed,
+            ResultKind::NotAttempted,
+        ]
+        .into_iter()
+        .map(word)
+        .collect();
+        assert_eq!(
+            words,
+            [
+                "cleared",
+                "stored",
+                "none_stored",
+                "not_found",
+                "failed",
+                "not_attempted"
+            ]
+        );
     }
 }

@@ -136,9 +136,8 @@ pub fn plan(
     journal: &mut Option<Journal>,
 ) -> Result<Plan, PlanError> {
     let done = match &sweep.resume {
-        Some(path) => {
-            crate::journal::done_in(path, sweep.action.command()).map_err(PlanError::Usage)?
-        }
+        Some(path) => crate::journal::done_in(path, crate::args::command_name(sweep.action))
+            .map_err(PlanError::Usage)?,
         None => HashSet::new(),
     };
     let mut plan = Plan {
@@ -181,7 +180,7 @@ pub fn plan(
             let listed = match client.list_servers_matching(&sweep.filter()) {
                 Ok(listed) => listed,
                 // Refused credentials concern every project: stop here.
-                Err(e) if e.api().is_some_and(|a| a.status == 401) => {
+                Err(e) if e.stops_every_project() => {
                     return Err(PlanError::Failed(format!(
                         "cannot list the servers of project {}: {}",
                         project.name,
@@ -332,13 +331,10 @@ pub fn run(
     stop: &AtomicBool,
     journal: &mut Option<Journal>,
 ) -> Ended {
-    let command = sweep.action.command();
-    let bulk = match sweep.action {
-        Action::Clear => Bulk::clear(),
-        Action::Audit => Bulk::audit(),
-    }
-    .workers(sweep.concurrency)
-    .stop(stop);
+    let command = crate::args::command_name(sweep.action);
+    let bulk = Bulk::new(sweep.action)
+        .workers(sweep.concurrency)
+        .stop(stop);
     let bulk = match sweep.max_wait {
         Some(max_wait) => bulk.max_wait(max_wait),
         None => bulk,
@@ -485,7 +481,7 @@ fn result_line(
     many: bool,
     result: &Result<Outcome, Error>,
 ) -> String {
-    let word = bulk.word(result).replace('_', " ");
+    let word = report::word(bulk.kind(result)).replace('_', " ");
     let head = format!(
         "{word:<13} {id}{}{}",
         shown_name(name),
@@ -509,7 +505,13 @@ fn result_entry(
     client: &Client,
     result: &Result<Outcome, Error>,
 ) -> Value {
-    let mut entry = report::result_json(command, id, name, bulk.word(result), Place::of(client));
+    let mut entry = report::result_json(
+        command,
+        id,
+        name,
+        report::word(bulk.kind(result)),
+        Place::of(client),
+    );
     match result {
         Ok(o) => {
             entry["status"] = json!(o.status());
@@ -525,7 +527,7 @@ pub fn header(sweep: &Sweep, target: &Target) -> Value {
     json!({
         "schema": report::SCHEMA,
         "type": "header",
-        "command": sweep.action.command(),
+        "command": crate::args::command_name(sweep.action),
         "version": env!("CARGO_PKG_VERSION"),
         "started_at_unix": unix_now(),
         "scope": {

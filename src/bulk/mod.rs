@@ -77,35 +77,36 @@ impl Outcome {
     }
 }
 
-/// The six outcomes a server of a bulk run can have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+/// The six ways a server of a bulk run can end, each counted by one field
+/// of [`Progress`]: the one classification the counts, a caller's lines and
+/// its summaries share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResultKind {
+    /// The password record was deleted (`clear`).
     Cleared,
+    /// A password is still stored (`audit`).
     Stored,
+    /// No password is stored (`audit`).
     NoneStored,
+    /// The service said the server does not exist (`clear`: there is no
+    /// record left to delete; an audit counts it [`ResultKind::Failed`],
+    /// since it proves nothing about the server).
     NotFound,
+    /// Any other failure.
     Failed,
+    /// Nothing was sent: the run, or the server's project, stopped first.
     NotAttempted,
 }
 
-impl Kind {
-    /// The word `--json` prints: part of the CLI's schema.
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Cleared => "cleared",
-            Kind::Stored => "stored",
-            Kind::NoneStored => "none_stored",
-            Kind::NotFound => "not_found",
-            Kind::Failed => "failed",
-            Kind::NotAttempted => "not_attempted",
-        }
-    }
-}
-
 /// What a bulk run does to each server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Deletes the password record ([`Client::clear_password`]).
+    #[default]
     Clear,
+    /// Reads whether a password is stored ([`Client::get_password`]),
+    /// keeping no ciphertext.
     Audit,
 }
 
@@ -175,7 +176,7 @@ impl Progress {
 /// ```
 /// use std::sync::atomic::AtomicBool;
 /// use hwcloud_ecs_fake::FakeGateway;
-/// use hwcloud_ecs::{Bulk, Client, Credentials, Outcome};
+/// use hwcloud_ecs::{Bulk, Client, Credentials, Outcome, ResultKind};
 ///
 /// let creds = Credentials::new("AK", "SK")?;
 /// let gateway = FakeGateway::builder(creds.clone(), "p1").server("a", "X").server("b", "Y").start()?;
@@ -183,10 +184,10 @@ impl Progress {
 /// let stop = AtomicBool::new(false);
 /// let clear = Bulk::clear().workers(4).stop(&stop);
 /// let results = clear.run_on(&client, &["a", "nope", "b"], |_, result, progress| {
-///     println!("{} ({}/{})", clear.word(result), progress.done, progress.total);
+///     println!("{:?} ({}/{})", clear.kind(result), progress.done, progress.total);
 /// });
 /// assert!(matches!(results[0], Ok(Outcome::Cleared { .. })));
-/// assert_eq!(clear.word(&results[1]), "not_found");
+/// assert_eq!(clear.kind(&results[1]), ResultKind::NotFound);
 /// let audit = Bulk::audit().run_on(&client, &["a"], |_, _, _| {});
 /// assert!(matches!(audit[0], Ok(Outcome::NoneStored { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -203,23 +204,30 @@ impl<'a> Bulk<'a> {
     /// Worker threads a run uses unless told otherwise.
     pub const DEFAULT_WORKERS: usize = 8;
 
-    /// Clears each server's password record ([`Client::clear_password`]).
-    pub fn clear() -> Self {
+    /// A run that does `action` to each server.
+    pub fn new(action: Action) -> Self {
         Bulk {
-            action: Action::Clear,
+            action,
             workers: Self::DEFAULT_WORKERS,
             stop: None,
             max_wait: DEFAULT_MAX_WAIT,
         }
     }
 
+    /// Clears each server's password record ([`Client::clear_password`]).
+    pub fn clear() -> Self {
+        Bulk::new(Action::Clear)
+    }
+
     /// Reads whether each server stores a password ([`Client::get_password`]),
     /// keeping no ciphertext.
     pub fn audit() -> Self {
-        Bulk {
-            action: Action::Audit,
-            ..Bulk::clear()
-        }
+        Bulk::new(Action::Audit)
+    }
+
+    /// What the run does to each server.
+    pub fn action(&self) -> Action {
+        self.action
     }
 
     /// At most `workers` calls at once across every project (at least one).
@@ -249,20 +257,15 @@ impl<'a> Bulk<'a> {
         self
     }
 
-    /// The outcome's word, as the CLI's `--json` spells it: `cleared`,
-    /// `stored`, `none_stored`, `not_found`, `failed` or `not_attempted`.
-    pub fn word(&self, result: &Result<Outcome, Error>) -> &'static str {
-        self.kind(result).word()
-    }
-
-    fn kind(&self, result: &Result<Outcome, Error>) -> Kind {
+    /// How a server's `result` ended, as [`Progress`] counts it.
+    pub fn kind(&self, result: &Result<Outcome, Error>) -> ResultKind {
         match result {
-            Ok(Outcome::Cleared { .. }) => Kind::Cleared,
-            Ok(Outcome::Stored { .. }) => Kind::Stored,
-            Ok(Outcome::NoneStored { .. }) => Kind::NoneStored,
-            Err(Error::NotAttempted { .. }) => Kind::NotAttempted,
-            Err(e) if e.is_not_found() && self.action == Action::Clear => Kind::NotFound,
-            Err(_) => Kind::Failed,
+            Ok(Outcome::Cleared { .. }) => ResultKind::Cleared,
+            Ok(Outcome::Stored { .. }) => ResultKind::Stored,
+            Ok(Outcome::NoneStored { .. }) => ResultKind::NoneStored,
+            Err(Error::NotAttempted { .. }) => ResultKind::NotAttempted,
+            Err(e) if e.is_not_found() && self.action == Action::Clear => ResultKind::NotFound,
+            Err(_) => ResultKind::Failed,
         }
     }
 
@@ -443,12 +446,12 @@ impl<'a> Bulk<'a> {
     fn count(&self, progress: &mut Progress, result: &Result<Outcome, Error>) {
         progress.done += 1;
         let counter = match self.kind(result) {
-            Kind::Cleared => &mut progress.cleared,
-            Kind::Stored => &mut progress.stored,
-            Kind::NoneStored => &mut progress.none_stored,
-            Kind::NotFound => &mut progress.not_found,
-            Kind::NotAttempted => &mut progress.not_attempted,
-            Kind::Failed => &mut progress.failed,
+            ResultKind::Cleared => &mut progress.cleared,
+            ResultKind::Stored => &mut progress.stored,
+            ResultKind::NoneStored => &mut progress.none_stored,
+            ResultKind::NotFound => &mut progress.not_found,
+            ResultKind::NotAttempted => &mut progress.not_attempted,
+            ResultKind::Failed => &mut progress.failed,
         };
         *counter += 1;
     }

@@ -80,7 +80,7 @@ impl Project {
 /// }
 /// let audit = Bulk::audit().workers(16);
 /// let results = audit.run(&targets, |_, _, _| {});
-/// assert_eq!(audit.word(&results[0]), "stored");
+/// assert_eq!(audit.kind(&results[0]), hwcloud_ecs::ResultKind::Stored);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

@@ -142,7 +142,7 @@ impl Endpoint {
             };
             return Err(Error::invalid(
                 "region",
-                format!("{region:?} is not a public ECS region; {hint}for a private cloud or a newer region give the endpoint (--endpoint https://...), or name it in HUAWEICLOUD_SDK_REGION_ECS_{} or the regions file", region.to_ascii_uppercase().replace('-', "_")),
+                format!("{region:?} is not a public ECS region; {hint}for a private cloud or a newer region give the endpoint (ClientBuilder::endpoint), or name it in HUAWEICLOUD_SDK_REGION_ECS_{} or the regions file", region.to_ascii_uppercase().replace('-', "_")),
             ));
         }
         Endpoint::parse(&format!("https://ecs.{region}.myhuaweicloud.com"))
@@ -323,7 +323,7 @@ mod tests {
     fn unknown_regions_get_suggestions_and_the_endpoint_hint() {
         let err = Endpoint::for_region("cn-nort-4").unwrap_err().to_string();
         assert!(err.contains("did you mean cn-north-4"), "{err}");
-        assert!(err.contains("--endpoint"), "{err}");
+        assert!(err.contains("ClientBuilder::endpoint"), "{err}");
         let err = Endpoint::for_region("ap-southeast-9")
             .unwrap_err()
             .to_string();

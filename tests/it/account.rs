@@ -4,7 +4,9 @@
 //! reference selection.
 use std::time::{Duration, Instant};
 
-use hwcloud_ecs::{Bulk, Client, ClientBuilder, Credentials, Error, Outcome, ServerFilter};
+use hwcloud_ecs::{
+    Bulk, Client, ClientBuilder, Credentials, Error, Outcome, ResultKind, ServerFilter,
+};
 use hwcloud_ecs_fake::{FakeGateway, FakeServer};
 
 use crate::common;
@@ -84,7 +86,7 @@ fn a_refusal_limited_to_one_project_stops_only_that_project() {
     let clear = Bulk::clear().workers(1);
     let mut seen = Vec::new();
     let results = clear.run(&targets, |index, result, progress| {
-        seen.push((index, clear.word(result), progress.done));
+        seen.push((index, clear.kind(result), progress.done));
     });
     for result in &results[..5] {
         assert!(matches!(result, Ok(Outcome::Cleared { .. })), "{result:?}");
@@ -108,7 +110,12 @@ fn a_refusal_limited_to_one_project_stops_only_that_project() {
     let mut indexes: Vec<usize> = seen.iter().map(|s| s.0).collect();
     indexes.sort();
     assert_eq!(indexes, (0..10).collect::<Vec<_>>());
-    assert_eq!(seen.iter().filter(|s| s.1 == "not_attempted").count(), 4);
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.1 == ResultKind::NotAttempted)
+            .count(),
+        4
+    );
 }
 
 #[test]
@@ -333,9 +340,17 @@ fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
         (counts.cleared, counts.not_found, counts.not_attempted),
         (0, 0, 0)
     );
-    let words: Vec<&str> = results.iter().map(|r| audit.word(r)).collect();
+    let kinds: Vec<ResultKind> = results.iter().map(|r| audit.kind(r)).collect();
     // A server that does not exist proves nothing: an audit counts it failed.
-    assert_eq!(words, ["stored", "none_stored", "failed", "failed"]);
+    assert_eq!(
+        kinds,
+        [
+            ResultKind::Stored,
+            ResultKind::NoneStored,
+            ResultKind::Failed,
+            ResultKind::Failed
+        ]
+    );
     let Ok(Outcome::Stored { status, request_id }) = &results[0] else {
         panic!("{:?}", results[0]);
     };
@@ -367,8 +382,16 @@ fn an_audit_reads_and_changes_nothing_and_words_each_outcome() {
         ),
         (2, 1, 1, 0, 0)
     );
-    let words: Vec<&str> = results.iter().map(|r| clear.word(r)).collect();
-    assert_eq!(words, ["cleared", "cleared", "failed", "not_found"]);
+    let kinds: Vec<ResultKind> = results.iter().map(|r| clear.kind(r)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ResultKind::Cleared,
+            ResultKind::Cleared,
+            ResultKind::Failed,
+            ResultKind::NotFound
+        ]
+    );
     let cleared = results[0].as_ref().unwrap();
     assert_eq!(cleared.status(), 204);
     assert!(hex32(cleared.request_id()), "{:?}", cleared.request_id());

@@ -218,7 +218,8 @@ fn iam_without_a_project_of_that_name_is_an_error_saying_what_to_set() {
     let text = err.to_string();
     assert!(text.contains("no project named \"tr-west-1\""), "{text}");
     assert!(text.contains("HUAWEICLOUD_SDK_PROJECT_ID"), "{text}");
-    assert!(text.contains("--project-id"), "{text}");
+    assert!(text.contains("ClientBuilder::project_id"), "{text}");
+    assert!(!text.contains("--"), "no command-line flag in a library message: {text}");
 }
 
 #[test]
