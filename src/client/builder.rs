@@ -9,7 +9,8 @@ use crate::bounds::check_duration;
 use crate::config::chain::{self, FromEnvironment};
 #[cfg(feature = "discovery")]
 use crate::config::discovery::{Discovery, Session};
-use crate::config::regions::{self, Lookup};
+use crate::config::regions;
+use crate::config::Lookup;
 use crate::config::{env, Origin};
 use crate::endpoint::Endpoint;
 use crate::error::Error;

@@ -33,3 +33,27 @@ mod regions_file;
 
 pub use origin::Origin;
 pub use regions::REGIONS;
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Reads a configuration variable (the process environment, or what an
+/// embedder gave [`crate::ClientBuilder::from_env_with`]).
+#[derive(Clone)]
+pub(crate) struct Lookup(pub Arc<LookupFn>);
+
+/// What a [`Lookup`] calls.
+pub(crate) type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+impl Lookup {
+    /// The variable's value, when set and not empty.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.is_empty())
+    }
+}
+
+impl fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Lookup(..)")
+    }
+}

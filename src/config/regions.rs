@@ -3,36 +3,12 @@
 //! then the table of the ECS regions of the official SDK, each served at
 //! `https://ecs.{region}.myhuaweicloud.com`.
 
-use std::fmt;
-use std::sync::Arc;
-
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
 #[cfg(feature = "regions-file")]
 use super::regions_file;
-use super::Origin;
-
-/// Reads a configuration variable (the process environment, or what an
-/// embedder gave [`crate::ClientBuilder::from_env_with`]).
-#[derive(Clone)]
-pub(crate) struct Lookup(pub Arc<LookupFn>);
-
-/// What a [`Lookup`] calls.
-pub(crate) type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
-
-impl Lookup {
-    /// The variable's value, when set and not empty.
-    pub(crate) fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name).filter(|v| !v.is_empty())
-    }
-}
-
-impl fmt::Debug for Lookup {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Lookup(..)")
-    }
-}
+use super::{Lookup, Origin};
 
 /// The variable that names `region`'s ECS endpoint, as the official SDKs
 /// spell it: `HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4`.
@@ -199,6 +175,7 @@ pub(crate) fn check_region(region: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     /// The home directory's variable on the platform the tests run on.
     const HOME: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };

@@ -22,8 +22,7 @@ use std::path::PathBuf;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 
-use super::regions::Lookup;
-use super::{env, profile, Origin};
+use super::{env, profile, Lookup, Origin};
 
 /// The regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else
 /// `~/.huaweicloud/regions.yaml`; true when it was named explicitly.
