@@ -219,7 +219,10 @@ fn iam_without_a_project_of_that_name_is_an_error_saying_what_to_set() {
     assert!(text.contains("no project named \"tr-west-1\""), "{text}");
     assert!(text.contains("HUAWEICLOUD_SDK_PROJECT_ID"), "{text}");
     assert!(text.contains("ClientBuilder::project_id"), "{text}");
-    assert!(!text.contains("--"), "no command-line flag in a library message: {text}");
+    assert!(
+        !text.contains("--"),
+        "no command-line flag in a library message: {text}"
+    );
 }
 
 #[test]
