@@ -1,36 +1,47 @@
-//! A small, blocking Huawei Cloud ECS client that signs every request with
-//! the account's AK/SK (`SDK-HMAC-SHA256`) and clears a Windows server's
-//! generated password.
+//! A small, blocking Huawei Cloud ECS SDK that signs every request with the
+//! account's AK/SK (`SDK-HMAC-SHA256`, byte-identical to the official SDKs)
+//! and clears the password ECS generated for a Windows server. No async
+//! runtime is involved anywhere.
 //!
-//! - [`sign`]: the signer and verifier, pure functions with no I/O.
-//! - [`ClientBuilder::from_env`]: the configuration chain (explicit,
-//!   environment, credentials file, ECS metadata with refreshed temporary
-//!   credentials, IAM project lookup); [`Client::settings`] says where each
-//!   value came from.
-//! - [`Client`]: the blocking client (one connection pool, cheap to clone,
-//!   retries that re-sign, clock-skew healing); the password calls and the
-//!   server listing (with [`ServerFilter`]) live on it.
-//! - [`Bulk`]: clearing or auditing many servers, of one project or of many,
-//!   with one outcome model ([`Outcome`], [`Progress`]).
-//! - [`Account`]: every project the credentials can see ([`Project`]), and
-//!   a client for each, sharing one pool and one set of credentials.
-//! - The `hwcloud-ecs-fake` crate: local stand-ins for the API gateway
-//!   (it verifies signatures as the real one does), the ECS metadata
-//!   service and a proxy, for your own tests.
-//! - `decrypt_password` (feature `decrypt`): decrypts a stored password
-//!   with the key pair's private key.
-//!
-//! No async runtime is involved anywhere.
+//! The whole job, configured from the environment the way the official SDKs
+//! configure themselves:
 //!
 //! ```no_run
-//! use hwcloud_ecs::Client;
-//!
-//! // Credentials, region and project id the way the official SDKs find them
-//! // (environment, credentials file), then from the ECS metadata and IAM.
-//! let client = Client::from_env()?;
-//! client.clear_password("8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00")?;
+//! let cleared = hwcloud_ecs::Client::from_env()?
+//!     .clear_password("8c7a1f0e-0d3c-4b9e-9a57-0e5e7c2d1f00")?;
+//! println!("cleared, request id {:?}", cleared.request_id);
 //! # Ok::<(), hwcloud_ecs::Error>(())
 //! ```
+//!
+//! - [`Client`] and [`ClientBuilder`]: the blocking client (one connection
+//!   pool, cheap to clone, retries that re-sign, clock-skew healing), its
+//!   password calls and [`Client::send`] for any other API call.
+//! - [`sign`]: the signer and verifier, pure functions with no I/O (the
+//!   `hwcloud-sign` package).
+//! - [`Error`]: one error type for every failure.
+//!
+//! # Features
+//!
+//! The default build is what a one-call script needs; each capability beyond
+//! it is opt-in:
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `list` | `Client::list_servers`, `ServerFilter` |
+//! | `bulk` | `Bulk`: many servers at once, paced by an adaptive rate governor (implies `list`) |
+//! | `account` | `ClientBuilder::build_account`: every project of the account (implies `bulk`, `discovery`) |
+//! | `discovery` | the ECS metadata service (temporary credentials, region, project id) and IAM's project lookup |
+//! | `regions-file` | the official SDKs' `regions.yaml` for a region's endpoint |
+//! | `explain` | `Client::settings`: the configuration with where each value came from |
+//! | `wait` | `Client::wait_for_password` |
+//! | `custom-ca` | a private CA's certificates trusted with Mozilla's roots or alone |
+//! | `decrypt` | `decrypt_password`: a stored password decrypted with the key pair's private key |
+//!
+//! The `hwcloud-ecs-fake` crate holds local stand-ins for the API gateway
+//! (it verifies signatures as the real one does), the ECS metadata service
+//! and a proxy, for your own tests.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bounds;
 #[cfg(feature = "bulk")]
@@ -117,7 +128,7 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 }
 
 /// The README's examples, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "account", feature = "wait"))]
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 

@@ -4,7 +4,7 @@
 //! ([`FakeProxy`]). Everything listens on loopback only.
 //!
 //! The fake gateway verifies every request's signature with
-//! [`hwcloud_ecs::sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
+//! [`hwcloud_sign::verify`] (401 `APIGW.0301` on failure, as the real gateway
 //! answers), serves both password routes for a configurable set of servers,
 //! records what it received, and answers 404 `APIGW.0101` for unknown routes.
 //! HTTP/1.1 with keep-alive is served one thread per connection, with

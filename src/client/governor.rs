@@ -436,7 +436,7 @@ impl super::Client {
 
     /// The rate the client paces its requests at, in requests a second:
     /// `None` until the gateway first throttles it (or without a
-    /// [`ClientBuilder::max_rate`]), when it sends as fast as it is asked.
+    /// [`crate::ClientBuilder::max_rate`]), when it sends as fast as it is asked.
     pub fn sending_rate(&self) -> Option<f64> {
         self.inner.caller.governor.rate()
     }
