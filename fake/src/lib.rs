@@ -30,6 +30,10 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod dispatch;
 mod fleet;
