@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs cargo-mutants over one area of the library with the tests that cover
-# it, as the README's mutation table lists them. CI does not run this (too
-# slow for two cores); run it after changing an area.
+# it (each package's integration tests are one binary, `--test it`).
+# CI does not run this (too slow for two cores); run it after changing an
+# area, as CONTRIBUTING.md says.
 #
 #   scripts/mutants.sh AREA [cargo-mutants options]   AREA: signer | signer-speed | retry | refresh |
 #                                      listing | governor | governor-fake | account |
@@ -18,36 +19,36 @@ case "$area" in
     run --package hwcloud-sign --file sign/src/canonical.rs --file sign/src/lib.rs --file sign/src/verify.rs \
       --file sign/src/encoding.rs --file sign/src/headers.rs --file sign/src/output.rs \
       --file sign/src/http_request.rs \
-      --file sign/src/diagnose.rs -- --lib --test vectors --test verifier --test http_request ;;
+      --file sign/src/diagnose.rs -- --lib --test it ;;
   signer-speed)
     run --package hwcloud-sign --file sign/src/key.rs --file sign/src/canonical.rs --file sign/src/lib.rs \
       --file sign/src/encoding.rs --file sign/src/headers.rs \
       --file sign/src/date.rs \
       --re 'is_plain_path|name_list|join_lowercase|write_headers|trim_value|push_hex|hex_digits|SigningKey|write_canonical_request|push_string_to_sign|in sign$|from_system_time' \
-      -- --lib --test vectors --test verifier --test http_request ;;
+      -- --lib --test it ;;
   retry)
-    run --file src/client/retry.rs --file src/clock.rs -- --lib --test faults --test wire_vectors --test properties ;;
+    run --file src/client/retry.rs --file src/clock.rs -- --lib --test it ;;
   refresh)
-    run --file src/client/refresh.rs -- --lib --test metadata ;;
+    run --file src/client/refresh.rs --file src/client/credentials.rs --file src/client/discover.rs -- --lib --test it ;;
   listing)
-    run --file src/listing.rs -- --lib --test fleet --test account ;;
+    run --file src/listing.rs -- --lib --test it ;;
   governor)
-    # Unit tests first (seconds a mutant); `--test throttling` (14 s a
-    # mutant) only for what they miss: `scripts/mutants.sh governor-fake`.
+    # Unit tests first (seconds a mutant); the integration tests only for
+    # what they miss: `scripts/mutants.sh governor-fake`.
     run --file src/client/governor.rs --file src/bulk/scheduler.rs --file src/bulk/wave.rs -- --lib ;;
   governor-fake)
-    run --file src/client/governor.rs --file src/bulk/scheduler.rs --file src/bulk/wave.rs -- --lib --test throttling ;;
+    run --file src/client/governor.rs --file src/bulk/scheduler.rs --file src/bulk/wave.rs -- --lib --test it ;;
   account)
     run --file src/bulk/mod.rs --file src/bulk/scheduler.rs --file src/client/account.rs --file src/config/regions_file.rs \
-      --file src/config/regions.rs -- --lib --test account --test fleet ;;
+      --file src/config/regions.rs -- --lib --test it ;;
   transport)
-    run --file src/transport/env_proxy.rs --file src/transport/resolve.rs -- --lib --test faults ;;
+    run --file src/transport/env_proxy.rs --file src/transport/shown.rs -- --lib --test it ;;
   transport-core)
     run --file src/transport/exchange.rs --file src/transport/options.rs --file src/transport/response.rs \
-      --file src/transport/mod.rs -- --lib --test faults --test huge_body --test client --test transport ;;
+      --file src/transport/mod.rs --file src/transport/plain.rs --file src/transport/roots.rs -- --lib --test it --test huge_body ;;
   cli)
     run --package hwcloud-ecs-cli --file cli/src/report.rs --file cli/src/args.rs --file cli/src/spec.rs \
-      -- --bins --test cli --test bulk --test account ;;
+      -- --bins --test it ;;
   basics)
     run --file src/ids.rs --file src/bounds.rs --file src/endpoint.rs --file src/error_body.rs \
       --file src/request.rs --file src/password.rs --file src/lifecycle.rs -- --lib ;;
@@ -56,14 +57,14 @@ case "$area" in
     # password path (about 40 s a mutant): after `basics`, with `--iterate`.
     run --file src/ids.rs --file src/bounds.rs --file src/endpoint.rs --file src/error_body.rs \
       --file src/request.rs --file src/password.rs --file src/lifecycle.rs \
-      -- --lib --test client --test fleet --test api ;;
+      -- --lib --test it ;;
   config)
     run --file src/config/chain.rs --file src/config/profile.rs --file src/config/env.rs \
       --file src/config/origin.rs --file src/config/discovery.rs --file src/config/iam.rs \
-      -- --lib --test chain --test discovery ;;
+      -- --lib --test it ;;
   metadata)
     # The metadata tests wait out real refresh windows (about 30 s a mutant).
-    run --file src/config/metadata.rs -- --lib --test metadata --test discovery --test chain ;;
+    run --file src/config/metadata.rs -- --lib --test it ;;
   list)
     sed -n 's/^  \([a-z-]*\))$/\1/p' "$0" ;;
   *)

@@ -1,11 +1,10 @@
 //! Signs a few `http::Request`s with `sign_http_request`, now, and prints
-//! them as the official signer's verifier reads captures, so that it can
-//! say whether each `Authorization` is what it would have signed:
+//! them as a vector file (each request as sent, with the `Authorization` it
+//! got), so that the official signer can say whether it would have signed
+//! each the same (CONTRIBUTING.md):
 //!
-//! `cargo run -p hwcloud-sign --features http --example oracle_captures |
-//!  python shared/tools/sign_oracle.py verify`
-//!
-//! (the verifier needs the official `huaweicloudsdkcore`; see that script.)
+//! `cargo run -p hwcloud-sign --features http --example oracle_captures > captures.json`
+//! `target/python-signer/bin/python scripts/official_vectors.py captures.json`
 
 use std::time::SystemTime;
 
@@ -24,22 +23,25 @@ fn capture(
     #[allow(clippy::disallowed_methods)]
     let now = SystemTime::now();
     sign_http_request(&mut request, &body, creds, now)?;
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(n, v)| Ok((n.as_str().to_owned(), v.to_str()?.to_owned())))
-        .collect::<Result<_, http::header::ToStrError>>()?;
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
+    let mut headers = serde_json::Map::new();
+    let mut authorization = String::new();
+    for (name, value) in request.headers() {
+        let value = value.to_str()?.to_owned();
+        if name == http::header::AUTHORIZATION {
+            authorization = value;
+        } else {
+            headers.insert(name.as_str().to_owned(), Value::String(value));
+        }
+    }
     Ok(json!({
-        "ak": AK, "sk": SK,
-        "method": request.method().as_str(),
-        "path": path,
-        "headers": headers,
-        "body": String::from_utf8(body)?,
+        "input": {
+            "ak": AK, "sk": SK,
+            "method": request.method().as_str(),
+            "url": request.uri().to_string(),
+            "headers": headers,
+            "body": String::from_utf8(body)?,
+        },
+        "expected": { "authorization": authorization },
     }))
 }
 
@@ -74,10 +76,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &temporary,
         ),
     ];
-    let captures = requests
-        .into_iter()
-        .map(|(request, creds)| capture(request, creds))
-        .collect::<Result<Vec<_>, _>>()?;
-    println!("{}", serde_json::to_string_pretty(&captures)?);
+    let mut vectors = Vec::new();
+    for (index, (request, creds)) in requests.into_iter().enumerate() {
+        let mut vector = capture(request, creds)?;
+        vector["name"] = json!(format!("capture-{index}"));
+        vectors.push(vector);
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({ "vectors": vectors }))?
+    );
     Ok(())
 }

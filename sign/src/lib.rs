@@ -431,7 +431,7 @@ mod tests {
     const SK: &str = "SKFAKEexampleSecretKeyNOTREAL00000000000";
 
     /// The seed DELETE, stage by stage, as the spec (and the official
-    /// signer, through `shared/tools/sign_oracle.py sign`) spells it.
+    /// signer, checked by `scripts/official-vectors.sh`) spells it.
     #[test]
     fn the_reserved_room_is_exactly_what_the_last_two_texts_take() {
         let creds = Credentials::new("AKexample", "SK").unwrap();

@@ -1,6 +1,6 @@
 //! Client-level wire vectors: every request shape the client sends,
 //! signed by the official Huawei Cloud Python SDK (`sign/tests/data/client-wire.json`,
-//! made with `shared/tools/sign_oracle.py sign` at a fixed time and host). The
+//! checked by `scripts/official-vectors.sh`, at a fixed time and host). The
 //! real `Client`, with its signing clock fixed to that time, sends each one to
 //! a fake gateway on that host, and what arrives must carry the official
 //! `Authorization` byte for byte.
