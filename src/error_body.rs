@@ -78,9 +78,15 @@ fn parse_object(map: &Map<String, Value>) -> Option<ErrorBody> {
         });
     }
     // ECS v1 shape: {"error": {...}} with code/message or error_code/error_msg.
+    // Keystone's (IAM) has a numeric code, the status again, and a `title`
+    // that names the error: the title is the code then.
     if let Some(Value::Object(inner)) = map.get("error") {
+        let code = match (inner.get("code"), inner.get("title")) {
+            (Some(Value::Number(_)), Some(Value::String(title))) => Some(title.clone()),
+            _ => text(inner, &["code", "error_code"]),
+        };
         return Some(ErrorBody {
-            code: text(inner, &["code", "error_code"]),
+            code,
             message: text(inner, &["message", "error_msg"]),
             request_id: request_id.or_else(|| text(inner, &["request_id"])),
             snippet: None,
@@ -133,6 +139,21 @@ mod tests {
             b.message.as_deref(),
             Some("Instance[x] could not be found.")
         );
+    }
+
+    #[test]
+    fn keystone_shape_names_its_title_not_the_status_again() {
+        // IAM's keystone-style answer, as its documentation shows it.
+        let b = parsed(
+            "{\n  \"error\" : {\n    \"message\" : \"Authentication failed\",\n    \"code\" : 401,\n    \"title\" : \"Unauthorized\"\n  }\n}",
+        );
+        assert_eq!(b.code.as_deref(), Some("Unauthorized"));
+        assert_eq!(b.message.as_deref(), Some("Authentication failed"));
+        let shown = crate::ApiError::from_body(401, b"{\"error\":{\"code\":401,\"message\":\"Authentication failed\",\"title\":\"Unauthorized\"}}").to_string();
+        assert_eq!(shown, "HTTP 401 Unauthorized: Authentication failed");
+        // A numeric code without a title stays the code.
+        let b = parsed(r#"{"error":{"code":400,"message":"bad"}}"#);
+        assert_eq!(b.code.as_deref(), Some("400"));
     }
 
     #[test]
