@@ -101,8 +101,21 @@ impl ServerFilter {
 
     /// Refuses values that could not match anything or would be read
     /// differently by the API: empty ones, control characters, a tag key
-    /// with `=`.
-    fn check(&self) -> Result<(), Error> {
+    /// with `=`. A listing checks its filter before it sends anything; call
+    /// this to refuse a filter earlier still (before other calls).
+    ///
+    /// ```
+    /// use hwcloud_ecs::{Error, ServerFilter};
+    ///
+    /// assert!(ServerFilter::windows().name("web-1").check().is_ok());
+    /// let refused = ServerFilter::windows().status("").check().unwrap_err();
+    /// assert!(matches!(refused, Error::InvalidInput { field: "status filter", .. }));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the filter (`name filter`, `status
+    /// filter`, `enterprise project filter`, `tag key`, `tag value`).
+    pub fn check(&self) -> Result<(), Error> {
         let fine = |what: &'static str, text: &str| {
             if text.is_empty() || text.len() > 1024 || text.chars().any(char::is_control) {
                 Err(Error::invalid(

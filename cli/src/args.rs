@@ -428,6 +428,16 @@ fn sweep(found: &Matches, action: Action) -> Result<Command, UsageError> {
             "--tag, --name, --status and --enterprise-project filter the listing: they need --all-windows",
         ));
     }
+    // Refused here, before IAM or the listing is asked anything.
+    if let Err(hwcloud_ecs::Error::InvalidInput { field, reason }) = sweep.filter().check() {
+        let option = match field {
+            "name filter" => "--name",
+            "status filter" => "--status",
+            "enterprise project filter" => "--enterprise-project",
+            _ => "--tag",
+        };
+        return Err(UsageError::new(format!("{option} {reason}")));
+    }
     Ok(Command::Sweep(sweep, target(found)?))
 }
 
@@ -590,6 +600,28 @@ mod tests {
                 "need --all-windows",
             ),
             (&["audit", "--all-windows", "--tag", "=b"][..], "KEY=VALUE"),
+            // Refused before IAM or the listing is asked anything.
+            (
+                &["audit", "--all-projects", "--name", ""][..],
+                "--name \"\": empty",
+            ),
+            (
+                &["audit", "--all-windows", "--status", "ACT\u{1b}IVE"][..],
+                "--status",
+            ),
+            (
+                &[
+                    "clear-password",
+                    "--all-windows",
+                    "--enterprise-project",
+                    "\n",
+                ][..],
+                "--enterprise-project",
+            ),
+            (
+                &["audit", "--all-windows", "--tag", "a=b\u{7}"][..],
+                "--tag",
+            ),
             (
                 &["audit", "--all-windows", "--dry-run"][..],
                 "takes no option --dry-run",

@@ -223,6 +223,31 @@ fn regions_and_filters_narrow_the_account() {
         (0, map(&[("w-n4-2", "none_stored")])),
         "{err}"
     );
+    // A filter that cannot match is refused before IAM is asked anything.
+    let before = (
+        account.north.requests().len(),
+        account.europe.requests().len(),
+    );
+    for bad in [
+        &["--name", ""][..],
+        &["--status", "ACT\u{1b}IVE"],
+        &["--tag", "env=\u{7}"],
+    ] {
+        let (code, _, err) = run(account
+            .bin()
+            .args(["audit", "--all-projects", "--json"])
+            .args(bad));
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(err.contains(bad[0]), "{bad:?}: {err}");
+    }
+    assert_eq!(
+        (
+            account.north.requests().len(),
+            account.europe.requests().len()
+        ),
+        before,
+        "nothing was sent"
+    );
     // A dry run of the account clears nothing.
     let (code, out, err) = run(account.bin().args([
         "clear-password",
