@@ -97,7 +97,7 @@ fn plan(
     account: &hwcloud_ecs::Account,
 ) -> Result<Vec<(hwcloud_ecs::Client, String)>, hwcloud_ecs::Error> {
     let mut targets = Vec::new();
-    for project in &account.projects()? {
+    for project in &account.projects()?.projects {
         let client = account.client(project)?;
         for server in client.list_servers_matching(&ServerFilter::windows())? {
             targets.push((client.clone(), server.id));

@@ -98,7 +98,7 @@ pub use bulk::{Action, Bulk, Outcome, Progress, ResultKind};
 #[cfg(feature = "explain")]
 pub use client::Setting;
 #[cfg(feature = "account")]
-pub use client::{Account, Project};
+pub use client::{Account, MalformedProject, Project, ProjectList};
 pub use client::{ApiVersion, Client, ClientBuilder, RetryPolicy};
 pub use config::{env, CredentialChain, Origin, REGIONS};
 #[cfg(feature = "decrypt")]

@@ -207,7 +207,7 @@ impl Summary {
         out::err(format_args!("summary: {counts}"));
         if self.projects > 1 || self.projects_failed > 0 {
             out::err(format_args!(
-                "projects: {} in {} region(s) ({}); {} could not be listed",
+                "projects: {} in {} region(s) ({}); {} could not be checked",
                 self.projects,
                 self.regions.len(),
                 self.regions.join(", "),

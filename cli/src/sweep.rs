@@ -24,7 +24,9 @@ pub struct Plan {
     /// Projects covered, and their regions.
     pub projects: usize,
     pub regions: Vec<String>,
-    /// Projects whose servers could not be listed (reported as they failed).
+    /// Enabled projects that could not be checked: malformed in IAM's list,
+    /// no ECS endpoint for their region, or a listing that failed (each
+    /// reported as it failed).
     pub projects_failed: usize,
     /// Servers left out because `--resume` found them done.
     pub resumed: usize,
@@ -90,22 +92,24 @@ pub fn ids_from_file(path: &str) -> Result<Vec<ServerId>, String> {
     Ok(ids)
 }
 
-/// Prints (and records) one line about a project: skipped, or its listing
-/// failed.
+/// Prints (and records) one line about a project: skipped, or failed (it
+/// could not be checked). The id, name and region are IAM's text, escaped
+/// on a terminal.
 fn project_note(
-    project: &Project,
+    project: (Option<&str>, Option<&str>, Option<&str>),
     outcome: &str,
     why: &str,
     error: Option<&Error>,
     json_output: bool,
     journal: &mut Option<Journal>,
 ) -> Result<(), PlanError> {
+    let (id, name, region) = project;
     let mut entry = json!({
         "schema": report::SCHEMA,
         "type": "project",
-        "id": project.id.as_str(),
-        "name": project.name,
-        "region": project.region,
+        "id": id,
+        "name": name,
+        "region": region,
         "outcome": outcome,
         "reason": why,
     });
@@ -118,14 +122,41 @@ fn project_note(
     if json_output {
         out::raw(&format!("{entry}\n"));
     } else {
+        let shown = |text: Option<&str>| match text {
+            Some(text) => out::escape(text).into_owned(),
+            None => "(none)".to_owned(),
+        };
         out::err(format_args!(
-            "{outcome} project {} ({}, region {}): {why}",
-            out::escape(&project.name),
-            project.id,
-            out::escape(&project.region)
+            "{outcome} project {} ({}, region {}): {}",
+            shown(name),
+            shown(id),
+            shown(region),
+            out::escape(why)
         ));
     }
     Ok(())
+}
+
+/// A listed project's id, name and region, for [`project_note`].
+fn named(project: &Project) -> (Option<&str>, Option<&str>, Option<&str>) {
+    (
+        Some(project.id.as_str()),
+        Some(project.name.as_str()),
+        Some(project.region.as_str()),
+    )
+}
+
+/// Why a project's region has no ECS endpoint, with what to do: never
+/// guessed, since a wrong endpoint would audit nothing and look compliant.
+fn no_endpoint(project: &Project, error: &Error) -> String {
+    match error {
+        Error::InvalidInput { .. } => format!(
+            "no ECS endpoint is known for region {}: set HUAWEICLOUD_SDK_REGION_ECS_{}, add the region to the regions file (~/.huaweicloud/regions.yaml), or leave it out with --regions",
+            project.region,
+            project.region.to_ascii_uppercase().replace('-', "_")
+        ),
+        other => format!("no usable ECS endpoint for region {}: {other}", project.region),
+    }
 }
 
 /// Gathers the servers from every source, without duplicates, in order,
@@ -154,16 +185,47 @@ pub fn plan(
     };
     if sweep.all_projects {
         let account = password::builder(target)?.build_account()?;
-        let projects = account.projects().map_err(|e| {
+        let listed = account.projects().map_err(|e| {
             PlanError::Failed(format!(
                 "cannot list the account's projects at {}: {}",
                 account.iam_endpoint().url(),
                 report::with_hint(&e)
             ))
         })?;
-        for project in &projects {
+        // An entry IAM lists that is no usable project could not be checked:
+        // it fails, unless it is disabled.
+        for entry in &listed.malformed {
+            let region = entry
+                .name
+                .as_deref()
+                .map(|n| n.split('_').next().unwrap_or(n));
+            let place = (entry.id.as_deref(), entry.name.as_deref(), region);
+            if region
+                .is_some_and(|r| !sweep.regions.is_empty() && !sweep.regions.iter().any(|k| k == r))
+            {
+                continue;
+            }
+            if entry.enabled {
+                let why = format!(
+                    "IAM lists it malformed, so it could not be checked: {}",
+                    entry.reason
+                );
+                project_note(place, "failed", &why, None, target.json, journal)?;
+                plan.projects_failed += 1;
+            } else {
+                project_note(
+                    place,
+                    "skipped",
+                    "the project is disabled",
+                    None,
+                    target.json,
+                    journal,
+                )?;
+            }
+        }
+        for project in &listed.projects {
             if let Some(why) = project.skipped() {
-                project_note(project, "skipped", why, None, target.json, journal)?;
+                project_note(named(project), "skipped", why, None, target.json, journal)?;
                 continue;
             }
             if !sweep.regions.is_empty() && !sweep.regions.contains(&project.region) {
@@ -172,8 +234,16 @@ pub fn plan(
             let client = match account.client(project) {
                 Ok(client) => client,
                 Err(e) => {
-                    let why = format!("no ECS endpoint for its region: {e}");
-                    project_note(project, "skipped", &why, None, target.json, journal)?;
+                    let why = no_endpoint(project, &e);
+                    project_note(
+                        named(project),
+                        "failed",
+                        &why,
+                        Some(&e),
+                        target.json,
+                        journal,
+                    )?;
+                    plan.projects_failed += 1;
                     continue;
                 }
             };
@@ -189,7 +259,14 @@ pub fn plan(
                 }
                 Err(e) => {
                     let why = format!("cannot list its servers: {}", report::with_hint(&e));
-                    project_note(project, "failed", &why, Some(&e), target.json, journal)?;
+                    project_note(
+                        named(project),
+                        "failed",
+                        &why,
+                        Some(&e),
+                        target.json,
+                        journal,
+                    )?;
                     plan.projects_failed += 1;
                     continue;
                 }

@@ -51,6 +51,34 @@ impl Project {
     }
 }
 
+/// An entry of IAM's project list that is not a project this crate can
+/// address: no id or name, or an id that is not one. A sweep cannot check
+/// it, so it must say so rather than pass over it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MalformedProject {
+    /// The entry's id as IAM gave it (text from a server: escape it before
+    /// printing), when it has one.
+    pub id: Option<String>,
+    /// Its name as IAM gave it, when it has one.
+    pub name: Option<String>,
+    /// False when IAM lists it disabled (a sweep leaves it out anyway).
+    pub enabled: bool,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// IAM's project list: the projects, and the entries that are not usable
+/// as one (each listed, never dropped).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectList {
+    /// The projects, in IAM's order.
+    pub projects: Vec<Project>,
+    /// The entries that are not usable as a project.
+    pub malformed: Vec<MalformedProject>,
+}
+
 /// The account behind a set of credentials, for work across its projects
 /// and regions: [`Account::projects`] lists them, [`Account::client`] makes
 /// a [`Client`] for one. Made by [`ClientBuilder::build_account`], which
@@ -72,7 +100,9 @@ impl Project {
 /// .credentials(creds)
 /// .build_account()?;
 /// let mut targets = Vec::new();
-/// for project in account.projects()?.iter().filter(|p| p.skipped().is_none()) {
+/// let listed = account.projects()?;
+/// assert!(listed.malformed.is_empty());
+/// for project in listed.projects.iter().filter(|p| p.skipped().is_none()) {
 ///     let client = account.client(project)?;
 ///     for server in client.list_servers_matching(&ServerFilter::windows())? {
 ///         targets.push((client.clone(), server.id));
@@ -146,13 +176,13 @@ impl Account {
     /// Every project the credentials can see: a signed
     /// `GET /v3/auth/projects` at [`Self::iam_endpoint`]. Disabled projects
     /// and `MOS` are listed too; [`Project::skipped`] says which a sweep
-    /// leaves out.
+    /// leaves out. An entry without a usable id or name is listed apart
+    /// ([`ProjectList::malformed`]): it fails that project, not the list.
     ///
     /// # Errors
     /// As [`Client::send`], plus [`Error::InvalidResponse`] for an answer
-    /// that is not a list of projects with ids and names, or lists more
-    /// than 10,000.
-    pub fn projects(&self) -> Result<Vec<Project>, Error> {
+    /// that is not a list of projects, or lists more than 10,000.
+    pub fn projects(&self) -> Result<ProjectList, Error> {
         let listing = Prepared {
             method: "GET",
             endpoint: &self.iam,
@@ -220,8 +250,9 @@ impl Caller {
     }
 }
 
-/// The projects of an IAM `auth/projects` answer.
-fn parse_projects(json: &Value) -> Result<Vec<Project>, String> {
+/// The projects of an IAM `auth/projects` answer, and the entries that are
+/// not usable as one.
+fn parse_projects(json: &Value) -> Result<ProjectList, String> {
     let items = json
         .get("projects")
         .and_then(Value::as_array)
@@ -229,24 +260,33 @@ fn parse_projects(json: &Value) -> Result<Vec<Project>, String> {
     if items.len() > MAX_PROJECTS {
         return Err(format!("IAM lists more than {MAX_PROJECTS} projects"));
     }
-    items
-        .iter()
-        .map(|item| {
-            let text = |key: &str| item.get(key).and_then(Value::as_str);
-            let (Some(id), Some(name)) = (text("id"), text("name")) else {
-                return Err("a project without an id or a name".to_owned());
-            };
-            let id = ProjectId::new(id).map_err(|e| e.to_string())?;
-            let region = name.split('_').next().unwrap_or(name).to_owned();
-            Ok(Project {
+    let mut list = ProjectList::default();
+    for item in items {
+        let text = |key: &str| item.get(key).and_then(Value::as_str);
+        // Absent means enabled, as IAM lists only live projects.
+        let enabled = item.get("enabled").and_then(Value::as_bool).unwrap_or(true);
+        let malformed = |reason: String| MalformedProject {
+            id: text("id").map(str::to_owned),
+            name: text("name").map(str::to_owned),
+            enabled,
+            reason,
+        };
+        let (Some(id), Some(name)) = (text("id"), text("name")) else {
+            list.malformed
+                .push(malformed("an entry without an id or a name".to_owned()));
+            continue;
+        };
+        match ProjectId::new(id) {
+            Ok(id) => list.projects.push(Project {
                 id,
                 name: name.to_owned(),
-                region,
-                // Absent means enabled, as IAM lists only live projects.
-                enabled: item.get("enabled").and_then(Value::as_bool).unwrap_or(true),
-            })
-        })
-        .collect()
+                region: name.split('_').next().unwrap_or(name).to_owned(),
+                enabled,
+            }),
+            Err(e) => list.malformed.push(malformed(e.to_string())),
+        }
+    }
+    Ok(list)
 }
 
 #[cfg(test)]
@@ -262,7 +302,7 @@ mod tests {
             {"id": "3123456789abcdef0123456789abcdef", "name": "eu-west-0", "enabled": false},
             {"id": "4123456789abcdef0123456789abcdef", "name": "ap-southeast-1"},
         ]});
-        let projects = parse_projects(&json).unwrap();
+        let projects = parse_projects(&json).unwrap().projects;
         let seen: Vec<(&str, Option<&str>)> = projects
             .iter()
             .map(|p| (p.region.as_str(), p.skipped()))
@@ -286,16 +326,47 @@ mod tests {
             serde_json::json!({ "projects": list })
         };
         assert_eq!(
-            parse_projects(&many(MAX_PROJECTS)).unwrap().len(),
+            parse_projects(&many(MAX_PROJECTS)).unwrap().projects.len(),
             MAX_PROJECTS
         );
         assert!(parse_projects(&many(MAX_PROJECTS + 1)).is_err());
-        for bad in [
-            serde_json::json!({}),
-            serde_json::json!({"projects": [{"name": "x"}]}),
-            serde_json::json!({"projects": [{"id": "a/b", "name": "x"}]}),
-        ] {
-            assert!(parse_projects(&bad).is_err(), "{bad}");
-        }
+        assert!(parse_projects(&serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn a_malformed_entry_is_listed_apart_and_the_others_still_read() {
+        // IAM's documentation truncates ids with `...`; an entry may lack a name.
+        let json = serde_json::json!({"projects": [
+            {"id": "06f1cbbaf280106b2f14c00313a9...", "name": "cn-north-1", "enabled": true},
+            {"id": "0123456789abcdef0123456789abcdef", "name": "cn-north-4"},
+            {"name": "eu-west-0", "enabled": false},
+            {"id": "a/b"},
+        ]});
+        let list = parse_projects(&json).unwrap();
+        assert_eq!(list.projects.len(), 1);
+        assert_eq!(list.projects[0].name, "cn-north-4");
+        let seen: Vec<(Option<&str>, Option<&str>, bool)> = list
+            .malformed
+            .iter()
+            .map(|m| (m.id.as_deref(), m.name.as_deref(), m.enabled))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    Some("06f1cbbaf280106b2f14c00313a9..."),
+                    Some("cn-north-1"),
+                    true
+                ),
+                (None, Some("eu-west-0"), false),
+                (Some("a/b"), None, true),
+            ]
+        );
+        assert!(
+            list.malformed[0].reason.contains("project id"),
+            "{:?}",
+            list.malformed[0]
+        );
+        assert!(list.malformed[2].reason.contains("without an id or a name"));
     }
 }

@@ -47,7 +47,7 @@ use crate::transport::ApiResponse;
 use crate::clock::SkewClock;
 use crate::transport::{Agent, ApiTimeouts, Prepared, Tls};
 #[cfg(feature = "account")]
-pub use account::{Account, Project};
+pub use account::{Account, MalformedProject, Project, ProjectList};
 pub use builder::ClientBuilder;
 pub(crate) use call::OnThrottle;
 use credentials::CredentialProvider;

@@ -278,7 +278,7 @@ fn an_account_lists_its_projects_and_makes_a_client_for_each() {
         .build_account()
         .unwrap();
     assert_eq!(account.iam_endpoint().url(), a.endpoint());
-    let projects = account.projects().unwrap();
+    let projects = account.projects().unwrap().projects;
     assert_eq!(projects.len(), 3);
     assert_eq!(
         projects[2].skipped(),

@@ -108,7 +108,37 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 #[test]
 fn an_audit_of_the_account_finds_every_stored_password_and_a_clear_empties_them() {
     let account = account();
+    // A project in a region nobody serves cannot be checked: the audit says
+    // so, names it with what to do, and is no pass (exit 1).
     let (code, out, err) = run(account.bin().args(["audit", "--all-projects", "--json"]));
+    assert_eq!(code, 1, "{err}\n{out}");
+    let lines = json_lines(&out);
+    let unknown = lines.iter().find(|l| l["id"] == P_NEW).unwrap();
+    assert_eq!(unknown["outcome"], "failed", "{unknown}");
+    let reason = unknown["reason"].as_str().unwrap();
+    for says in [
+        "no ECS endpoint",
+        "HUAWEICLOUD_SDK_REGION_ECS_XX_NEW_1",
+        "regions.yaml",
+        "--regions",
+    ] {
+        assert!(reason.contains(says), "{says}: {reason}");
+    }
+    assert_eq!(lines.last().unwrap()["projects_failed"], 1);
+    let (code, _, err) = run(account.bin().args(["audit", "--all-projects"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("failed project xx-new-1") && err.contains("1 could not be checked"),
+        "{err}"
+    );
+    // Left out by --regions, the account is checked whole: exit 3.
+    let (code, out, err) = run(account.bin().args([
+        "audit",
+        "--all-projects",
+        "--json",
+        "--regions",
+        "cn-north-4,eu-west-0",
+    ]));
     assert_eq!(code, 3, "{err}\n{out}");
     let lines = json_lines(&out);
     assert_eq!(
@@ -136,21 +166,15 @@ fn an_audit_of_the_account_finds_every_stored_password_and_a_clear_empties_them(
     for secret in ["\"C1\"", "\"C2\"", "\"C3\"", "\"C4\""] {
         assert!(!out.contains(secret) && !err.contains(secret), "{secret}");
     }
-    // MOS, the disabled project and the unknown region are reported, not dropped.
+    // MOS and the disabled project are reported, not dropped, and change
+    // nothing; the unknown region was left out by --regions.
     let skipped: BTreeSet<&str> = lines
         .iter()
         .filter(|l| l["type"] == "project" && l["outcome"] == "skipped")
         .map(|l| l["id"].as_str().unwrap())
         .collect();
-    assert_eq!(skipped, BTreeSet::from([P_MOS, P_OFF, P_NEW]));
-    let unknown = lines.iter().find(|l| l["id"] == P_NEW).unwrap();
-    assert!(
-        unknown["reason"]
-            .as_str()
-            .unwrap()
-            .contains("no ECS endpoint"),
-        "{unknown}"
-    );
+    assert_eq!(skipped, BTreeSet::from([P_MOS, P_OFF]));
+    assert!(lines.iter().all(|l| l["id"] != P_NEW));
     let summary = lines.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(
@@ -179,21 +203,31 @@ fn an_audit_of_the_account_finds_every_stored_password_and_a_clear_empties_them(
     let (code, out, err) = run(account.bin().args(["clear-password", "--all-projects"]));
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("--all-windows"), "{err}");
-    let (code, _, err) =
-        run(account
-            .bin()
-            .args(["clear-password", "--all-windows", "--all-projects", "--yes"]));
+    let (code, _, err) = run(account.bin().args([
+        "clear-password",
+        "--all-windows",
+        "--all-projects",
+        "--yes",
+        "--regions",
+        "cn-north-4,eu-west-0",
+    ]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("cleared 5"), "{err}");
     assert!(
-        err.contains("projects: 3 in 2 region(s) (cn-north-4, eu-west-0); 0 could not be listed"),
+        err.contains("projects: 3 in 2 region(s) (cn-north-4, eu-west-0); 0 could not be checked"),
         "{err}"
     );
     for id in ["w-n4-1", "w-dev-1"] {
         assert_eq!(account.north.password(id).as_deref(), Some(""), "{id}");
     }
     assert_eq!(account.europe.password("w-eu-2").as_deref(), Some(""));
-    let (code, out, err) = run(account.bin().args(["audit", "--all-projects", "--json"]));
+    let (code, out, err) = run(account.bin().args([
+        "audit",
+        "--all-projects",
+        "--json",
+        "--regions",
+        "cn-north-4,eu-west-0",
+    ]));
     assert_eq!(code, 0, "{err}");
     assert!(outcomes(&json_lines(&out))
         .values()
@@ -217,7 +251,7 @@ fn regions_and_filters_narrow_the_account() {
     assert_eq!(found, map(&[("w-n4-1", "stored")]));
     let (_, found, _) = audit(&["--status", "SHUTOFF"]);
     assert_eq!(found, map(&[("w-eu-2", "stored")]));
-    let (code, found, err) = audit(&["--name", "w-n4-2"]);
+    let (code, found, err) = audit(&["--name", "w-n4-2", "--regions", "cn-north-4,eu-west-0"]);
     assert_eq!(
         (code, found),
         (0, map(&[("w-n4-2", "none_stored")])),
@@ -297,7 +331,7 @@ fn a_project_that_refuses_fails_alone_and_refused_credentials_stop_everything() 
     assert_eq!(lines.last().unwrap()["projects_failed"], 1);
     let (_, _, err) = run(account.bin().args(["audit", "--all-projects"]));
     assert!(
-        err.contains("projects: 1 in 1 region(s) (cn-north-4); 1 could not be listed"),
+        err.contains("projects: 1 in 1 region(s) (cn-north-4); 1 could not be checked"),
         "{err}"
     );
 
@@ -605,4 +639,46 @@ fn an_id_list_saved_on_windows_is_read_and_utf16_is_refused() {
         "nothing sent for the UTF-16 list"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_malformed_project_in_iams_list_fails_that_project_only() {
+    // IAM's own documentation truncates ids with `...`; the entry is named
+    // and fails, and the well-formed project is audited all the same.
+    let north = FakeGateway::builder(creds(), P_N4)
+        .account_project("06f1cbbaf280106b2f14c00313a9...", "cn-north-1", true)
+        .account_project(P_N4, "cn-north-4", true)
+        .account_project("\u{1b}[31mred", "eu-west-0", false)
+        .with_server(FakeServer::windows("w-n4-1", "C1"))
+        .start()
+        .unwrap();
+    let run_audit = |json: bool| {
+        let mut cmd = common::bin();
+        cmd.env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", north.endpoint())
+            .env("HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4", north.endpoint())
+            .stdin(Stdio::null())
+            .args(["audit", "--all-projects"]);
+        if json {
+            cmd.arg("--json");
+        }
+        run(&mut cmd)
+    };
+    let (code, out, err) = run_audit(true);
+    assert_eq!(code, 1, "{err}\n{out}");
+    let lines = json_lines(&out);
+    assert_eq!(outcomes(&lines), map(&[("w-n4-1", "stored")]));
+    let malformed = lines.iter().find(|l| l["name"] == "cn-north-1").unwrap();
+    assert_eq!(malformed["outcome"], "failed", "{malformed}");
+    assert_eq!(malformed["id"], "06f1cbbaf280106b2f14c00313a9...");
+    // A disabled malformed entry is skipped, as any disabled project.
+    let disabled = lines.iter().find(|l| l["name"] == "eu-west-0").unwrap();
+    assert_eq!(disabled["outcome"], "skipped", "{disabled}");
+    assert_eq!(lines.last().unwrap()["projects_failed"], 1);
+    // On a terminal, IAM's text is escaped.
+    let (code, _, err) = run_audit(false);
+    assert_eq!(code, 1);
+    assert!(err.contains("failed project cn-north-1"), "{err}");
+    assert!(!err.contains('\u{1b}') && err.contains("\\x1b"), "{err}");
 }
