@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 
 use serde_json::Value;
 
@@ -30,29 +30,56 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) `path` for appending and writes the header, so
     /// that a report that cannot be written fails before anything is sent.
+    /// A report whose last line an earlier run left partial (a write that
+    /// failed, a crash) gets its line ended first, so that this run's lines
+    /// stand on their own and `--resume` reads them.
     pub fn open(path: &str, header: &Value) -> Result<Journal, String> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(path)
             .map_err(|e| format!("cannot open the report {path:?}: {e}"))?;
         let mut journal = Journal {
             file,
             path: path.to_owned(),
         };
+        if !journal.ends_a_line()? {
+            journal.write_synced(b"\n")?;
+        }
         journal.append(header)?;
         Ok(journal)
+    }
+
+    /// Whether the report is empty or ends with a whole line.
+    fn ends_a_line(&mut self) -> Result<bool, String> {
+        let failed = |e: std::io::Error| format!("cannot read the report {:?}: {e}", self.path);
+        let length = self.file.metadata().map_err(failed)?.len();
+        if length == 0 {
+            return Ok(true);
+        }
+        let mut last = [0u8; 1];
+        self.file
+            .seek(SeekFrom::Start(length - 1))
+            .and_then(|_| self.file.read_exact(&mut last))
+            .map_err(failed)?;
+        Ok(last[0] == b'\n')
+    }
+
+    /// Writes `bytes` at the end and waits until they are on disk.
+    fn write_synced(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.file
+            .write_all(bytes)
+            .and_then(|()| self.file.flush())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| format!("cannot write the report {:?}: {e}", self.path))
     }
 
     /// Appends one object as a line and waits until it is on disk.
     pub fn append(&mut self, value: &Value) -> Result<(), String> {
         let mut line = value.to_string();
         line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|()| self.file.flush())
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| format!("cannot write the report {:?}: {e}", self.path))
+        self.write_synced(line.as_bytes())
     }
 }
 
@@ -132,6 +159,20 @@ mod tests {
             .unwrap();
         let done = done_in(&path, "clear-password").unwrap();
         assert_eq!(done, HashSet::from([("p".to_owned(), "a".to_owned())]));
+        // A resumption's lines stand apart from the partial one.
+        let mut resumed = Journal::open(&path, &serde_json::json!({"type": "header"})).unwrap();
+        resumed
+            .append(&result("c", "cleared", "clear-password"))
+            .unwrap();
+        drop(resumed);
+        let done = done_in(&path, "clear-password").unwrap();
+        assert_eq!(
+            done,
+            HashSet::from([
+                ("p".to_owned(), "a".to_owned()),
+                ("p".to_owned(), "c".to_owned())
+            ])
+        );
         let audited = done_in(&path, "audit").unwrap();
         assert_eq!(audited, HashSet::from([("p".to_owned(), "d".to_owned())]));
         assert!(done_in("/nonexistent/report", "audit").is_err());

@@ -152,6 +152,9 @@ pub struct Summary {
     pub projects_failed: usize,
     /// Servers left out because `--resume` found them done.
     pub resumed: usize,
+    /// Results printed and counted that the report does not hold (its
+    /// write failed): a `--resume` of the report does them again.
+    pub not_recorded: usize,
 }
 
 impl Summary {
@@ -175,6 +178,7 @@ impl Summary {
             "regions": self.regions,
             "projects_failed": self.projects_failed,
             "resumed": self.resumed,
+            "not_recorded": self.not_recorded,
         });
         if self.command == "audit" {
             value["stored"] = json!(c.stored);
@@ -212,6 +216,12 @@ impl Summary {
                 self.regions.len(),
                 self.regions.join(", "),
                 self.projects_failed
+            ));
+        }
+        if self.not_recorded > 0 {
+            out::err(format_args!(
+                "not recorded: {} result(s) could not be written to the report; a --resume of it does them again",
+                self.not_recorded
             ));
         }
         if self.resumed > 0 {

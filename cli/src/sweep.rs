@@ -422,6 +422,8 @@ pub fn run(
     let mut not_attempted = Vec::new();
     let mut reason = None;
     let mut report_failed = false;
+    // Results printed and counted that the report does not hold.
+    let mut not_recorded = 0usize;
     // The progress line's width, so that the next line can blank it.
     let mut shown_progress = 0usize;
     bulk.run(&plan.targets, |index, result, p| {
@@ -434,13 +436,25 @@ pub fn run(
             not_attempted.push(id.as_str().to_owned());
             reason.get_or_insert_with(|| why.clone());
         }
-        let entry = result_entry(command, &bulk, id, name.as_deref(), client, result);
-        if let Some(journal) = journal.as_mut().filter(|_| !report_failed) {
-            if let Err(e) = journal.append(&entry) {
-                out::err(format_args!("error: {e}; stopping: no new server is sent"));
-                report_failed = true;
-                stop.store(true, Ordering::SeqCst);
-            }
+        let mut entry = result_entry(command, &bulk, id, name.as_deref(), client, result);
+        // Recorded before it is shown; once the report cannot be written,
+        // every result shown after says it is not recorded.
+        let recorded = match journal.as_mut() {
+            None => true,
+            Some(_) if report_failed => false,
+            Some(journal) => match journal.append(&entry) {
+                Ok(()) => true,
+                Err(e) => {
+                    out::err(format_args!("error: {e}; stopping: no new server is sent"));
+                    report_failed = true;
+                    stop.store(true, Ordering::SeqCst);
+                    false
+                }
+            },
+        };
+        if !recorded {
+            not_recorded += 1;
+            entry["recorded"] = serde_json::json!(false);
         }
         if progress_line {
             out::err_raw(&erase(shown_progress));
@@ -449,14 +463,12 @@ pub fn run(
         let printed = if json_output {
             out::raw(&format!("{entry}\n"))
         } else {
-            out::line(result_line(
-                &bulk,
-                id,
-                name.as_deref(),
-                client,
-                many,
-                result,
-            ))
+            let line = result_line(&bulk, id, name.as_deref(), client, many, result);
+            if recorded {
+                out::line(line)
+            } else {
+                out::line(format!("{line} (not recorded in the report)"))
+            }
         };
         if !printed {
             // Nobody reads the results any more: send nothing new.
@@ -480,6 +492,7 @@ pub fn run(
         regions: plan.regions.clone(),
         projects_failed: plan.projects_failed,
         resumed: plan.resumed,
+        not_recorded,
     };
     let interrupted = stop.load(Ordering::SeqCst) && !report_failed;
     if let Some(journal) = journal.as_mut().filter(|_| !report_failed) {

@@ -682,3 +682,97 @@ fn a_malformed_project_in_iams_list_fails_that_project_only() {
     assert!(err.contains("failed project cn-north-1"), "{err}");
     assert!(!err.contains('\u{1b}') && err.contains("\\x1b"), "{err}");
 }
+
+#[test]
+#[cfg(unix)]
+fn a_report_that_fails_mid_run_marks_what_it_does_not_hold_and_resume_does_it_again() {
+    let gateway = single(60, Duration::from_millis(20));
+    let dir = std::env::temp_dir().join(format!("hwcloud-ecs-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("run.jsonl");
+    let _ = std::fs::remove_file(&report);
+    let report = report.to_str().unwrap().to_owned();
+    let ids: Vec<String> = (0..60).map(|i| format!("srv-{i:03}")).collect();
+    // The file may not grow past 8 KiB (`ulimit -f`, in 1 KiB blocks; the
+    // signal it raises ignored, so that the write fails with EFBIG).
+    let mut cmd = common::isolated(Command::new("bash"));
+    cmd.args([
+        "-c",
+        "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_hwcloud-ecs"),
+        "clear-password",
+        "--json",
+        "--concurrency",
+        "4",
+        "--report",
+        &report,
+        "--endpoint",
+        gateway.endpoint(),
+    ])
+    .args(&ids)
+    .env("HUAWEICLOUD_SDK_AK", AK)
+    .env("HUAWEICLOUD_SDK_SK", SK)
+    .env("HUAWEICLOUD_SDK_PROJECT_ID", P_N4)
+    .stdin(Stdio::null());
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot write the report"), "{err}");
+    let lines = json_lines(&out);
+    let results: Vec<&Value> = lines.iter().filter(|l| l["type"] == "result").collect();
+    let unrecorded: BTreeSet<&str> = results
+        .iter()
+        .filter(|l| l["recorded"] == false)
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["not_recorded"], unrecorded.len(), "{summary}");
+    assert!(!unrecorded.is_empty(), "the limit was met: {err}");
+    // Every result the report holds was printed as recorded, and every
+    // result printed as recorded is in the report.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let in_report: BTreeSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["type"] == "result")
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    let shown_recorded: BTreeSet<String> = results
+        .iter()
+        .filter(|l| l.get("recorded").is_none())
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(in_report, shown_recorded);
+    let cleared_before = gateway
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    // Resumed without the limit: what the report holds is skipped, the rest
+    // (the unrecorded ones included) is cleared.
+    let (code, _, err) = run(&mut single_bin(
+        &gateway,
+        &["clear-password", "--report", &report, "--resume", &report],
+    )
+    .args(&ids));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("{} server(s) already done", in_report.len())),
+        "{err}"
+    );
+    let deletes_after = gateway
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count()
+        - cleared_before;
+    assert_eq!(deletes_after, 60 - in_report.len());
+    let done = std::fs::read_to_string(&report).unwrap();
+    let cleared: BTreeSet<String> = done
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["type"] == "result" && l["outcome"] == "cleared")
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cleared.len(), 60, "the report now holds every server");
+    let _ = std::fs::remove_dir_all(&dir);
+}
