@@ -72,9 +72,14 @@ pub enum Error {
     /// A bulk run stopped before this server's call was sent: the gateway
     /// refused the credentials or the project, or the caller stopped it.
     /// Nothing was sent for this server.
+    #[non_exhaustive]
     NotAttempted {
         /// Why the run stopped, in words.
         reason: String,
+        /// The last answer the gateway gave this server, when it answered
+        /// before the run gave the server up (a throttled answer whose wait
+        /// was too long); `None` for a server nothing was sent for.
+        last_answer: Option<Box<ApiError>>,
     },
     /// A 2xx response whose body could not be understood.
     InvalidResponse {
@@ -211,7 +216,7 @@ impl fmt::Display for Error {
             Error::WrongKey => f.write_str(
                 "the password does not decrypt with this private key: use the key pair the server was created with",
             ),
-            Error::NotAttempted { reason } => write!(f, "not attempted: {reason}"),
+            Error::NotAttempted { reason, .. } => write!(f, "not attempted: {reason}"),
             Error::InvalidResponse {
                 status,
                 reason,

@@ -92,6 +92,17 @@ pub fn error_fields(entry: &mut Value, error: &Error) {
                 entry["diagnosis"] = json!(diagnosis);
             }
         }
+        // Given up after the gateway answered (throttled past the run's
+        // patience): its last answer, and why the server was not sent again.
+        Error::NotAttempted {
+            last_answer: Some(api),
+            ..
+        } => {
+            entry["status"] = json!(api.status);
+            entry["code"] = json!(api.code);
+            entry["request_id"] = json!(api.request_id);
+            entry["message"] = json!(error.to_string());
+        }
         Error::WaitTimedOut { last_status, .. } => {
             // Every answer came; none had a password.
             entry["status"] = json!(last_status);

@@ -432,7 +432,7 @@ pub fn run(
         else {
             return;
         };
-        if let Err(Error::NotAttempted { reason: why }) = result {
+        if let Err(Error::NotAttempted { reason: why, .. }) = result {
             not_attempted.push(id.as_str().to_owned());
             reason.get_or_insert_with(|| why.clone());
         }

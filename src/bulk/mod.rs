@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, OnThrottle};
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 
 use scheduler::{Next, Scheduler};
 
@@ -341,7 +341,7 @@ impl<'a> Bulk<'a> {
                     let answered = Instant::now();
                     let result = match self.quota_wait(client, answer) {
                         Ok(result) => result,
-                        Err(wait) => {
+                        Err((wait, mut last_answer)) => {
                             // Back in the queue: the worker goes on with
                             // another server meanwhile.
                             let due = crate::bounds::instant_after(wait.max(MIN_QUOTA_WAIT));
@@ -355,13 +355,14 @@ impl<'a> Bulk<'a> {
                                 reason: format!(
                                     "the gateway's quota refused this server {MAX_QUOTA_WAITS} times"
                                 ),
+                                last_answer: last_answer.take(),
                             })
                         }
                     };
                     {
                         let mut scheduler = crate::lock(&scheduler);
                         scheduler.answered(queue, index, answered);
-                        if let Err(Error::NotAttempted { reason }) = &result {
+                        if let Err(Error::NotAttempted { reason, .. }) = &result {
                             scheduler.close(queue, reason.clone());
                         }
                         scheduler.finish(queue);
@@ -386,6 +387,7 @@ impl<'a> Bulk<'a> {
                 taken.unwrap_or_else(|| {
                     let result = Err(Error::NotAttempted {
                         reason: scheduler.reason(index),
+                        last_answer: None,
                     });
                     report(index, &result);
                     result
@@ -402,24 +404,26 @@ impl<'a> Bulk<'a> {
         &self,
         client: &Client,
         result: Result<Outcome, Error>,
-    ) -> Result<Result<Outcome, Error>, Duration> {
+    ) -> Result<Result<Outcome, Error>, (Duration, Option<Box<ApiError>>)> {
         let Some(wait) = result.as_ref().err().and_then(|e| client.quota_wait(e)) else {
             return Ok(result);
         };
+        let error = result.err();
+        let answered = |error: Option<Error>| match error {
+            Some(Error::Api(api)) => Some(api),
+            _ => None,
+        };
         if wait <= self.max_wait {
-            return Err(wait);
+            return Err((wait, answered(error)));
         }
-        let error = result
-            .as_ref()
-            .err()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let said = error.as_ref().map(ToString::to_string).unwrap_or_default();
         Ok(Err(Error::NotAttempted {
             reason: format!(
-                "the gateway asked to wait {}, longer than the run allows ({}): {error}",
+                "the gateway asked to wait {}, longer than the run allows ({}): {said}",
                 shown(wait),
                 shown(self.max_wait)
             ),
+            last_answer: answered(error),
         }))
     }
 

@@ -45,7 +45,7 @@ fn targets(a: &Client, b: &Client) -> Vec<(Client, String)> {
 
 fn reason(result: &Result<Outcome, Error>) -> String {
     match result {
-        Err(Error::NotAttempted { reason }) => reason.clone(),
+        Err(Error::NotAttempted { reason, .. }) => reason.clone(),
         other => panic!("expected not attempted, got {other:?}"),
     }
 }

@@ -217,7 +217,7 @@ fn a_retry_after_beyond_any_sane_wait_leaves_every_unsent_server_not_attempted()
         started.elapsed()
     );
     for result in &results {
-        let Err(Error::NotAttempted { reason }) = result else {
+        let Err(Error::NotAttempted { reason, .. }) = result else {
             panic!("{result:?}");
         };
         assert!(
@@ -225,7 +225,28 @@ fn a_retry_after_beyond_any_sane_wait_leaves_every_unsent_server_not_attempted()
             "{reason}"
         );
     }
-    assert!(results.iter().any(|r| matches!(r, Err(Error::NotAttempted { reason }) if reason.contains("longer than a year"))));
+    assert!(results.iter().any(|r| matches!(r, Err(Error::NotAttempted { reason, .. }) if reason.contains("longer than a year"))));
+    // A server the gateway answered carries that answer; one never sent
+    // (its project closed by the first one's wait) carries none.
+    for result in &results {
+        let Err(Error::NotAttempted {
+            last_answer: Some(api),
+            reason,
+            ..
+        }) = result
+        else {
+            continue;
+        };
+        assert_eq!((api.status, api.code.as_deref()), (429, Some("APIGW.0308")));
+        assert!(reason.contains("longer than a year"), "{reason}");
+    }
+    assert!(results.iter().any(|r| matches!(
+        r,
+        Err(Error::NotAttempted {
+            last_answer: Some(_),
+            ..
+        })
+    )));
     // Nothing was carried out: every DELETE that reached the gateway was refused 429.
     assert!(
         gateway.requests().iter().all(|r| r.status == 429),

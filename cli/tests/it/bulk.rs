@@ -746,6 +746,22 @@ fn a_wait_longer_than_max_wait_leaves_the_servers_not_attempted() {
         results.iter().all(|l| l["outcome"] == "not_attempted"),
         "{out}"
     );
+    // The throttled server carries the gateway's last answer; the two never
+    // sent carry none.
+    let answered: Vec<&&serde_json::Value> =
+        results.iter().filter(|l| !l["status"].is_null()).collect();
+    assert_eq!(answered.len(), 1, "{out}");
+    assert_eq!(answered[0]["status"], 429);
+    assert_eq!(answered[0]["code"], "APIGW.0308");
+    assert!(answered[0]["request_id"].is_string(), "{}", answered[0]);
+    assert!(
+        answered[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not attempted:"),
+        "{}",
+        answered[0]
+    );
     let summary = lines.last().unwrap();
     assert!(
         summary["reason"]
