@@ -200,6 +200,10 @@ pub struct Bulk<'a> {
     max_wait: Duration,
 }
 
+/// A server to send again after a wait for the gateway's quota: the wait,
+/// and the throttled answer that asked for it.
+type QuotaWait = (Duration, Option<Box<ApiError>>);
+
 impl<'a> Bulk<'a> {
     /// Worker threads a run uses unless told otherwise.
     pub const DEFAULT_WORKERS: usize = 8;
@@ -404,7 +408,7 @@ impl<'a> Bulk<'a> {
         &self,
         client: &Client,
         result: Result<Outcome, Error>,
-    ) -> Result<Result<Outcome, Error>, (Duration, Option<Box<ApiError>>)> {
+    ) -> Result<Result<Outcome, Error>, QuotaWait> {
         let Some(wait) = result.as_ref().err().and_then(|e| client.quota_wait(e)) else {
             return Ok(result);
         };
