@@ -749,11 +749,11 @@ fn a_report_that_fails_mid_run_marks_what_it_does_not_hold_and_resume_does_it_ag
         .count();
     // Resumed without the limit: what the report holds is skipped, the rest
     // (the unrecorded ones included) is cleared.
-    let (code, _, err) = run(&mut single_bin(
+    let mut resumed = single_bin(
         &gateway,
         &["clear-password", "--report", &report, "--resume", &report],
-    )
-    .args(&ids));
+    );
+    let (code, _, err) = run(resumed.args(&ids));
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(&format!("{} server(s) already done", in_report.len())),
