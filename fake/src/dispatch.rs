@@ -121,13 +121,8 @@ impl State {
         if let Some(limit) = &self.rate_limit {
             let mut limit = lock(limit);
             if !limit.admit() {
-                let out = answer_with(
-                    429,
-                    limit.refusal(),
-                    [("Retry-After".to_owned(), "1".to_owned())],
-                    &request_id,
-                    now,
-                );
+                // No `Retry-After`: no real gateway sends one.
+                let out = answer_with(429, limit.refusal(), [], &request_id, now);
                 drop(limit);
                 self.record(method, target, headers, Verdict::Throttled, 429, peer);
                 return Reply::Respond(out);

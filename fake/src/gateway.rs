@@ -23,7 +23,7 @@ pub struct FakeGatewayBuilder {
     fleet: Fleet,
     clock_offset_secs: i64,
     latency: Duration,
-    rate_limit: Option<(f64, u32, bool)>,
+    rate_limit: Option<crate::ratelimit::RateLimit>,
     tls: Option<Arc<rustls::ServerConfig>>,
     temporary_keys: Option<KeyRing>,
     iam_projects: Option<Vec<String>>,
@@ -121,20 +121,40 @@ impl FakeGatewayBuilder {
         Ok(self)
     }
 
-    /// Limits the requests it lets through to `per_second`, with bursts of
-    /// up to `burst`, answering the rest 429 `APIGW.0308` with
-    /// `Retry-After: 1`, as the real gateway's per-user limit does.
-    /// Defaults to no limit.
+    /// Limits the requests it lets through with a token bucket of
+    /// `per_second`, with bursts of up to `burst`, answering the rest 429
+    /// `APIGW.0308` as the real gateway does: no `Retry-After`, the limit
+    /// stated in the message (`…,limit:N,time:1 second`). Defaults to no
+    /// limit.
     pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
-        self.rate_limit = Some((per_second.max(0.001), burst, true));
+        self.rate_limit = Some(crate::ratelimit::RateLimit::bucket(per_second, burst, true));
         self
     }
 
-    /// [`Self::rate_limit`], with a 429 that does not name its limit
+    /// [`Self::rate_limit`], with a 429 that does not state its limit
     /// (`The throttling threshold has been reached`, nothing more), as
     /// other services, proxies and IP-level policies answer.
     pub fn rate_limit_unnamed(mut self, per_second: f64, burst: u32) -> Self {
-        self.rate_limit = Some((per_second.max(0.001), burst, false));
+        self.rate_limit = Some(crate::ratelimit::RateLimit::bucket(
+            per_second, burst, false,
+        ));
+        self
+    }
+
+    /// Lets at most `count` requests through in each fixed window of `per`
+    /// (the windows aligned to the wall clock, as a gateway's counters
+    /// are), answering the rest 429 `APIGW.0308` stating
+    /// `limit:count,time:per` and no `Retry-After`: throttled in one
+    /// window, allowed again in the next.
+    pub fn rate_limit_window(mut self, count: u32, per: Duration) -> Self {
+        self.rate_limit = Some(crate::ratelimit::RateLimit::window(count, per));
+        self
+    }
+
+    /// The same stated limit (`limit:count,time:per`) kept as a token
+    /// bucket instead: `count / per` a second on average, bursts of `count`.
+    pub fn rate_limit_bucket(mut self, count: u32, per: Duration) -> Self {
+        self.rate_limit = Some(crate::ratelimit::RateLimit::bucket_stated(count, per));
         self
     }
 
@@ -209,9 +229,7 @@ impl FakeGatewayBuilder {
             next_request_id: AtomicU64::new(1),
             faults: Mutex::new(VecDeque::new()),
             rewrites: Mutex::new(Vec::new()),
-            rate_limit: self.rate_limit.map(|(rate, burst, named)| {
-                Mutex::new(crate::ratelimit::RateLimit::new(rate, burst, named))
-            }),
+            rate_limit: self.rate_limit.map(Mutex::new),
         });
         let handler_state = Arc::clone(&state);
         let server = HttpServer::start(
@@ -292,7 +310,7 @@ impl FakeGateway {
     pub fn rate_stats(&self) -> crate::RateStats {
         match &self.state.rate_limit {
             Some(limit) => lock(limit).stats(),
-            None => crate::ratelimit::RateLimit::new(1.0, 1, true).stats(),
+            None => crate::ratelimit::RateLimit::bucket(1.0, 1, true).stats(),
         }
     }
 

@@ -125,12 +125,13 @@ impl Caller {
         let mut state = CallState::new(self.retry.deadline());
         // Bounded by the deadline; the cap is a second guard.
         while state.made < MAX_EXCHANGES {
-            if let Err(wait) = self.governor.acquire(state.deadline) {
-                return Err(state.ended(wait));
-            }
+            let sent = match self.governor.acquire(state.deadline) {
+                Ok(sent) => sent,
+                Err(wait) => return Err(state.ended(wait)),
+            };
             state.made += 1;
             let credentials = self.credentials.current()?;
-            state.sent = Instant::now();
+            state.sent = sent;
             let failure = match self.attempt(prepared, &credentials, &state) {
                 Ok(response) => {
                     self.governor.on_answer(state.sent, Verdict::Accepted);

@@ -32,13 +32,34 @@
 //!
 //! A throttled answer never pauses the whole client: the throttled call
 //! waits its own `Retry-After` (the gateway asked that of it), and the
-//! others keep the new pace, from an empty bucket (no burst). When the
-//! gateway's message names its limit (`…,limit:N,time:1 second`, or per
-//! minute), the governor paces at [`LIMIT_SHARE`] of it and neither probes
-//! nor creeps. An explicit `ClientBuilder::max_rate` engages the governor
-//! from the start and caps every rate above.
+//! others keep the new pace, from an empty bucket (no burst). An explicit
+//! `ClientBuilder::max_rate` engages the governor from the start and caps
+//! every rate above.
+//!
+//! # A limit the gateway states
+//!
+//! Real gateways send no `Retry-After`; they state the limit in the message
+//! instead, `…,limit:N,time:T second` (or `minute`), and keep it one of two
+//! ways: a counter per fixed window of `T` (throttled in one window,
+//! allowed again in the next) or a token bucket of `N / T` a second with
+//! bursts of `N`. A smooth pace of `N / T` serves the bucket and wastes the
+//! window: after the first window's burst, paced requests keep landing in
+//! the window that burst used up. So the governor first serves the limit as
+//! a **window**: never more than `N` sends in any span of `T` (a record of
+//! the last `N` send times, a hair of `T` to spare for the network), and
+//! otherwise no pacing at all, so each window is used whole, in a burst,
+//! exactly `T` after the one before. Both gateways admit that: a fixed
+//! window holds each burst whole, and a bucket of burst `N` has refilled
+//! `N` tokens in `T`. Only a throttle of a request the window had room for
+//! says the gateway is neither (a bucket of a smaller burst, or traffic
+//! from elsewhere): the governor then falls back to a smooth pace of
+//! [`LIMIT_SHARE`] of `N / T`, the window still capping it. Either way it
+//! neither probes nor creeps. Until the first throttle the send times are
+//! kept in a lock-free ring of [`RECORD`] slots, so the window knows the
+//! sends that met the limit.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -70,14 +91,57 @@ pub(crate) const CUT: f64 = 0.85;
 pub(crate) const RISE: f64 = 0.5;
 /// While holding, the rate grows by this share of itself a second.
 pub(crate) const CREEP: f64 = 0.01;
+/// The send times kept: a stated window of more requests than this is
+/// served by the smooth pace alone.
+pub(crate) const RECORD: usize = 4096;
+/// What a window keeps to spare of its span, so that a burst sent exactly
+/// one span after the one before does not reach the gateway in the same
+/// window by a millisecond of network jitter: a hundredth, at least 20 ms.
+const WINDOW_SPARE_SHARE: f64 = 0.01;
+const WINDOW_SPARE_MIN: Duration = Duration::from_millis(20);
+
+/// A limit the gateway states: `count` requests in every `per`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct NamedLimit {
+    pub count: f64,
+    pub per: Duration,
+}
+
+impl NamedLimit {
+    /// `rate` requests a second, as a limit of `rate` per second.
+    #[cfg(test)]
+    pub(crate) fn per_second(rate: f64) -> Self {
+        NamedLimit {
+            count: rate,
+            per: Duration::from_secs(1),
+        }
+    }
+
+    /// Its rate in requests a second; `None` unless a positive finite rate.
+    fn rate(self) -> Option<f64> {
+        let rate = self.count / self.per.as_secs_f64();
+        (rate.is_finite() && rate > 0.0).then_some(rate)
+    }
+
+    /// As a window of whole requests the record can hold: the count and
+    /// the span to keep between a send and the one `count` sends later.
+    fn window(self) -> Option<(usize, Duration)> {
+        let whole = self.count.is_finite() && self.count >= 1.0 && self.count.fract() == 0.0;
+        if !whole || self.count > RECORD as f64 || self.per.is_zero() {
+            return None;
+        }
+        let spare = self.per.mul_f64(WINDOW_SPARE_SHARE).max(WINDOW_SPARE_MIN);
+        Some((self.count as usize, self.per.saturating_add(spare)))
+    }
+}
 
 /// What a gateway answered, as the governor needs it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Verdict {
     /// Let through (whatever the status: the rate limit did not refuse it).
     Accepted,
-    /// Refused by a rate limit, naming it (requests a second) or not.
-    Throttled { named: Option<f64> },
+    /// Refused by a rate limit, stating it or not.
+    Throttled { named: Option<NamedLimit> },
 }
 
 /// A client's shared sending rate.
@@ -89,7 +153,17 @@ pub(crate) struct Governor {
     started: Instant,
     throttled: AtomicU64,
     recent: Recent,
+    /// Send times until the governor engages.
+    ring: SendRing,
     bucket: Mutex<Bucket>,
+}
+
+/// Send times, lock-free, as nanoseconds after the governor began plus one
+/// (zero is an empty slot): the last [`RECORD`] of them.
+#[derive(Debug)]
+struct SendRing {
+    slots: Box<[AtomicU64]>,
+    next: AtomicUsize,
 }
 
 /// Accepted answers in the current and the previous one-second slot (since
@@ -122,6 +196,15 @@ struct Bucket {
     last_refill: Instant,
     /// A limit the gateway named, paced at and never exceeded.
     named_limit: Option<f64>,
+    /// The stated limit as a window: at most `.0` sends in any `.1`.
+    window: Option<(usize, Duration)>,
+    /// True while the window alone paces (no smooth pace): until a
+    /// request the window had room for is throttled.
+    windowed: bool,
+    /// Send times not known to be refused, oldest first, once engaged
+    /// (seeded from the ring): at most [`RECORD`].
+    sends: VecDeque<Instant>,
+    seeded: bool,
     /// The estimate's window: since the last empty moment that ended one,
     /// and the answers accepted since (to requests sent since).
     window_start: Instant,
@@ -147,11 +230,16 @@ impl Governor {
             started: now,
             throttled: AtomicU64::new(0),
             recent: Recent::default(),
+            ring: SendRing::new(),
             bucket: Mutex::new(Bucket {
                 fill_rate: rate,
                 tokens: 1.0,
                 last_refill: now,
                 named_limit: None,
+                window: None,
+                windowed: false,
+                sends: VecDeque::new(),
+                seeded: false,
                 window_start: now,
                 window_accepted: 0,
                 phase: Phase::Fixed,
@@ -179,29 +267,37 @@ impl Governor {
         if !self.engaged.load(Ordering::Relaxed) {
             return Duration::ZERO;
         }
+        let now = Instant::now();
         let mut bucket = lock(&self.bucket);
-        bucket.refill(Instant::now());
-        bucket.wait_for_token()
+        bucket.refill(now);
+        bucket.wait(now)
     }
 
-    /// Waits for leave to send; `Err` with the wait that would be needed
-    /// when it would end past `deadline` (nothing is waited then).
-    pub(crate) fn acquire(&self, deadline: Instant) -> Result<(), Duration> {
+    /// Waits for leave to send, and records the send: the instant it is
+    /// sent at, which the answer is reported with; `Err` with the wait that
+    /// would be needed when it would end past `deadline` (nothing is waited
+    /// then).
+    pub(crate) fn acquire(&self, deadline: Instant) -> Result<Instant, Duration> {
         if !self.engaged.load(Ordering::Relaxed) {
-            return Ok(());
+            let now = Instant::now();
+            self.ring
+                .record(now.saturating_duration_since(self.started));
+            return Ok(now);
         }
-        // Bounded: every turn either takes a token or sleeps for the time
-        // a token takes to come, and a wait past the deadline ends it.
+        // Bounded: every turn either sends or sleeps for the time the next
+        // leave takes to come, and a wait past the deadline ends it.
         loop {
             let now = Instant::now();
             let wait = {
                 let mut bucket = lock(&self.bucket);
+                bucket.seed(&self.ring, self.started);
                 bucket.refill(now);
-                if bucket.tokens >= 1.0 {
-                    bucket.tokens -= 1.0;
-                    return Ok(());
+                let wait = bucket.wait(now);
+                if wait.is_zero() {
+                    bucket.take(now);
+                    return Ok(now);
                 }
-                bucket.wait_for_token()
+                wait
             };
             if wait >= deadline.saturating_duration_since(now) {
                 return Err(wait);
@@ -228,10 +324,44 @@ impl Governor {
             Verdict::Throttled { named } => {
                 let first = self.throttled.fetch_add(1, Ordering::Relaxed) == 0;
                 let last_second = first.then(|| self.recent.rate(now_ms));
-                lock(&self.bucket).on_throttled(sent, now, named, last_second, self.max_rate);
+                let mut bucket = lock(&self.bucket);
+                bucket.seed(&self.ring, self.started);
+                bucket.on_throttled(sent, now, named, last_second, self.max_rate);
                 self.engaged.store(true, Ordering::Relaxed);
             }
         }
+    }
+}
+
+impl SendRing {
+    fn new() -> Self {
+        SendRing {
+            slots: (0..RECORD).map(|_| AtomicU64::new(0)).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn record(&self, since_start: Duration) {
+        let nanos = u64::try_from(since_start.as_nanos())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1);
+        let at = self.next.fetch_add(1, Ordering::Relaxed) % RECORD;
+        if let Some(slot) = self.slots.get(at) {
+            slot.store(nanos, Ordering::Relaxed);
+        }
+    }
+
+    /// The recorded sends, oldest first, as instants after `started`.
+    fn sends(&self, started: Instant) -> Vec<Instant> {
+        let mut sends: Vec<Instant> = self
+            .slots
+            .iter()
+            .map(|slot| slot.load(Ordering::Relaxed))
+            .filter(|nanos| *nanos > 0)
+            .map(|nanos| started + Duration::from_nanos(nanos - 1))
+            .collect();
+        sends.sort_unstable();
+        sends
     }
 }
 
@@ -281,6 +411,67 @@ impl Bucket {
     /// How long the next token takes to come.
     fn wait_for_token(&self) -> Duration {
         Duration::from_secs_f64(((1.0 - self.tokens) / self.fill_rate).clamp(0.0, 60.0))
+    }
+
+    /// The send times until now, from the ring, once.
+    fn seed(&mut self, ring: &SendRing, started: Instant) {
+        if !self.seeded {
+            self.sends = ring.sends(started).into();
+            self.seeded = true;
+        }
+    }
+
+    /// How long until the next send may go: the window's wait, and the
+    /// smooth pace's unless the window alone paces.
+    fn wait(&mut self, now: Instant) -> Duration {
+        let window = self.window_wait(now);
+        if self.windowed {
+            window
+        } else {
+            window.max(self.wait_for_token())
+        }
+    }
+
+    /// How long until fewer than the window's count were sent within its
+    /// span; zero without a window.
+    fn window_wait(&mut self, now: Instant) -> Duration {
+        let Some((count, span)) = self.window else {
+            return Duration::ZERO;
+        };
+        // What is older than the span can no longer hold a send back.
+        while self
+            .sends
+            .front()
+            .is_some_and(|first| now.saturating_duration_since(*first) >= span)
+        {
+            self.sends.pop_front();
+        }
+        match self.sends.len().checked_sub(count) {
+            // The send `count` before the next one must be a span ago.
+            Some(index) => self.sends.get(index).map_or(Duration::ZERO, |at| {
+                (*at + span).saturating_duration_since(now)
+            }),
+            None => Duration::ZERO,
+        }
+    }
+
+    /// Records a send at `now`, taking a token when the smooth pace paces.
+    fn take(&mut self, now: Instant) {
+        if !self.windowed {
+            self.tokens -= 1.0;
+        }
+        if self.sends.len() >= RECORD {
+            self.sends.pop_front();
+        }
+        self.sends.push_back(now);
+    }
+
+    /// Forgets the send at `sent`: the gateway refused it, so it does not
+    /// count against its window.
+    fn forget(&mut self, sent: Instant) {
+        if let Some(index) = self.sends.iter().rposition(|at| *at == sent) {
+            self.sends.remove(index);
+        }
     }
 
     fn set_rate(&mut self, rate: f64, max_rate: Option<f64>) {
@@ -338,15 +529,27 @@ impl Bucket {
         &mut self,
         sent: Instant,
         now: Instant,
-        named: Option<f64>,
+        named: Option<NamedLimit>,
         last_second: Option<f64>,
         max_rate: Option<f64>,
     ) {
         // The gateway's bucket is empty: so is ours, no burst follows.
         self.tokens = 0.0;
         self.last_refill = self.last_refill.max(now);
-        if let Some(limit) = named.filter(|l| l.is_finite() && *l > 0.0) {
-            self.named_limit = Some(limit);
+        self.forget(sent);
+        if let Some(named) = named {
+            if let Some(rate) = named.rate() {
+                // A request the window had room for was refused: the
+                // gateway keeps no such window; pace smoothly from now on.
+                let fresh = sent >= self.since;
+                if self.windowed && fresh {
+                    self.windowed = false;
+                } else if self.named_limit.is_none() {
+                    self.window = named.window();
+                    self.windowed = self.window.is_some() && max_rate.is_none();
+                }
+                self.named_limit = Some(rate);
+            }
         }
         if let Some(limit) = self.named_limit {
             self.restart(Phase::Fixed, limit * LIMIT_SHARE, now, max_rate);
@@ -386,9 +589,10 @@ impl Bucket {
     }
 }
 
-/// The limit an `APIGW.0308` message names, in requests a second:
-/// `…,limit:100,time:1 second` gives 100, `limit:120,time:1 minute` gives 2.
-pub(crate) fn named_limit(message: &str) -> Option<f64> {
+/// The limit an `APIGW.0308` message states: `…,limit:100,time:1 second`
+/// is 100 a second, `limit:120,time:2 minute` is 120 in two minutes; a
+/// missing time is a second.
+pub(crate) fn named_limit(message: &str) -> Option<NamedLimit> {
     let after = &message[message.find("limit:")? + "limit:".len()..];
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     let count: f64 = digits.parse().ok()?;
@@ -410,7 +614,8 @@ pub(crate) fn named_limit(message: &str) -> Option<f64> {
         }
         None => 1.0,
     };
-    (seconds > 0.0 && count > 0.0).then(|| count / seconds)
+    let per = Duration::try_from_secs_f64(seconds).ok()?;
+    (count > 0.0 && !per.is_zero()).then_some(NamedLimit { count, per })
 }
 
 impl super::Client {
@@ -475,14 +680,35 @@ mod tests {
     #[test]
     fn reads_the_limit_the_gateway_names_per_second_minute_hour_or_day() {
         let message = "The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 second";
-        assert_eq!(named_limit(message), Some(100.0));
-        assert_eq!(named_limit("limit:120,time:1 minute"), Some(2.0));
-        assert_eq!(named_limit("limit:120,time:2 minutes"), Some(1.0));
-        assert_eq!(named_limit("limit:7200,time:1 hour"), Some(2.0));
-        assert_eq!(named_limit("limit:86400,time:1 day"), Some(1.0));
-        assert_eq!(named_limit("limit:10,time:5 second"), Some(2.0));
-        assert_eq!(named_limit("limit:10"), Some(10.0));
-        assert_eq!(named_limit("limit:10,time:second"), Some(10.0));
+        assert_eq!(named_limit(message).and_then(NamedLimit::rate), Some(100.0));
+        assert_eq!(
+            named_limit("limit:120,time:1 minute").and_then(NamedLimit::rate),
+            Some(2.0)
+        );
+        assert_eq!(
+            named_limit("limit:120,time:2 minutes").and_then(NamedLimit::rate),
+            Some(1.0)
+        );
+        assert_eq!(
+            named_limit("limit:7200,time:1 hour").and_then(NamedLimit::rate),
+            Some(2.0)
+        );
+        assert_eq!(
+            named_limit("limit:86400,time:1 day").and_then(NamedLimit::rate),
+            Some(1.0)
+        );
+        assert_eq!(
+            named_limit("limit:10,time:5 second").and_then(NamedLimit::rate),
+            Some(2.0)
+        );
+        assert_eq!(
+            named_limit("limit:10").and_then(NamedLimit::rate),
+            Some(10.0)
+        );
+        assert_eq!(
+            named_limit("limit:10,time:second").and_then(NamedLimit::rate),
+            Some(10.0)
+        );
         assert_eq!(
             named_limit("The throttling threshold has been reached"),
             None
@@ -610,7 +836,9 @@ mod tests {
     #[test]
     fn a_named_limit_is_paced_at_and_never_exceeded_and_a_cap_always_holds() {
         let governor = Governor::new(None);
-        let named = Verdict::Throttled { named: Some(100.0) };
+        let named = Verdict::Throttled {
+            named: Some(NamedLimit::per_second(100.0)),
+        };
         governor.on_answer_at(at(&governor, 0), named, at(&governor, 10));
         assert_eq!(governor.rate(), Some(99.0));
         governor.on_answer_at(at(&governor, 20), Verdict::Accepted, at(&governor, 600_000));
@@ -621,7 +849,7 @@ mod tests {
         governor.on_answer_at(
             at(&governor, 0),
             Verdict::Throttled {
-                named: Some(f64::NAN),
+                named: Some(NamedLimit::per_second(f64::NAN)),
             },
             at(&governor, 1),
         );
@@ -631,7 +859,9 @@ mod tests {
         assert_eq!(capped.rate(), Some(5.0));
         capped.on_answer_at(
             at(&capped, 0),
-            Verdict::Throttled { named: Some(100.0) },
+            Verdict::Throttled {
+                named: Some(NamedLimit::per_second(100.0)),
+            },
             at(&capped, 1),
         );
         assert_eq!(capped.rate(), Some(5.0));
@@ -653,7 +883,9 @@ mod tests {
             for i in 0..6 {
                 governor.on_answer_at(at(&governor, i), Verdict::Accepted, at(&governor, i));
             }
-            let named = Verdict::Throttled { named: Some(bogus) };
+            let named = Verdict::Throttled {
+                named: Some(NamedLimit::per_second(bogus)),
+            };
             governor.on_answer_at(at(&governor, 10), named, at(&governor, 10));
             // Probing from the last second, as for a limit nobody named.
             assert_eq!(governor.rate(), Some(6.0), "{bogus}");
@@ -754,7 +986,12 @@ mod tests {
         let governor = Governor::new(None);
         assert!(governor.acquire(Instant::now()).is_ok(), "idle: no wait");
         assert_eq!(governor.next_leave(), Duration::ZERO);
-        governor.on_answer(Instant::now(), Verdict::Throttled { named: Some(0.5) });
+        governor.on_answer(
+            Instant::now(),
+            Verdict::Throttled {
+                named: Some(NamedLimit::per_second(0.5)),
+            },
+        );
         // Empty after the throttle, 0.5 a second: the next token in 2 s.
         let soon = Instant::now() + Duration::from_secs(1);
         let wait = governor.acquire(soon).unwrap_err();
@@ -777,5 +1014,117 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    fn five_per_five_seconds() -> Verdict {
+        Verdict::Throttled {
+            named: Some(NamedLimit {
+                count: 5.0,
+                per: Duration::from_secs(5),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_stated_window_is_used_whole_in_a_burst_one_span_after_the_last() {
+        let governor = Governor::new(None);
+        // Five sends met the limit; the sixth, at 5 ms, was refused.
+        for ms in 0..6 {
+            governor.ring.record(Duration::from_millis(ms));
+        }
+        governor.on_answer_at(at(&governor, 5), five_per_five_seconds(), at(&governor, 10));
+        assert_eq!(governor.rate(), Some(5.0 / 5.0 * LIMIT_SHARE));
+        let mut bucket = lock(&governor.bucket);
+        assert!(bucket.windowed);
+        assert_eq!(bucket.sends.len(), 5, "the refused send does not count");
+        // The window's span and its spare (a hundredth of 5 s is 50 ms):
+        // the next send goes 5.05 s after the first of the five.
+        assert_eq!(bucket.wait(at(&governor, 100)), Duration::from_millis(4950));
+        assert_eq!(bucket.wait(at(&governor, 5049)), Duration::from_millis(1));
+        assert_eq!(bucket.wait(at(&governor, 5050)), Duration::ZERO);
+        // Then a whole burst, no smooth pace, and the next after a span.
+        for _ in 0..5 {
+            assert_eq!(bucket.wait(at(&governor, 5060)), Duration::ZERO);
+            bucket.take(at(&governor, 5060));
+        }
+        assert_eq!(
+            bucket.wait(at(&governor, 5060)),
+            Duration::from_millis(5050)
+        );
+    }
+
+    #[test]
+    fn a_throttle_the_window_had_room_for_falls_back_to_the_smooth_pace_under_the_window() {
+        let governor = Governor::new(None);
+        governor.on_answer_at(at(&governor, 5), five_per_five_seconds(), at(&governor, 10));
+        // An answer to a request sent before: stale, the window stays.
+        governor.on_answer_at(at(&governor, 8), five_per_five_seconds(), at(&governor, 12));
+        assert!(lock(&governor.bucket).windowed);
+        // One sent after, with room in the window: not a window counter.
+        lock(&governor.bucket).take(at(&governor, 20));
+        governor.on_answer_at(
+            at(&governor, 20),
+            five_per_five_seconds(),
+            at(&governor, 30),
+        );
+        let mut bucket = lock(&governor.bucket);
+        assert!(!bucket.windowed);
+        assert!(bucket.sends.is_empty(), "the refused send is forgotten");
+        // From an empty bucket at 0.99 a second.
+        let smooth = bucket.wait(at(&governor, 30));
+        assert!(close(smooth.as_secs_f64(), 1.0 / LIMIT_SHARE), "{smooth:?}");
+        // The window still caps the smooth pace.
+        for ms in [40, 41, 42, 43, 44] {
+            bucket.take(at(&governor, ms));
+        }
+        assert_eq!(
+            bucket.window_wait(at(&governor, 50)),
+            Duration::from_millis(5040)
+        );
+    }
+
+    #[test]
+    fn a_window_needs_whole_requests_the_record_can_hold_and_no_cap() {
+        let limit = |count: f64, secs: u64| NamedLimit {
+            count,
+            per: Duration::from_secs(secs),
+        };
+        assert_eq!(
+            limit(2000.0, 60).window(),
+            Some((2000, Duration::from_millis(60_600)))
+        );
+        assert_eq!(
+            limit(3.0, 1).window(),
+            Some((3, Duration::from_millis(1020)))
+        );
+        assert_eq!(limit(2.5, 1).window(), None);
+        assert_eq!(limit(RECORD as f64 + 1.0, 1).window(), None);
+        assert_eq!(limit(5.0, 0).window(), None);
+        assert_eq!(limit(5.0, 0).rate(), None);
+        // Too large to record: the smooth pace alone.
+        let governor = Governor::new(None);
+        let big = Verdict::Throttled {
+            named: Some(limit(100_000.0, 1)),
+        };
+        governor.on_answer_at(at(&governor, 0), big, at(&governor, 1));
+        assert!(!lock(&governor.bucket).windowed);
+        // Under an explicit cap: the cap's smooth pace.
+        let capped = Governor::new(Some(2.0));
+        capped.on_answer_at(at(&capped, 0), five_per_five_seconds(), at(&capped, 1));
+        assert!(!lock(&capped.bucket).windowed);
+        assert_eq!(capped.rate(), Some(0.99_f64.min(2.0)));
+    }
+
+    #[test]
+    fn the_ring_keeps_the_last_sends_in_order() {
+        let ring = SendRing::new();
+        let started = Instant::now();
+        for ms in 0..(RECORD as u64 + 10) {
+            ring.record(Duration::from_millis(ms));
+        }
+        let sends = ring.sends(started);
+        assert_eq!(sends.len(), RECORD);
+        assert_eq!(sends[0], started + Duration::from_millis(10));
+        assert!(sends.windows(2).all(|pair| pair[0] < pair[1]));
     }
 }

@@ -40,9 +40,9 @@ impl Unpaced {
         self.throttled.load(Ordering::Relaxed)
     }
 
-    /// Never a wait: every call may go at once.
-    pub(crate) fn acquire(&self, _deadline: Instant) -> Result<(), Duration> {
-        Ok(())
+    /// Never a wait: every call may go at once, now.
+    pub(crate) fn acquire(&self, _deadline: Instant) -> Result<Instant, Duration> {
+        Ok(Instant::now())
     }
 
     pub(crate) fn on_answer(&self, _sent: Instant, verdict: Verdict) {
@@ -60,7 +60,7 @@ mod tests {
     fn throttles_are_counted_and_nothing_is_held_back() {
         let unpaced = Unpaced::new();
         let now = Instant::now();
-        assert_eq!(unpaced.acquire(now), Ok(()));
+        assert!(unpaced.acquire(now).is_ok_and(|sent| sent >= now));
         unpaced.on_answer(now, Verdict::Accepted);
         unpaced.on_answer(now, Verdict::Throttled { named: Some(5.0) });
         unpaced.on_answer(now, Verdict::Throttled { named: None });

@@ -1,6 +1,7 @@
-//! Bulk runs against a gateway that enforces a per-user rate limit (token
-//! bucket, 429 `APIGW.0308`, `Retry-After: 1`): throttling is back-pressure,
-//! every server is cleared, and the client paces itself instead of bursting.
+//! Bulk runs against a gateway that enforces a rate limit (a token bucket
+//! or a counter per fixed window, 429 `APIGW.0308` without `Retry-After`,
+//! as real gateways answer): throttling is back-pressure, every server is
+//! cleared, and the client paces itself instead of bursting.
 //! Bounds are generous: they catch a client that ignores throttling, not a
 //! slow machine.
 
@@ -65,6 +66,44 @@ fn fifty_servers_at_five_a_second_are_all_cleared() {
     // No burst after a 429: never more in a second than the limit and its burst.
     assert!(stats.max_per_second <= 5 + 5, "{stats:?}");
     eprintln!("5/s: {stats:?} in {took:?}");
+}
+
+/// 20 servers, 4 workers, against `builder`'s stated limit of 5 in every
+/// 2 s: ideally bursts at 0, 2, 4 and 6 s.
+fn five_in_two_seconds_stated(builder: hwcloud_ecs_fake::FakeGatewayBuilder) {
+    let (gateway, ids) = fleet_of(20, builder);
+    let client = client(&gateway).build().unwrap();
+    let started = Instant::now();
+    let results = hwcloud_ecs::Bulk::clear()
+        .workers(4)
+        .run_on(&client, &ids, |_, _, _| {});
+    let took = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let stats = gateway.rate_stats();
+    assert_eq!(stats.accepted, 20);
+    // Throttled no more than the first wave (the workers) and two more.
+    assert!(stats.throttled <= 4 + 2, "{stats:?}");
+    // Never more than the stated 5 in any 2 s.
+    assert!(stats.max_per_stated_time <= 5, "{stats:?}");
+    // Ideal 6 s, within 1.15 times that; a smooth pace of 2.5 a second,
+    // which a fixed window wastes, takes about 7.7 s.
+    assert!(took < Duration::from_millis(6900), "{took:?}");
+    assert!(took >= Duration::from_millis(5900), "{took:?}");
+    eprintln!("5 in every 2 s: {stats:?} in {took:?}");
+}
+
+#[test]
+fn a_stated_window_is_served_whole_by_a_window_counter() {
+    five_in_two_seconds_stated(
+        FakeGateway::builder(creds(), PROJECT).rate_limit_window(5, Duration::from_secs(2)),
+    );
+}
+
+#[test]
+fn the_same_stated_limit_kept_as_a_token_bucket_is_served_as_well() {
+    five_in_two_seconds_stated(
+        FakeGateway::builder(creds(), PROJECT).rate_limit_bucket(5, Duration::from_secs(2)),
+    );
 }
 
 #[test]
