@@ -117,6 +117,7 @@ pub enum Command {
         listen: String,
         servers: Vec<String>,
         project_id: Option<String>,
+        rate_limit: Option<RateLimit>,
     },
 }
 
@@ -464,10 +465,61 @@ fn gateway(found: &Matches) -> Result<Command, UsageError> {
     {
         servers.push(ServerId::new(id)?.to_string());
     }
+    let rate_limit = match (found.value("rate-limit"), found.value("limiter")) {
+        (None, None) => None,
+        (None, Some(_)) => return Err(UsageError::new("--limiter needs --rate-limit")),
+        (Some(text), limiter) => Some(parse_rate_limit(text, limiter.unwrap_or("window"))?),
+    };
     Ok(Command::FakeGateway {
         listen: found.value("listen").unwrap_or("127.0.0.1:0").to_owned(),
         servers,
         project_id: found.value("project-id").map(str::to_owned),
+        rate_limit,
+    })
+}
+
+/// How the fake gateway limits its rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limiter {
+    Window,
+    Bucket,
+    Unnamed,
+}
+
+/// `--rate-limit N/DURATION` with its `--limiter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub count: u32,
+    pub per: Duration,
+    pub limiter: Limiter,
+}
+
+fn parse_rate_limit(text: &str, limiter: &str) -> Result<RateLimit, UsageError> {
+    let bad = || {
+        UsageError::new(format!(
+            "--rate-limit takes N/DURATION, e.g. 5/5s, not {text:?}"
+        ))
+    };
+    let (count, per) = text.split_once('/').ok_or_else(bad)?;
+    let count: u32 = count.trim().parse().map_err(|_| bad())?;
+    let per = parse_duration(per.trim())?;
+    if count == 0 || per.is_zero() {
+        return Err(bad());
+    }
+    let limiter = match limiter {
+        "window" => Limiter::Window,
+        "bucket" => Limiter::Bucket,
+        "unnamed" => Limiter::Unnamed,
+        other => {
+            return Err(UsageError::new(format!(
+                "--limiter is window, bucket or unnamed, not {other:?}"
+            )))
+        }
+    };
+    Ok(RateLimit {
+        count,
+        per,
+        limiter,
     })
 }
 
@@ -749,6 +801,52 @@ mod tests {
             "9000h",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_fake_gateways_rate_limit() {
+        let Ok(Command::FakeGateway { rate_limit, .. }) =
+            parse_str(&["fake-gateway", "--rate-limit", "5/5s"])
+        else {
+            panic!()
+        };
+        assert_eq!(
+            rate_limit,
+            Some(RateLimit {
+                count: 5,
+                per: Duration::from_secs(5),
+                limiter: Limiter::Window
+            })
+        );
+        let Ok(Command::FakeGateway { rate_limit, .. }) = parse_str(&[
+            "fake-gateway",
+            "--rate-limit",
+            "2000/1m",
+            "--limiter",
+            "bucket",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(
+            rate_limit.map(|r| (r.count, r.per, r.limiter)),
+            Some((2000, Duration::from_secs(60), Limiter::Bucket))
+        );
+        for (args, says) in [
+            (
+                &["fake-gateway", "--limiter", "bucket"][..],
+                "needs --rate-limit",
+            ),
+            (&["fake-gateway", "--rate-limit", "5"][..], "N/DURATION"),
+            (&["fake-gateway", "--rate-limit", "0/1s"][..], "N/DURATION"),
+            (&["fake-gateway", "--rate-limit", "5/0s"][..], "N/DURATION"),
+            (
+                &["fake-gateway", "--rate-limit", "5/1s", "--limiter", "leaky"][..],
+                "window, bucket or unnamed",
+            ),
+        ] {
+            let err = parse_str(args).unwrap_err();
+            assert!(err.message.contains(says), "{args:?}: {}", err.message);
         }
     }
 }

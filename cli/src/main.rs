@@ -68,7 +68,8 @@ fn main() -> ExitCode {
             listen,
             servers,
             project_id,
-        } => match gateway::run(&listen, &servers, project_id) {
+            rate_limit,
+        } => match gateway::run(&listen, &servers, project_id, rate_limit) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => usage_error(&e),
         },

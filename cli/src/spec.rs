@@ -198,6 +198,16 @@ pub static SERVERS: Opt = valued(
     "ID,ID,...",
     "servers it knows, each with a stored password [default: one example server]",
 );
+pub static RATE_LIMIT: Opt = valued(
+    "rate-limit",
+    "N/DURATION",
+    "answer 429 past N requests in DURATION, stating it, e.g. 5/5s, 2000/1m [default: no limit]",
+);
+pub static LIMITER: Opt = valued(
+    "limiter",
+    "window|bucket|unnamed",
+    "how --rate-limit counts: fixed windows, a token bucket, or a bucket that does not state its limit [default: window]",
+);
 
 /// What every command that talks to ECS takes.
 macro_rules! with_target {
@@ -288,7 +298,7 @@ pub static GATEWAY: Cmd = Cmd {
     about: "Runs the fake gateway in the foreground until killed. It accepts requests
 signed with HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (and verifies them as the
 real gateway does). The first line printed is its endpoint.",
-    options: &[&LISTEN, &SERVERS, &PROJECT_ID, &HELP],
+    options: &[&LISTEN, &SERVERS, &PROJECT_ID, &RATE_LIMIT, &LIMITER, &HELP],
 };
 
 pub static COMPLETIONS: Cmd = Cmd {
