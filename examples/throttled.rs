@@ -1,6 +1,6 @@
 //! Bulk clearing at the gateway's rate limit: 1,000 servers, a fake gateway
 //! that lets 100 requests a second through (bursts of 10) and answers the
-//! rest 429 `APIGW.0308` with `Retry-After: 1`, 16 workers sharing one
+//! rest 429 `APIGW.0308` stating its limit and no `Retry-After`, 16 workers sharing one
 //! client. The ideal is 10 s; the run reports its time as a ratio to that,
 //! and the share of requests that were throttled, over several runs.
 //!

@@ -1,7 +1,8 @@
 //! Bulk clearing under rate limits, named in the 429 or not: the three
 //! unnamed rows (a loopback gateway's token bucket answering 429
-//! `APIGW.0308` "The throttling threshold has been reached" with
-//! `Retry-After: 1` and no limit) and the named 100/s row. Each row prints
+//! `APIGW.0308` "The throttling threshold has been reached", with no
+//! `Retry-After` and no limit, as real gateways answer) and the named
+//! 100/s row. Each row prints
 //! time ÷ its ideal (the servers beyond the burst ÷ the limit) and the share
 //! of requests throttled, min / median / max over the runs.
 //!

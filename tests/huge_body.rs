@@ -18,7 +18,6 @@ use hwcloud_ecs_fake::{FakeGateway, Fault};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const HUNDRED_MB: u64 = 100 * 1024 * 1024;
 
-
 #[test]
 fn hundred_megabyte_bodies_are_cut_not_buffered() {
     let creds = Credentials::new("AKHUGE", "SKhuge").unwrap();
@@ -67,6 +66,9 @@ fn hundred_megabyte_bodies_are_cut_not_buffered() {
     // room for the fake gateway's own buffers and the threads, and is far
     // below the 100 MiB a body read whole would cost.
     let grown_kib = HEAP.peak_usage().saturating_sub(before) / 1024;
-    assert!(grown_kib < 6 * 1024, "the peak heap grew by {grown_kib} KiB");
+    assert!(
+        grown_kib < 6 * 1024,
+        "the peak heap grew by {grown_kib} KiB"
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
 }

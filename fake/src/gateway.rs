@@ -109,14 +109,12 @@ impl FakeGatewayBuilder {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| invalid(&e))?;
         let key = PrivateKeyDer::from_pem_slice(private_key_pem).map_err(|e| invalid(&e))?;
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| invalid(&e))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| invalid(&e))?;
+        // The crate's one provider (ring, by its features), with the safe
+        // default protocol versions.
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| invalid(&e))?;
         self.tls = Some(Arc::new(config));
         Ok(self)
     }

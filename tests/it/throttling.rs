@@ -191,8 +191,9 @@ fn throttled_answers_use_up_no_attempt_but_the_deadline_still_holds() {
         )
         .build()
         .unwrap();
-    // The first call takes the one token; the second is throttled with
-    // Retry-After: 1 again and again: more than 2 exchanges, within 3 s.
+    // The first call takes the one token; the second is throttled again
+    // and again (no Retry-After: it backs off): more than 2 exchanges,
+    // within 3 s.
     client.clear_password("srv-0000").unwrap();
     let started = Instant::now();
     let err = client.clear_password("srv-0000").unwrap_err();
