@@ -96,9 +96,9 @@ pub(crate) const CREEP: f64 = 0.01;
 pub(crate) const RECORD: usize = 4096;
 /// What a window keeps to spare of its span, so that a burst sent exactly
 /// one span after the one before does not reach the gateway in the same
-/// window by a millisecond of network jitter: a hundredth, at least 20 ms.
-const WINDOW_SPARE_SHARE: f64 = 0.01;
-const WINDOW_SPARE_MIN: Duration = Duration::from_millis(20);
+/// window by the network's jitter: a fiftieth, at least 50 ms.
+const WINDOW_SPARE_SHARE: f64 = 0.02;
+const WINDOW_SPARE_MIN: Duration = Duration::from_millis(50);
 
 /// A limit the gateway states: `count` requests in every `per`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -537,19 +537,22 @@ impl Bucket {
         self.tokens = 0.0;
         self.last_refill = self.last_refill.max(now);
         self.forget(sent);
-        if let Some(named) = named {
-            if let Some(rate) = named.rate() {
+        if let Some(rate) = named.and_then(NamedLimit::rate) {
+            let fresh = sent >= self.since;
+            if self.named_limit.is_none() {
+                // Learnt: served as a window first, when it can be.
+                self.window = named.and_then(NamedLimit::window);
+                self.windowed = self.window.is_some() && max_rate.is_none();
+            } else if self.windowed && fresh {
                 // A request the window had room for was refused: the
                 // gateway keeps no such window; pace smoothly from now on.
-                let fresh = sent >= self.since;
-                if self.windowed && fresh {
-                    self.windowed = false;
-                } else if self.named_limit.is_none() {
-                    self.window = named.window();
-                    self.windowed = self.window.is_some() && max_rate.is_none();
-                }
-                self.named_limit = Some(rate);
+                self.windowed = false;
+            } else if self.windowed {
+                // An answer to a request sent before the window began says
+                // nothing of it: the window, and when it began, stand.
+                return;
             }
+            self.named_limit = Some(rate);
         }
         if let Some(limit) = self.named_limit {
             self.restart(Phase::Fixed, limit * LIMIT_SHARE, now, max_rate);
@@ -1037,19 +1040,19 @@ mod tests {
         let mut bucket = lock(&governor.bucket);
         assert!(bucket.windowed);
         assert_eq!(bucket.sends.len(), 5, "the refused send does not count");
-        // The window's span and its spare (a hundredth of 5 s is 50 ms):
-        // the next send goes 5.05 s after the first of the five.
-        assert_eq!(bucket.wait(at(&governor, 100)), Duration::from_millis(4950));
-        assert_eq!(bucket.wait(at(&governor, 5049)), Duration::from_millis(1));
-        assert_eq!(bucket.wait(at(&governor, 5050)), Duration::ZERO);
+        // The window's span and its spare (a fiftieth of 5 s is 100 ms):
+        // the next send goes 5.1 s after the first of the five.
+        assert_eq!(bucket.wait(at(&governor, 100)), Duration::from_millis(5000));
+        assert_eq!(bucket.wait(at(&governor, 5099)), Duration::from_millis(1));
+        assert_eq!(bucket.wait(at(&governor, 5100)), Duration::ZERO);
         // Then a whole burst, no smooth pace, and the next after a span.
         for _ in 0..5 {
-            assert_eq!(bucket.wait(at(&governor, 5060)), Duration::ZERO);
-            bucket.take(at(&governor, 5060));
+            assert_eq!(bucket.wait(at(&governor, 5110)), Duration::ZERO);
+            bucket.take(at(&governor, 5110));
         }
         assert_eq!(
-            bucket.wait(at(&governor, 5060)),
-            Duration::from_millis(5050)
+            bucket.wait(at(&governor, 5110)),
+            Duration::from_millis(5100)
         );
     }
 
@@ -1057,9 +1060,12 @@ mod tests {
     fn a_throttle_the_window_had_room_for_falls_back_to_the_smooth_pace_under_the_window() {
         let governor = Governor::new(None);
         governor.on_answer_at(at(&governor, 5), five_per_five_seconds(), at(&governor, 10));
-        // An answer to a request sent before: stale, the window stays.
-        governor.on_answer_at(at(&governor, 8), five_per_five_seconds(), at(&governor, 12));
+        // An answer to a request sent before: stale, the window stays, and
+        // so does when it began (a late stale answer, at 25 ms, must not
+        // make the request sent at 20 ms stale too).
+        governor.on_answer_at(at(&governor, 8), five_per_five_seconds(), at(&governor, 25));
         assert!(lock(&governor.bucket).windowed);
+        assert_eq!(lock(&governor.bucket).since, at(&governor, 10));
         // One sent after, with room in the window: not a window counter.
         lock(&governor.bucket).take(at(&governor, 20));
         governor.on_answer_at(
@@ -1079,7 +1085,7 @@ mod tests {
         }
         assert_eq!(
             bucket.window_wait(at(&governor, 50)),
-            Duration::from_millis(5040)
+            Duration::from_millis(5090)
         );
     }
 
@@ -1091,11 +1097,11 @@ mod tests {
         };
         assert_eq!(
             limit(2000.0, 60).window(),
-            Some((2000, Duration::from_millis(60_600)))
+            Some((2000, Duration::from_millis(61_200)))
         );
         assert_eq!(
             limit(3.0, 1).window(),
-            Some((3, Duration::from_millis(1020)))
+            Some((3, Duration::from_millis(1050)))
         );
         assert_eq!(limit(2.5, 1).window(), None);
         assert_eq!(limit(RECORD as f64 + 1.0, 1).window(), None);

@@ -193,9 +193,10 @@ fn bulk_clear_runs_in_parallel_keeps_order_and_survives_failures() {
             }
         }
     }
-    // 150 Windows servers at 10 ms each take 1.5 s one at a time; 8 workers
-    // need about a tenth of that. The bound only proves they overlapped.
-    assert!(took < Duration::from_millis(900), "{took:?}");
+    // 150 Windows servers at 10 ms each take at least 1.5 s one at a time;
+    // 8 workers need about a tenth of that. The bound only proves they
+    // overlapped (generous for an emulated run, as under qemu-user).
+    assert!(took < Duration::from_millis(1450), "{took:?}");
     let linux_deletes = gateway
         .requests()
         .iter()
