@@ -50,9 +50,11 @@
 //! otherwise no pacing at all, so each window is used whole, in a burst,
 //! exactly `T` after the one before. Both gateways admit that: a fixed
 //! window holds each burst whole, and a bucket of burst `N` has refilled
-//! `N` tokens in `T`. Only a throttle of a request the window had room for
-//! says the gateway is neither (a bucket of a smaller burst, or traffic
-//! from elsewhere): the governor then falls back to a smooth pace of
+//! `N` tokens in `T`. A throttle of a request the window had room for says
+//! either that the network held the last burst longer than the spare (the
+//! spare then widens, once, to a tenth of `T`) or, the second time, that
+//! the gateway is neither (a bucket of a smaller burst, or traffic from
+//! elsewhere): the governor then falls back to a smooth pace of
 //! [`LIMIT_SHARE`] of `N / T`, the window still capping it. Either way it
 //! neither probes nor creeps. Until the first throttle the send times are
 //! kept in a lock-free ring of [`RECORD`] slots, so the window knows the
@@ -96,9 +98,14 @@ pub(crate) const CREEP: f64 = 0.01;
 pub(crate) const RECORD: usize = 4096;
 /// What a window keeps to spare of its span, so that a burst sent exactly
 /// one span after the one before does not reach the gateway in the same
-/// window by the network's jitter: a fiftieth, at least 50 ms.
+/// window by the network's jitter: a fiftieth, at least 100 ms.
 const WINDOW_SPARE_SHARE: f64 = 0.02;
-const WINDOW_SPARE_MIN: Duration = Duration::from_millis(50);
+const WINDOW_SPARE_MIN: Duration = Duration::from_millis(100);
+/// The spare a window widens to, once, when a request it had room for is
+/// refused: a tenth of its span. A jitter longer than the first spare (a
+/// loaded machine, a slow network) is told apart from a gateway that keeps
+/// no such window only by a second refusal.
+const WINDOW_SPARE_WIDENED: f64 = 0.1;
 
 /// A limit the gateway states: `count` requests in every `per`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -121,6 +128,13 @@ impl NamedLimit {
     fn rate(self) -> Option<f64> {
         let rate = self.count / self.per.as_secs_f64();
         (rate.is_finite() && rate > 0.0).then_some(rate)
+    }
+
+    /// The window with its spare widened to a tenth of its span.
+    fn widened_window(self) -> Option<(usize, Duration)> {
+        let (count, _) = self.window()?;
+        let spare = self.per.mul_f64(WINDOW_SPARE_WIDENED);
+        Some((count, self.per.saturating_add(spare)))
     }
 
     /// As a window of whole requests the record can hold: the count and
@@ -544,9 +558,17 @@ impl Bucket {
                 self.window = named.and_then(NamedLimit::window);
                 self.windowed = self.window.is_some() && max_rate.is_none();
             } else if self.windowed && fresh {
-                // A request the window had room for was refused: the
-                // gateway keeps no such window; pace smoothly from now on.
-                self.windowed = false;
+                // A request the window had room for was refused: once, the
+                // network may have held the last burst longer than the
+                // spare, so the spare widens; twice, the gateway keeps no
+                // such window, so the pace is smooth from now on.
+                let widened = named.and_then(|n| n.widened_window());
+                match (self.window, widened) {
+                    (Some((_, span)), Some(wider)) if span < wider.1 => {
+                        self.window = Some(wider);
+                    }
+                    _ => self.windowed = false,
+                }
             } else if self.windowed {
                 // An answer to a request sent before the window began says
                 // nothing of it: the window, and when it began, stand.
@@ -1066,26 +1088,40 @@ mod tests {
         governor.on_answer_at(at(&governor, 8), five_per_five_seconds(), at(&governor, 25));
         assert!(lock(&governor.bucket).windowed);
         assert_eq!(lock(&governor.bucket).since, at(&governor, 10));
-        // One sent after, with room in the window: not a window counter.
+        // One sent after, with room in the window: the network may have
+        // held the last burst past the spare, so the spare widens to a
+        // tenth of the span, once.
         lock(&governor.bucket).take(at(&governor, 20));
         governor.on_answer_at(
             at(&governor, 20),
             five_per_five_seconds(),
             at(&governor, 30),
         );
+        {
+            let bucket = lock(&governor.bucket);
+            assert!(bucket.windowed);
+            assert_eq!(bucket.window, Some((5, Duration::from_millis(5500))));
+            assert!(bucket.sends.is_empty(), "the refused send is forgotten");
+        }
+        // A second: not a window counter; the pace is smooth from now on.
+        lock(&governor.bucket).take(at(&governor, 40));
+        governor.on_answer_at(
+            at(&governor, 40),
+            five_per_five_seconds(),
+            at(&governor, 45),
+        );
         let mut bucket = lock(&governor.bucket);
         assert!(!bucket.windowed);
-        assert!(bucket.sends.is_empty(), "the refused send is forgotten");
         // From an empty bucket at 0.99 a second.
-        let smooth = bucket.wait(at(&governor, 30));
+        let smooth = bucket.wait(at(&governor, 45));
         assert!(close(smooth.as_secs_f64(), 1.0 / LIMIT_SHARE), "{smooth:?}");
         // The window still caps the smooth pace.
-        for ms in [40, 41, 42, 43, 44] {
+        for ms in [60, 61, 62, 63, 64] {
             bucket.take(at(&governor, ms));
         }
         assert_eq!(
-            bucket.window_wait(at(&governor, 50)),
-            Duration::from_millis(5090)
+            bucket.window_wait(at(&governor, 70)),
+            Duration::from_millis(5490)
         );
     }
 
@@ -1101,7 +1137,7 @@ mod tests {
         );
         assert_eq!(
             limit(3.0, 1).window(),
-            Some((3, Duration::from_millis(1050)))
+            Some((3, Duration::from_millis(1100)))
         );
         assert_eq!(limit(2.5, 1).window(), None);
         assert_eq!(limit(RECORD as f64 + 1.0, 1).window(), None);
