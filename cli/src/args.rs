@@ -66,6 +66,11 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// Whether `--regions` leaves `region` out of an account-wide run.
+    pub fn leaves_out(&self, region: &str) -> bool {
+        !self.regions.is_empty() && !self.regions.iter().any(|r| r == region)
+    }
+
     /// The listing's filter.
     pub fn filter(&self) -> hwcloud_ecs::ServerFilter {
         let mut filter = hwcloud_ecs::ServerFilter::windows();

@@ -200,9 +200,7 @@ pub fn plan(
                 .as_deref()
                 .map(|n| n.split('_').next().unwrap_or(n));
             let place = (entry.id.as_deref(), entry.name.as_deref(), region);
-            if region
-                .is_some_and(|r| !sweep.regions.is_empty() && !sweep.regions.iter().any(|k| k == r))
-            {
+            if region.is_some_and(|r| sweep.leaves_out(r)) {
                 continue;
             }
             if entry.enabled {
@@ -228,7 +226,7 @@ pub fn plan(
                 project_note(named(project), "skipped", why, None, target.json, journal)?;
                 continue;
             }
-            if !sweep.regions.is_empty() && !sweep.regions.contains(&project.region) {
+            if sweep.leaves_out(&project.region) {
                 continue;
             }
             let client = match account.client(project) {
